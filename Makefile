@@ -1,0 +1,105 @@
+# crawler: `make` builds build/crawler; `make check` runs every test;
+# `make demo` crawls a generated local site. See README.md.
+
+PREFIX    ?= /usr/local
+CC        ?= cc
+PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash
+TEST_PKGS := criterion libmicrohttpd
+DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
+             uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
+             libpsl-dev libmicrohttpd-dev jq groff-base man-db
+
+comma     := ,
+# SANITIZER=address,undefined or SANITIZER=thread builds into its own tree.
+SANITIZER ?=
+ifeq ($(SANITIZER),)
+BUILD     := build
+SANFLAGS  :=
+else
+BUILD     := build-$(subst $(comma),-,$(SANITIZER))
+SANFLAGS  := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+# Only ask pkg-config once the packages are there (make deps installs them).
+HAVE_DEPS := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && \
+               test -f /usr/include/uthash.h && echo yes)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wno-missing-field-initializers $(SANFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests/support -MMD -MP
+PKG_CFLAGS = $(if $(HAVE_DEPS),$(shell pkg-config --cflags $(PKGS) $(TEST_PKGS)))
+PKG_LIBS   = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(PKGS)))
+TEST_LIBS  = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(TEST_PKGS)))
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   := -lpthread -lm
+
+LIB_SRC   := $(filter-out crawler/main.c,$(wildcard crawler/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/crawler/main.o
+SUP_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
+TEST_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/*_test.c))
+
+.PHONY: all deps check test demo install clean asan tsan
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y $$missing || { apt-get update && apt-get install -y $$missing; }; \
+	fi
+
+ifeq ($(HAVE_DEPS)$(filter deps clean,$(MAKECMDGOALS)),)
+# Packages are missing: install them, then run the same goal again with
+# pkg-config able to answer.
+GOAL := $(firstword $(MAKECMDGOALS) all)
+$(GOAL):
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(GOAL)
+else
+
+all: $(BUILD)/crawler $(BUILD)/sitegen
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcrawler.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/crawler: $(MAIN_OBJ) $(BUILD)/libcrawler.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/sitegen: $(BUILD)/obj/tests/sitegen.o $(SUP_OBJ) $(BUILD)/libcrawler.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/test-crawler: $(TEST_OBJ) $(SUP_OBJ) $(BUILD)/libcrawler.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) $(LDLIBS)
+
+check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler
+	tests/check-source.sh
+	groff -man -ww -z man/crawler.1
+	CRAWLER_BIN=$(BUILD)/crawler SITEGEN_BIN=$(BUILD)/sitegen $(BUILD)/test-crawler $(TEST_ARGS)
+	tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
+
+test: check
+
+asan:
+	$(MAKE) SANITIZER=address,undefined CC=clang check
+
+tsan:
+	$(MAKE) SANITIZER=thread CC=clang check
+
+demo: $(BUILD)/crawler $(BUILD)/sitegen
+	tests/demo.sh $(BUILD)/crawler $(BUILD)/sitegen
+
+install: $(BUILD)/crawler
+	install -D -m 755 $(BUILD)/crawler $(DESTDIR)$(PREFIX)/bin/crawler
+	install -D -m 644 man/crawler.1 $(DESTDIR)$(PREFIX)/share/man/man1/crawler.1
+
+clean:
+	rm -rf build build-* demo.jsonl demo-stats.json
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+endif

@@ -1,0 +1,199 @@
+/* chan: the bounded queues between pipeline stages (fetch -> parse, and
+ * fetch/parse -> writer).
+ *
+ * A ring of pointers under one mutex, with `room` signalled when an item
+ * leaves and `items` when one arrives. A blocked sender or receiver puts a
+ * watch on its ctx that broadcasts both conditions, so a cancel wakes it;
+ * deadlines are covered by waiting on CLOCK_MONOTONIC no longer than the
+ * ctx's deadline. The fast path (room or an item is there) takes only the
+ * channel's lock. */
+#include "chan.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "ctx.h"
+
+struct chan {
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t room;  /* an item left, or closed, or ctx ended */
+	pthread_cond_t items; /* an item arrived, or closed, or ctx ended */
+	void **ring;
+	size_t cap;  /* slots in ring */
+	size_t head; /* next slot to receive from */
+	size_t len;  /* items in ring */
+	bool closed;
+};
+
+struct chan *chan_new(size_t cap)
+{
+	struct chan *ch = calloc(1, sizeof(*ch));
+	pthread_condattr_t attr;
+
+	if (!ch || cap == 0)
+		goto fail;
+	ch->ring = calloc(cap, sizeof(*ch->ring));
+	if (!ch->ring)
+		goto fail;
+	ch->cap = cap;
+	pthread_mutex_init(&ch->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ch->room, &attr);
+	pthread_cond_init(&ch->items, &attr);
+	pthread_condattr_destroy(&attr);
+	return ch;
+fail:
+	free(ch);
+	return NULL;
+}
+
+void chan_free(struct chan *ch, void (*drop)(void *item))
+{
+	if (!ch)
+		return;
+	for (size_t i = 0; i < ch->len && drop; i++)
+		drop(ch->ring[(ch->head + i) % ch->cap]);
+	pthread_cond_destroy(&ch->room);
+	pthread_cond_destroy(&ch->items);
+	pthread_mutex_destroy(&ch->lock);
+	free(ch->ring);
+	free(ch);
+}
+
+static void push_locked(struct chan *ch, void *item)
+{
+	ch->ring[(ch->head + ch->len) % ch->cap] = item;
+	ch->len++;
+	pthread_cond_signal(&ch->items);
+}
+
+static void *pop_locked(struct chan *ch)
+{
+	void *item = ch->ring[ch->head];
+
+	ch->head = (ch->head + 1) % ch->cap;
+	ch->len--;
+	pthread_cond_signal(&ch->room);
+	return item;
+}
+
+static void wake_all(void *arg)
+{
+	struct chan *ch = arg;
+
+	pthread_mutex_lock(&ch->lock);
+	pthread_cond_broadcast(&ch->room);
+	pthread_cond_broadcast(&ch->items);
+	pthread_mutex_unlock(&ch->lock);
+}
+
+int chan_try_send(struct chan *ch, void *item)
+{
+	int rc = CHAN_OK;
+
+	pthread_mutex_lock(&ch->lock);
+	if (ch->closed)
+		rc = CHAN_CLOSED;
+	else if (ch->len == ch->cap)
+		rc = CHAN_FULL;
+	else
+		push_locked(ch, item);
+	pthread_mutex_unlock(&ch->lock);
+	return rc;
+}
+
+int chan_try_recv(struct chan *ch, void **item)
+{
+	int rc = CHAN_OK;
+
+	pthread_mutex_lock(&ch->lock);
+	if (ch->len)
+		*item = pop_locked(ch);
+	else
+		rc = ch->closed ? CHAN_CLOSED : CHAN_EMPTY;
+	pthread_mutex_unlock(&ch->lock);
+	return rc;
+}
+
+int chan_send(struct chan *ch, void *item, struct ctx *ctx)
+{
+	struct ctx_watch w = { .fn = wake_all, .arg = ch };
+	int rc = chan_try_send(ch, item);
+
+	if (rc != CHAN_FULL)
+		return rc;
+	if (ctx && !ctx_watch_add(ctx, &w))
+		return CHAN_DONE;
+	pthread_mutex_lock(&ch->lock);
+	for (;;) {
+		if (ch->closed) {
+			rc = CHAN_CLOSED;
+			break;
+		}
+		if (ch->len < ch->cap) {
+			push_locked(ch, item);
+			rc = CHAN_OK;
+			break;
+		}
+		if (ctx && ctx_done(ctx)) {
+			rc = CHAN_DONE;
+			break;
+		}
+		ctx_cond_wait(ctx, &ch->room, &ch->lock);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	if (ctx)
+		ctx_watch_remove(ctx, &w);
+	return rc;
+}
+
+int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
+{
+	struct ctx_watch w = { .fn = wake_all, .arg = ch };
+	int rc = chan_try_recv(ch, item);
+
+	if (rc != CHAN_EMPTY)
+		return rc;
+	if (ctx && !ctx_watch_add(ctx, &w))
+		return CHAN_DONE;
+	pthread_mutex_lock(&ch->lock);
+	for (;;) {
+		if (ch->len) {
+			*item = pop_locked(ch);
+			rc = CHAN_OK;
+			break;
+		}
+		if (ch->closed) {
+			rc = CHAN_CLOSED;
+			break;
+		}
+		if (ctx && ctx_done(ctx)) {
+			rc = CHAN_DONE;
+			break;
+		}
+		ctx_cond_wait(ctx, &ch->items, &ch->lock);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	if (ctx)
+		ctx_watch_remove(ctx, &w);
+	return rc;
+}
+
+void chan_close(struct chan *ch)
+{
+	pthread_mutex_lock(&ch->lock);
+	ch->closed = true;
+	pthread_cond_broadcast(&ch->room);
+	pthread_cond_broadcast(&ch->items);
+	pthread_mutex_unlock(&ch->lock);
+}
+
+size_t chan_len(struct chan *ch)
+{
+	pthread_mutex_lock(&ch->lock);
+	size_t len = ch->len;
+	pthread_mutex_unlock(&ch->lock);
+	return len;
+}

@@ -1,0 +1,175 @@
+/* main: the crawler command, a thin shell over the crawl API.
+ *
+ * It parses the command line, opens the output, and runs the crawl. SIGINT
+ * and SIGTERM are blocked in every thread and taken by one signal thread
+ * (sigwait), which cancels the crawl on the first signal and, on the
+ * second, exits at once without cutting an output line. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crawl.h"
+#include "ctx.h"
+#include "options.h"
+#include "parse.h"
+
+enum { EXIT_USAGE = 2 };
+
+struct signals {
+	sigset_t set;         /* SIGINT, SIGTERM */
+	struct ctx root;      /* the crawl's parent, cancelled on the first */
+	pthread_mutex_t lock; /* guards crawl */
+	struct crawl *crawl;  /* halted on the second signal; NULL: exit */
+	atomic_int first;     /* the first signal's number, or 0 */
+};
+
+static void *signal_main(void *arg)
+{
+	struct signals *s = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(&s->set, &sig))
+			continue;
+		if (!atomic_load(&s->first)) {
+			atomic_store(&s->first, sig);
+			ctx_cancel(&s->root, CRAWL_INTERRUPTED);
+			continue;
+		}
+		/* Never unlocked: crawl_halt does not return. */
+		pthread_mutex_lock(&s->lock);
+		if (!s->crawl)
+			_exit(128 + sig);
+		crawl_halt(s->crawl, 128 + sig);
+	}
+	return NULL;
+}
+
+static int open_output(const char *path)
+{
+	if (!path || !strcmp(path, "-"))
+		return STDOUT_FILENO;
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static int write_summary(const struct options *o, const char *summary)
+{
+	FILE *f;
+
+	if (!summary)
+		return 0;
+	if (!o->stats_path) {
+		if (!o->quiet)
+			fprintf(stderr, "%s\n", summary);
+		return 0;
+	}
+	f = fopen(o->stats_path, "w");
+	if (!f || fprintf(f, "%s\n", summary) < 0 || fclose(f)) {
+		fprintf(stderr, "crawler: cannot write stats to '%s': %s\n",
+			o->stats_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int exit_status(const struct crawl_result *res, int signo)
+{
+	switch (res->stop) {
+	case CRAWL_DONE:
+	case CRAWL_MAX_PAGES:
+	case CRAWL_MAX_TIME:
+		return EXIT_SUCCESS;
+	case CRAWL_INTERRUPTED:
+		return 128 + (signo ? signo : SIGINT);
+	case CRAWL_FAILED:
+	default:
+		return EXIT_FAILURE;
+	}
+}
+
+static int run(struct options *o, struct signals *sig)
+{
+	char err[512];
+	struct crawl_result res;
+	struct crawl *c;
+	int status;
+
+	o->crawl.out_fd = open_output(o->output);
+	if (o->crawl.out_fd < 0) {
+		fprintf(stderr, "crawler: cannot open '%s': %s\n", o->output,
+			strerror(errno));
+		return EXIT_FAILURE;
+	}
+	o->crawl.progress = !o->quiet && (o->progress < 0 ? isatty(STDERR_FILENO)
+							 : o->progress);
+	c = crawl_new(&o->crawl, err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "crawler: %s\nTry 'crawler --help'.\n", err);
+		return EXIT_USAGE;
+	}
+	pthread_mutex_lock(&sig->lock);
+	sig->crawl = c;
+	pthread_mutex_unlock(&sig->lock);
+	if (crawl_run(c, &sig->root, &res)) {
+		fprintf(stderr, "crawler: cannot start the crawl: out of memory or threads\n");
+		status = EXIT_FAILURE;
+	} else {
+		status = exit_status(&res, atomic_load(&sig->first));
+	}
+	if (res.write_errno)
+		fprintf(stderr, "crawler: cannot write output: %s\n",
+			strerror(res.write_errno));
+	if (write_summary(o, res.summary))
+		status = EXIT_FAILURE;
+	free(res.summary);
+	pthread_mutex_lock(&sig->lock);
+	sig->crawl = NULL;
+	pthread_mutex_unlock(&sig->lock);
+	crawl_free(c);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* Static: the signal thread may use it until the process is gone. */
+	static struct signals sig = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct options opts;
+	pthread_t sig_thread;
+	char err[512];
+	int status;
+
+	sigemptyset(&sig.set);
+	sigaddset(&sig.set, SIGINT);
+	sigaddset(&sig.set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sig.set, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed output is a write error, not death */
+
+	switch (options_parse(&opts, argc, argv, stdout, err, sizeof(err))) {
+	case OPTIONS_EXIT:
+		options_release(&opts);
+		return EXIT_SUCCESS;
+	case OPTIONS_USAGE:
+		fprintf(stderr, "crawler: %s\nTry 'crawler --help'.\n", err);
+		options_release(&opts);
+		return EXIT_USAGE;
+	case OPTIONS_OK:
+		break;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	parse_global_init();
+	ctx_init(&sig.root, NULL, 0);
+	if (pthread_create(&sig_thread, NULL, signal_main, &sig)) {
+		fprintf(stderr, "crawler: cannot start the signal thread\n");
+		return EXIT_FAILURE;
+	}
+	status = run(&opts, &sig);
+	options_release(&opts);
+	return status;
+}

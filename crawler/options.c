@@ -1,0 +1,508 @@
+/* options: argv -> struct options, from one table.
+ *
+ * Each row of `table` is an option: long name, short letter, argument name,
+ * default as the user reads it, help line, and the setter that checks and
+ * stores the value. getopt_long's table, the short-option string and --help
+ * are all built from it; tests check it against man/crawler.1. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scope.h"
+
+typedef int (*setter)(struct options *o, const char *val, char *err, size_t n);
+
+struct option_spec {
+	const char *name;   /* long name */
+	char letter;        /* short letter, or 0 */
+	const char *arg;    /* argument name, or NULL for a flag */
+	const char *def;    /* default, as --help shows it; NULL: none shown */
+	const char *help;
+	setter set;
+};
+
+static int fail(char *err, size_t n, const char *opt, const char *val,
+		const char *why)
+{
+	snprintf(err, n, "--%s: '%s' %s", opt, val, why);
+	return -1;
+}
+
+/* A whole decimal number in [lo, hi]. */
+static int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A non-negative decimal number, then a unit from units (name, factor). */
+static int parse_scaled(const char *s, const char *const *names,
+			const double *factors, size_t nunits, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || !isfinite(v))
+		return -1;
+	for (size_t i = 0; i < nunits; i++)
+		if (!strcasecmp(end, names[i])) {
+			*out = v * factors[i];
+			return 0;
+		}
+	return -1;
+}
+
+int options_parse_duration(const char *s, int64_t *ms)
+{
+	static const char *const names[] = { "", "ms", "s", "m", "h" };
+	static const double factors[] = { 1000, 1, 1000, 60000, 3600000 };
+	double v;
+
+	/* A week is more than any crawl run from a shell needs; the bound
+	 * keeps every later sum of milliseconds far from overflow. */
+	if (parse_scaled(s, names, factors, 5, &v) || v < 1 || v > 604800000.0)
+		return -1;
+	*ms = (int64_t)v;
+	return 0;
+}
+
+int options_parse_size(const char *s, uint64_t *bytes)
+{
+	static const char *const names[] = { "", "k", "m", "g" };
+	static const double factors[] = { 1, 1024, 1048576, 1073741824 };
+	double v;
+
+	if (parse_scaled(s, names, factors, 4, &v) || v < 1 || v > 1099511627776.0)
+		return -1;
+	*bytes = (uint64_t)v;
+	return 0;
+}
+
+static int push(char ***list, size_t *n, const char *s)
+{
+	char **l = realloc(*list, (*n + 2) * sizeof(**list));
+
+	if (!l)
+		return -1;
+	*list = l;
+	l[*n] = strdup(s);
+	if (!l[*n])
+		return -1;
+	l[++*n] = NULL;
+	return 0;
+}
+
+/* Seed file: one URL a line; blank lines and '#' comments skipped. */
+static int read_seeds(struct options *o, FILE *in, const char *path,
+		      char *err, size_t n)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = 0;
+
+	while (!rc && (len = getline(&line, &cap, in)) >= 0) {
+		char *s = line, *e = line + len;
+
+		while (s < e && strchr(" \t\r\n", *s))
+			s++;
+		while (e > s && strchr(" \t\r\n", e[-1]))
+			e--;
+		*e = '\0';
+		if (*s && *s != '#')
+			rc = push(&o->seeds, &o->nseeds, s);
+	}
+	if (!rc && ferror(in))
+		rc = -1;
+	if (rc)
+		snprintf(err, n, "cannot read seed file '%s': %s", path,
+			 strerror(errno ? errno : EIO));
+	free(line);
+	return rc;
+}
+
+static int set_input(struct options *o, const char *v, char *err, size_t n)
+{
+	FILE *in = strcmp(v, "-") ? fopen(v, "r") : stdin;
+	int rc;
+
+	if (!in) {
+		snprintf(err, n, "cannot open seed file '%s': %s", v, strerror(errno));
+		return -1;
+	}
+	rc = read_seeds(o, in, v, err, n);
+	if (in != stdin)
+		fclose(in);
+	return rc;
+}
+
+static int set_output(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->output = v;
+	return 0;
+}
+
+static int set_count(const char *opt, const char *v, uint64_t lo, uint64_t hi,
+		     uint64_t *out, char *err, size_t n)
+{
+	char why[64];
+
+	if (!parse_uint(v, lo, hi, out))
+		return 0;
+	snprintf(why, sizeof(why), "is not a whole number from %llu to %llu",
+		 (unsigned long long)lo, (unsigned long long)hi);
+	return fail(err, n, opt, v, why);
+}
+
+static int set_concurrency(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("concurrency", v, 1, 10000, &x, err, n))
+		return -1;
+	o->crawl.concurrency = (unsigned)x;
+	return 0;
+}
+
+static int set_per_host(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("per-host", v, 1, 10000, &x, err, n))
+		return -1;
+	o->crawl.per_host = (unsigned)x;
+	return 0;
+}
+
+static int set_parsers(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("parsers", v, 1, 1024, &x, err, n))
+		return -1;
+	o->crawl.parsers = (unsigned)x;
+	return 0;
+}
+
+static int set_max_depth(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("max-depth", v, 0, 1000000, &x, err, n))
+		return -1;
+	o->crawl.max_depth = (long)x;
+	return 0;
+}
+
+static int set_max_pages(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_count("max-pages", v, 1, UINT64_MAX / 2, &o->crawl.max_pages,
+			 err, n);
+}
+
+static int set_duration(const char *opt, const char *v, int64_t *ms, char *err,
+			size_t n)
+{
+	if (!options_parse_duration(v, ms))
+		return 0;
+	return fail(err, n, opt, v,
+		    "is not a duration (a number with ms, s, m or h, at least 1ms)");
+}
+
+static int set_max_time(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_duration("max-time", v, &o->crawl.max_time_ms, err, n);
+}
+
+static int set_timeout(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_duration("timeout", v, &o->crawl.timeout_ms, err, n);
+}
+
+static int set_connect_timeout(struct options *o, const char *v, char *err,
+			       size_t n)
+{
+	return set_duration("connect-timeout", v, &o->crawl.connect_timeout_ms,
+			    err, n);
+}
+
+static int set_max_size(struct options *o, const char *v, char *err, size_t n)
+{
+	if (!options_parse_size(v, &o->crawl.max_size))
+		return 0;
+	return fail(err, n, "max-size", v,
+		    "is not a size (a number with k, M or G, at least 1 byte)");
+}
+
+static int set_scope(struct options *o, const char *v, char *err, size_t n)
+{
+	int mode = scope_mode_parse(v);
+
+	if (mode < 0)
+		return fail(err, n, "scope", v, "is not one of host, domain, any");
+	o->crawl.scope = (enum scope_mode)mode;
+	return 0;
+}
+
+static int set_user_agent(struct options *o, const char *v, char *err, size_t n)
+{
+	if (strpbrk(v, "\r\n"))
+		return fail(err, n, "user-agent", v, "has a line break");
+	o->crawl.user_agent = v;
+	return 0;
+}
+
+/* "Name: value", a token for a name (RFC 9110 section 5.1), no line breaks. */
+static int set_header(struct options *o, const char *v, char *err, size_t n)
+{
+	size_t name = strcspn(v, ": \t\r\n");
+
+	if (!name || v[name] != ':' || strpbrk(v, "\r\n"))
+		return fail(err, n, "header", v, "is not 'Name: value'");
+	if (push(&o->headers, &o->nheaders, v)) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_links(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	o->crawl.links = true;
+	return 0;
+}
+
+static int set_stats(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->stats_path = v;
+	return 0;
+}
+
+static int set_quiet(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	o->quiet = true;
+	return 0;
+}
+
+static int set_verbose(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	o->crawl.verbose = true;
+	return 0;
+}
+
+static int set_progress(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	o->progress = 1;
+	return 0;
+}
+
+static int set_no_progress(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	o->progress = 0;
+	return 0;
+}
+
+/* --help and --version are answered in options_parse itself. */
+static const struct option_spec table[] = {
+	{ "input-file", 'i', "FILE", NULL,
+	  "read seed URLs from FILE, one a line ('-': standard input)", set_input },
+	{ "output", 'o', "FILE", "standard output",
+	  "write the JSON Lines records to FILE", set_output },
+	{ "concurrency", 'c', "N", "32", "most transfers in flight", set_concurrency },
+	{ "per-host", 0, "N", "8", "most transfers in flight to one host", set_per_host },
+	{ "parsers", 'p', "N", "online CPUs", "HTML parser threads", set_parsers },
+	{ "max-depth", 'd', "N", "unlimited",
+	  "follow links at most N hops from a seed (0: seeds only)", set_max_depth },
+	{ "max-pages", 'n', "N", "unlimited", "fetch at most N URLs", set_max_pages },
+	{ "max-time", 'T', "DURATION", "unlimited",
+	  "stop the crawl after DURATION", set_max_time },
+	{ "timeout", 't', "DURATION", "30s", "most time for one request", set_timeout },
+	{ "connect-timeout", 0, "DURATION", "10s", "most time to connect",
+	  set_connect_timeout },
+	{ "max-size", 0, "SIZE", "10M",
+	  "largest body accepted, after decompression", set_max_size },
+	{ "scope", 0, "host|domain|any", "host",
+	  "which links to follow, judged by the seeds", set_scope },
+	{ "user-agent", 'A', "STRING", CRAWL_DEFAULT_USER_AGENT,
+	  "User-Agent header", set_user_agent },
+	{ "header", 'H', "'NAME: VALUE'", NULL,
+	  "extra request header (repeatable)", set_header },
+	{ "links", 0, NULL, "off",
+	  "add \"outlinks\", every link of the page, to its record", set_links },
+	{ "stats", 0, "FILE", "standard error",
+	  "write the summary object to FILE", set_stats },
+	{ "quiet", 'q', NULL, NULL,
+	  "no progress line and no summary on standard error", set_quiet },
+	{ "verbose", 'v', NULL, NULL,
+	  "a line on standard error for each fetched URL", set_verbose },
+	{ "progress", 0, NULL, "when standard error is a terminal",
+	  "draw a live status line on standard error", set_progress },
+	{ "no-progress", 0, NULL, NULL, "never draw the status line", set_no_progress },
+	{ "help", 'h', NULL, NULL, "print this help and exit", NULL },
+	{ "version", 'V', NULL, NULL, "print the version and exit", NULL },
+};
+
+#define NOPTS (sizeof(table) / sizeof(table[0]))
+#define LONG_ONLY_BASE 256 /* getopt codes for options with no letter */
+
+const char *const *options_long_names(void)
+{
+	static const char *names[NOPTS + 1];
+
+	for (size_t i = 0; i < NOPTS; i++)
+		names[i] = table[i].name;
+	return names;
+}
+
+void options_help(FILE *out)
+{
+	fputs("Usage: crawler [OPTION]... URL...\n"
+	      "Crawl from the seed URLs, following links in scope once each, and\n"
+	      "write one JSON object per fetched URL (JSON Lines).\n\n",
+	      out);
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct option_spec *s = &table[i];
+		char left[64];
+		int n = s->letter ? snprintf(left, sizeof(left), "-%c, --%s", s->letter, s->name)
+				  : snprintf(left, sizeof(left), "    --%s", s->name);
+
+		if (s->arg)
+			snprintf(left + n, sizeof(left) - (size_t)n, " %s", s->arg);
+		fprintf(out, "  %-30s %s", left, s->help);
+		if (s->def)
+			fprintf(out, " (default: %s)", s->def);
+		fputc('\n', out);
+	}
+	fputs("\nDURATION: a number with ms, s, m or h (no unit: seconds).\n"
+	      "SIZE: a number with k, M or G (powers of 1024; no unit: bytes).\n"
+	      "Exit status: 0 done or a limit reached, 1 runtime failure,\n"
+	      "2 usage error, 130/143 interrupted by SIGINT/SIGTERM.\n"
+	      "The manual: man crawler\n",
+	      out);
+}
+
+static void build_getopt(struct option *longopts, char *shortopts)
+{
+	char *p = shortopts;
+
+	*p++ = ':'; /* report a missing value as ':' rather than '?' */
+	for (size_t i = 0; i < NOPTS; i++) {
+		longopts[i] = (struct option){
+			.name = table[i].name,
+			.has_arg = table[i].arg ? required_argument : no_argument,
+			.val = table[i].letter ? table[i].letter : LONG_ONLY_BASE + (int)i,
+		};
+		if (table[i].letter) {
+			*p++ = table[i].letter;
+			if (table[i].arg)
+				*p++ = ':';
+		}
+	}
+	*p = '\0';
+	longopts[NOPTS] = (struct option){ 0 };
+}
+
+static const struct option_spec *spec_for(int code)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (code == (table[i].letter ? table[i].letter : LONG_ONLY_BASE + (int)i))
+			return &table[i];
+	return NULL;
+}
+
+static void bad_option(int code, char **argv, char *err, size_t n)
+{
+	const char *word = argv[optind - 1];
+
+	if (code == ':')
+		snprintf(err, n, "option '%s' needs a value", word);
+	else if (optopt && optopt < LONG_ONLY_BASE)
+		snprintf(err, n, "unknown option '-%c'", optopt);
+	else
+		snprintf(err, n, "unknown option '%s'", word);
+}
+
+static void version(FILE *out)
+{
+	fprintf(out, "crawler %s\n", CRAWL_VERSION);
+}
+
+enum options_status options_parse(struct options *o, int argc, char **argv,
+				  FILE *out, char *err, size_t errlen)
+{
+	struct option longopts[NOPTS + 1];
+	char shortopts[NOPTS * 2 + 2];
+	int code;
+
+	memset(o, 0, sizeof(*o));
+	crawl_config_init(&o->crawl);
+	o->progress = -1;
+	build_getopt(longopts, shortopts);
+	optind = 0; /* glibc: start over, also when called again (tests) */
+	opterr = 0;
+	while ((code = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct option_spec *s = spec_for(code);
+
+		if (!s) {
+			bad_option(code, argv, err, errlen);
+			return OPTIONS_USAGE;
+		}
+		if (!strcmp(s->name, "help") || !strcmp(s->name, "version")) {
+			(s->name[0] == 'h' ? options_help : version)(out);
+			return OPTIONS_EXIT;
+		}
+		if (s->set(o, optarg, err, errlen))
+			return OPTIONS_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if (push(&o->seeds, &o->nseeds, argv[i])) {
+			snprintf(err, errlen, "out of memory");
+			return OPTIONS_USAGE;
+		}
+	if (!o->nseeds) {
+		snprintf(err, errlen, "no URL given");
+		return OPTIONS_USAGE;
+	}
+	o->crawl.seeds = o->seeds;
+	o->crawl.nseeds = o->nseeds;
+	o->crawl.headers = o->headers;
+	o->crawl.nheaders = o->nheaders;
+	return OPTIONS_OK;
+}
+
+void options_release(struct options *o)
+{
+	for (size_t i = 0; i < o->nseeds; i++)
+		free(o->seeds[i]);
+	for (size_t i = 0; i < o->nheaders; i++)
+		free(o->headers[i]);
+	free(o->seeds);
+	free(o->headers);
+	o->seeds = o->headers = NULL;
+	o->nseeds = o->nheaders = 0;
+}

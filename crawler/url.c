@@ -1,0 +1,440 @@
+/* url: resolve links against a page and put URLs in canonical form.
+ *
+ * libcurl's URL API (CURLU) parses, resolves (RFC 3986 section 5.2), removes
+ * dot segments, lowercases the scheme, writes an empty path as "/" and drops
+ * the default port. Around it, this file prepares every reference before curl
+ * sees it (whitespace, fragment, scheme check, percent-encoding of the path
+ * and query) and finishes curl's output (host case, length). Nothing is
+ * shared between calls, so threads may resolve concurrently as long as each
+ * url_base is used by one thread at a time.
+ */
+#include "url.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct url_base {
+	CURLU *h;  /* the base as parsed, duplicated for every reference */
+	char *str; /* its canonical form */
+};
+
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned hex_value(unsigned char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	return (c | 0x20) - 'a' + 10;
+}
+
+static unsigned char to_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+/* RFC 3986 section 2.3. */
+static bool is_unreserved(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' ||
+	       c == '~';
+}
+
+/* Case-insensitive in ASCII only, whatever the locale. */
+static bool ascii_case_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (to_lower(a[i]) != to_lower(b[i]))
+			return false;
+	return true;
+}
+
+/* Length of the RFC 3986 section 3.1 scheme s starts with (without the ':'),
+ * 0 if it has none. Checked here rather than by curl 7.88, which also takes
+ * "1a:b" for a scheme and gives up on schemes longer than 40 bytes. */
+static size_t scheme_len(const char *s)
+{
+	size_t i = 0;
+
+	if (!is_alpha(s[0]))
+		return 0;
+	while (is_alpha(s[++i]) || is_digit(s[i]) || s[i] == '+' ||
+	       s[i] == '-' || s[i] == '.')
+		;
+	return s[i] == ':' ? i : 0;
+}
+
+static bool is_http_scheme(const char *s, size_t n)
+{
+	return (n == 4 && ascii_case_eq(s, "http", 4)) ||
+	       (n == 5 && ascii_case_eq(s, "https", 5));
+}
+
+/* The WHATWG URL parser strips leading and trailing C0 controls and spaces
+ * and removes tabs and newlines anywhere, which is what browsers do to an
+ * href. The fragment is cut here too: the canonical form has none, and curl
+ * 7.88 resolves "#x" to the base's directory instead of the base. */
+static enum url_status strip_ref(const char *ref, char **out)
+{
+	size_t n = strnlen(ref, URL_MAX_LEN + 1), j = 0;
+	char *s;
+
+	if (n > URL_MAX_LEN)
+		return URL_TOO_LONG;
+	while (n > 0 && (unsigned char)ref[n - 1] <= ' ')
+		n--;
+	while (n > 0 && (unsigned char)*ref <= ' ') {
+		ref++;
+		n--;
+	}
+	s = malloc(n + 1);
+	if (!s)
+		return URL_NOMEM;
+	for (size_t i = 0; i < n && ref[i] != '#'; i++)
+		if (ref[i] != '\t' && ref[i] != '\n' && ref[i] != '\r')
+			s[j++] = ref[i];
+	s[j] = '\0';
+	*out = s;
+	return URL_OK;
+}
+
+/* Decide whether the stripped s may be handed to curl: *skip is set to how
+ * much of s to drop and *relative to whether the rest is a relative
+ * reference. base is the canonical base, or NULL if s must be absolute. */
+static enum url_status check_scheme(const char *s, const char *base,
+				    size_t *skip, bool *relative)
+{
+	size_t n = scheme_len(s);
+
+	*skip = 0;
+	*relative = n == 0;
+	if (n == 0)
+		return base ? URL_OK : URL_MALFORMED;
+	if (!is_http_scheme(s, n))
+		return URL_SCHEME;
+	/* RFC 3986 section 5.2.2 non-strict mode, as browsers do it: "http:g"
+	 * against an http base is the relative "g". curl 7.88 rejects it. */
+	if (base && base[n] == ':' && ascii_case_eq(s, base, n) &&
+	    strncmp(s + n + 1, "//", 2) != 0) {
+		*skip = n + 1;
+		*relative = true;
+	}
+	return URL_OK;
+}
+
+/* Where the path starts: after the scheme and the authority. The authority
+ * is left to curl (host names may be IDN). */
+static size_t path_start(const char *s, bool relative)
+{
+	size_t i = relative ? 0 : scheme_len(s) + 1;
+
+	if (s[i] == '/' && s[i + 1] == '/')
+		i += 2 + strcspn(s + i + 2, "/?");
+	return i;
+}
+
+static size_t put_escape(char *dst, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	dst[0] = '%';
+	dst[1] = hex[c >> 4];
+	dst[2] = hex[c & 15];
+	return 3;
+}
+
+/* Copy a path and query into dst (room for 3 * strlen(src) + 1): escapes
+ * get uppercase hex and escaped unreserved characters are decoded (RFC 3986
+ * section 6.2.2.1-2), before curl removes dot segments so that "%2E%2E" goes
+ * too. Spaces, controls and non-ASCII bytes are percent-encoded as browsers
+ * do; curl 7.88 rejects them in absolute URLs and escapes them in lowercase
+ * hex in relative ones. A '%' not followed by two hex digits is kept. */
+static void put_tail(char *dst, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t j = 0;
+
+	for (; *p; p++) {
+		if (*p == '%' && is_hex(p[1]) && is_hex(p[2])) {
+			unsigned char c = hex_value(p[1]) << 4;
+
+			c |= hex_value(p[2]);
+			p += 2;
+			if (is_unreserved(c))
+				dst[j++] = c;
+			else
+				j += put_escape(dst + j, c);
+		} else if (*p <= ' ' || *p >= 0x7f) {
+			j += put_escape(dst + j, *p);
+		} else {
+			dst[j++] = *p;
+		}
+	}
+	dst[j] = '\0';
+}
+
+/* RFC 3986 section 4.2: a relative path whose first segment has a ':' needs
+ * a "./" in front, or it reads as a scheme (curl 7.88 takes "1a:b" so). */
+static enum url_status encode(const char *s, bool relative, char **out)
+{
+	bool dot = relative && s[strcspn(s, ":/?")] == ':';
+	size_t head = path_start(s, relative), j = 0;
+	char *d = malloc(2 + head + 3 * strlen(s + head) + 1);
+
+	if (!d)
+		return URL_NOMEM;
+	if (dot) {
+		memcpy(d, "./", 2);
+		j = 2;
+	}
+	memcpy(d + j, s, head);
+	put_tail(d + j + head, s + head);
+	*out = d;
+	return URL_OK;
+}
+
+/* Turn ref into the string curl is to parse (see strip_ref, check_scheme,
+ * encode); "" means the base itself. base as for check_scheme. */
+static enum url_status prepare(const char *ref, const char *base, char **out)
+{
+	size_t skip;
+	bool relative;
+	char *s;
+	enum url_status st = strip_ref(ref, &s);
+
+	if (st != URL_OK)
+		return st;
+	st = check_scheme(s, base, &skip, &relative);
+	if (st == URL_OK)
+		st = encode(s + skip, relative, out);
+	free(s);
+	return st;
+}
+
+static enum url_status from_curl(CURLUcode rc)
+{
+	switch (rc) {
+	case CURLUE_OK:
+		return URL_OK;
+	case CURLUE_OUT_OF_MEMORY:
+		return URL_NOMEM;
+	case CURLUE_UNSUPPORTED_SCHEME:
+		return URL_SCHEME;
+	default:
+		return URL_MALFORMED;
+	}
+}
+
+static enum url_status dup_str(const char *s, char **out)
+{
+	size_t n = strlen(s) + 1;
+
+	*out = malloc(n);
+	if (!*out)
+		return URL_NOMEM;
+	memcpy(*out, s, n);
+	return URL_OK;
+}
+
+/* Copy curl's output with the host lowercased (RFC 3986 section 6.2.2.1);
+ * curl 7.88 keeps the host's case. Non-ASCII host bytes are left alone. */
+static enum url_status copy_canonical(const char *cs, char **out)
+{
+	size_t len;
+	const char *host;
+	enum url_status st;
+
+	if (strlen(cs) > URL_MAX_LEN)
+		return URL_TOO_LONG;
+	host = url_host(cs, &len);
+	if (!host)
+		return URL_MALFORMED;
+	st = dup_str(cs, out);
+	if (st != URL_OK)
+		return st;
+	for (char *p = *out + (host - cs); len > 0; p++, len--)
+		*p = to_lower(*p);
+	return URL_OK;
+}
+
+/* Set the prepared s on h (relative to what h holds, if anything) and get
+ * the result out canonical; curl already drops an empty query ("a?" is "a"),
+ * which the canonical form keeps that way. */
+static enum url_status parse(CURLU *h, const char *s, char **out)
+{
+	char *cs;
+	CURLUcode rc = curl_url_set(h, CURLUPART_URL, s, 0);
+	enum url_status st;
+
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(h, CURLUPART_URL, &cs, CURLU_NO_DEFAULT_PORT);
+	if (rc != CURLUE_OK)
+		return from_curl(rc);
+	st = copy_canonical(cs, out);
+	curl_free(cs);
+	return st;
+}
+
+struct url_base *url_base_new(const char *base, enum url_status *status)
+{
+	struct url_base *b = calloc(1, sizeof(*b));
+	char *s = NULL;
+	enum url_status st = URL_NOMEM;
+
+	if (b && (b->h = curl_url()))
+		st = prepare(base, NULL, &s);
+	if (st == URL_OK)
+		st = parse(b->h, s, &b->str);
+	free(s);
+	if (st != URL_OK) {
+		url_base_free(b);
+		b = NULL;
+	}
+	if (status)
+		*status = st;
+	return b;
+}
+
+void url_base_free(struct url_base *b)
+{
+	if (!b)
+		return;
+	curl_url_cleanup(b->h);
+	free(b->str);
+	free(b);
+}
+
+const char *url_base_str(const struct url_base *b)
+{
+	return b->str;
+}
+
+/* A copy of the base per call: curl_url_set replaces what the handle holds,
+ * and the base must stay as it is for the next reference. */
+static enum url_status resolve_copy(CURLU *base, const char *s, char **out)
+{
+	CURLU *h = curl_url_dup(base);
+	enum url_status st;
+
+	if (!h)
+		return URL_NOMEM;
+	st = parse(h, s, out);
+	curl_url_cleanup(h);
+	return st;
+}
+
+enum url_status url_base_resolve(const struct url_base *b, const char *ref,
+				 char **out)
+{
+	char *s;
+	enum url_status st;
+
+	*out = NULL;
+	st = prepare(ref, b->str, &s);
+	if (st != URL_OK)
+		return st;
+	/* RFC 3986 section 5.2.2: an empty reference (the fragment is already
+	 * gone) is the base document; curl 7.88 gives the base's directory. */
+	if (*s == '\0')
+		st = dup_str(b->str, out);
+	else
+		st = resolve_copy(b->h, s, out);
+	free(s);
+	return st;
+}
+
+enum url_status url_resolve(const char *base, const char *ref, char **out)
+{
+	enum url_status st;
+	struct url_base *b = url_base_new(base, &st);
+
+	*out = NULL;
+	if (!b)
+		return st;
+	st = url_base_resolve(b, ref, out);
+	url_base_free(b);
+	return st;
+}
+
+enum url_status url_normalize(const char *url, char **out)
+{
+	char *s;
+	CURLU *h;
+	enum url_status st;
+
+	*out = NULL;
+	st = prepare(url, NULL, &s);
+	if (st != URL_OK)
+		return st;
+	h = curl_url();
+	st = h ? parse(h, s, out) : URL_NOMEM;
+	curl_url_cleanup(h);
+	free(s);
+	return st;
+}
+
+/* After "http://" or "https://", NULL if canonical starts with neither. */
+static const char *after_scheme(const char *canonical)
+{
+	if (strncmp(canonical, "http://", 7) == 0)
+		return canonical + 7;
+	if (strncmp(canonical, "https://", 8) == 0)
+		return canonical + 8;
+	return NULL;
+}
+
+const char *url_host(const char *canonical, size_t *len)
+{
+	const char *p = after_scheme(canonical), *end;
+
+	if (!p)
+		return NULL;
+	end = p + strcspn(p, "/?#");
+	/* The last '@', as the WHATWG parser does; curl never lets one into
+	 * the host anyway. */
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			p = q + 1;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', end - p);
+
+		if (!close)
+			return NULL;
+		end = close + 1;
+	} else {
+		const char *colon = memchr(p, ':', end - p);
+
+		if (colon)
+			end = colon;
+	}
+	if (end == p)
+		return NULL;
+	*len = end - p;
+	return p;
+}
+
+const char *url_strerror(enum url_status status)
+{
+	switch (status) {
+#define URL_TEXT(name, text) \
+	case URL_##name:     \
+		return text;
+	URL_STATUS_MAP(URL_TEXT)
+#undef URL_TEXT
+	}
+	return "unknown URL status";
+}

@@ -1,0 +1,234 @@
+/* writer: the single thread that owns the output file, the statistics and
+ * the progress line (see writer.h for the batching rule).
+ *
+ * Threads: writer_main runs alone on the records; `io` is taken only around
+ * write(2), and by writer_halt from a signal thread. */
+#include "writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "ctx.h"
+#include "record.h"
+
+#define WRITER_BUF (256 * 1024)          /* bytes batched per write(2) */
+#define PROGRESS_NS (250 * 1000000LL)    /* progress redraw interval */
+
+struct writer {
+	struct writer_config cfg;
+	struct chan *results;   /* borrowed */
+	pthread_t thread;
+	pthread_mutex_t io;     /* held across write(2) */
+	char *buf;              /* WRITER_BUF bytes of whole lines */
+	size_t len;
+	int err;                /* errno of the failed write, or 0 */
+	struct stats stats;
+	int64_t started_ns;
+	int64_t drawn_ns;       /* when the progress line was last drawn */
+};
+
+/* Write all of p; on failure cut the file back to its last whole line
+ * (when it is a file) and return the errno. */
+static int write_all(int fd, const char *p, size_t n)
+{
+	off_t start = lseek(fd, 0, SEEK_CUR);
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = write(fd, p + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+
+			if (done && start >= 0) {
+				while (done && p[done - 1] != '\n')
+					done--;
+				if (ftruncate(fd, start + (off_t)done))
+					err = errno;
+			}
+			return err;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+static void put(struct writer *w, const char *p, size_t n)
+{
+	pthread_mutex_lock(&w->io);
+	int err = write_all(w->cfg.fd, p, n);
+	pthread_mutex_unlock(&w->io);
+	if (err && !w->err) {
+		w->err = err;
+		if (w->cfg.on_fail)
+			w->cfg.on_fail(w->cfg.arg);
+	}
+}
+
+static void flush(struct writer *w)
+{
+	if (w->len)
+		put(w, w->buf, w->len);
+	w->len = 0;
+}
+
+/* After a failed write, lines are dropped: the file stays whole. */
+static void emit(struct writer *w, const char *line, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->len + n > WRITER_BUF)
+		flush(w);
+	if (n > WRITER_BUF) {
+		put(w, line, n);
+		return;
+	}
+	memcpy(w->buf + w->len, line, n);
+	w->len += n;
+}
+
+static void progress_clear(struct writer *w)
+{
+	if (w->cfg.progress && w->drawn_ns)
+		fputs("\r\033[K", w->cfg.log);
+}
+
+static void progress_draw(struct writer *w, int64_t now)
+{
+	size_t queued = 0, in_flight = 0;
+	double secs = (double)(now - w->started_ns) / 1e9;
+
+	if (w->cfg.gauges)
+		w->cfg.gauges(w->cfg.arg, &queued, &in_flight);
+	fprintf(w->cfg.log,
+		"\r\033[K%llu pages | %zu queued | %zu in flight | %.1f pages/s | %llu errors",
+		(unsigned long long)w->stats.pages, queued, in_flight,
+		secs > 0 ? (double)w->stats.pages / secs : 0.0,
+		(unsigned long long)w->stats.errors);
+	fflush(w->cfg.log);
+	w->drawn_ns = now;
+}
+
+static void log_record(struct writer *w, const struct record *r)
+{
+	char status[8] = "---";
+
+	if (r->status)
+		snprintf(status, sizeof(status), "%d", r->status);
+	progress_clear(w);
+	if (r->err != RECORD_ERR_NONE)
+		fprintf(w->cfg.log, "%s %s (%s: %s)\n", status, r->url,
+			record_err_name(r->err),
+			r->err_msg ? r->err_msg : record_err_text(r->err));
+	else
+		fprintf(w->cfg.log, "%s %s (%lld ms)\n", status, r->url,
+			(long long)r->elapsed_ms);
+	w->drawn_ns = 0;
+}
+
+static void take(struct writer *w, struct record *r)
+{
+	size_t n;
+	char *line = record_to_json(r, w->cfg.outlinks, &n);
+
+	if (line)
+		emit(w, line, n);
+	free(line);
+	stats_add(&w->stats, r);
+	if (w->cfg.verbose)
+		log_record(w, r);
+	if (w->cfg.on_record)
+		w->cfg.on_record(w->cfg.arg, r);
+	record_free(r);
+}
+
+/* Receive the next record; with a progress line, wake at least every
+ * PROGRESS_NS to redraw it (CHAN_DONE then). */
+static int next(struct writer *w, void **item)
+{
+	struct ctx tick;
+	int rc;
+
+	if (!w->cfg.progress)
+		return chan_recv(w->results, item, NULL);
+	ctx_init(&tick, NULL, ctx_now_ns() + PROGRESS_NS);
+	rc = chan_recv(w->results, item, &tick);
+	ctx_release(&tick);
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	void *item;
+
+	for (;;) {
+		int rc = chan_try_recv(w->results, &item);
+		int64_t now;
+
+		if (rc == CHAN_EMPTY) {
+			flush(w);
+			rc = next(w, &item);
+		}
+		if (rc == CHAN_CLOSED)
+			break;
+		if (rc == CHAN_OK)
+			take(w, item);
+		now = ctx_now_ns();
+		if (w->cfg.progress && now - w->drawn_ns >= PROGRESS_NS)
+			progress_draw(w, now);
+	}
+	flush(w);
+	progress_clear(w);
+	return NULL;
+}
+
+struct writer *writer_start(const struct writer_config *cfg, struct chan *results)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->buf = malloc(WRITER_BUF);
+	if (!w->buf) {
+		free(w);
+		return NULL;
+	}
+	w->cfg = *cfg;
+	w->results = results;
+	w->started_ns = ctx_now_ns();
+	pthread_mutex_init(&w->io, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		pthread_mutex_destroy(&w->io);
+		free(w->buf);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int writer_join(struct writer *w, struct stats *stats)
+{
+	int err;
+
+	pthread_join(w->thread, NULL);
+	*stats = w->stats;
+	err = w->err;
+	pthread_mutex_destroy(&w->io);
+	free(w->buf);
+	free(w);
+	return err;
+}
+
+_Noreturn void writer_halt(struct writer *w, int status)
+{
+	if (w)
+		pthread_mutex_lock(&w->io);
+	_exit(status);
+}

@@ -1,0 +1,40 @@
+/* chan: a bounded multi-producer, multi-consumer queue of pointers with
+ * close, the channel between pipeline stages.
+ *
+ * Items are owned by the queue while in it and by the receiver after
+ * chan_recv. Blocking calls take a ctx (may be NULL) and return CHAN_DONE as
+ * soon as it is cancelled or its deadline passes. After chan_close, sends
+ * fail with CHAN_CLOSED and receivers drain what is left, then get
+ * CHAN_CLOSED. One mutex guards the ring; two condition variables wait for
+ * room and for items. */
+#ifndef CRAWLER_CHAN_H
+#define CRAWLER_CHAN_H
+
+#include <stddef.h>
+
+struct ctx;
+struct chan;
+
+enum chan_status {
+	CHAN_OK = 0,
+	CHAN_CLOSED = 1, /* closed (and, for receive, empty) */
+	CHAN_DONE = 2,   /* the ctx ended while waiting */
+	CHAN_EMPTY = 3,  /* try_recv: nothing there right now */
+	CHAN_FULL = 4,   /* try_send: no room right now */
+};
+
+/* A channel holding at most cap (>= 1) items; NULL when out of memory. */
+struct chan *chan_new(size_t cap);
+
+/* Free the channel; items still in it are passed to drop (may be NULL). */
+void chan_free(struct chan *ch, void (*drop)(void *item));
+
+int chan_send(struct chan *ch, void *item, struct ctx *ctx);
+int chan_recv(struct chan *ch, void **item, struct ctx *ctx);
+int chan_try_send(struct chan *ch, void *item);
+int chan_try_recv(struct chan *ch, void **item);
+
+void chan_close(struct chan *ch);
+size_t chan_len(struct chan *ch);
+
+#endif

@@ -1,0 +1,100 @@
+/* crawl: one crawl from seeds to the last record, the API under the
+ * command-line program (tests drive it directly).
+ *
+ * crawl_run wires the pipeline and runs the fetch loop on the calling
+ * thread:
+ *
+ *   frontier -> fetch pool (this thread) -> parse channel -> P parser threads
+ *      ^              | records of non-parsed URLs              | links
+ *      |              v                                         v
+ *      +------- visited set <----- admit (scope, depth) <-------+
+ *                     results channel (fan-in) -> writer thread -> output
+ *
+ * Termination: `outstanding` counts URLs admitted and not yet written; the
+ * crawl is over when it reaches zero. --max-pages stops starting transfers
+ * and lets the ones under way finish; a cancelled ctx (--max-time, a signal,
+ * a failed write) aborts transfers, which are recorded as canceled. Either
+ * way the parse and results channels are then closed in order and drained,
+ * so every fetched URL gets its record. */
+#ifndef CRAWLER_CRAWL_H
+#define CRAWLER_CRAWL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scope.h"
+#include "stats.h"
+
+struct ctx;
+
+struct crawl_config {
+	char **seeds;            /* absolute http(s) URLs; borrowed */
+	size_t nseeds;
+	int out_fd;              /* JSON Lines go here; borrowed */
+	unsigned concurrency;    /* transfers in flight */
+	unsigned per_host;       /* transfers in flight per host */
+	unsigned parsers;        /* parser threads */
+	long max_depth;          /* -1: unlimited */
+	uint64_t max_pages;      /* 0: unlimited */
+	int64_t max_time_ms;     /* 0: unlimited */
+	int64_t timeout_ms;      /* per request */
+	int64_t connect_timeout_ms;
+	uint64_t max_size;       /* body bytes, decoded */
+	enum scope_mode scope;
+	const char *user_agent;  /* borrowed */
+	char **headers;          /* "Name: value"; borrowed */
+	size_t nheaders;
+	bool links;              /* records carry outlinks */
+	bool progress;           /* live status line on log */
+	bool verbose;            /* a log line per record */
+	FILE *log;               /* standard error, usually */
+};
+
+/* Why a crawl ended; also the cause given to ctx_cancel on the crawl ctx. */
+#define CRAWL_STOP_MAP(X)                  \
+	X(DONE, "done")                    \
+	X(MAX_PAGES, "max-pages")          \
+	X(MAX_TIME, "max-time")            \
+	X(INTERRUPTED, "interrupted")      \
+	X(FAILED, "failed")
+
+enum crawl_stop {
+#define CRAWL_STOP_ENUM(name, text) CRAWL_##name,
+	CRAWL_STOP_MAP(CRAWL_STOP_ENUM)
+#undef CRAWL_STOP_ENUM
+};
+
+struct crawl_result {
+	enum crawl_stop stop;
+	struct stats stats;
+	double seconds;
+	uint64_t not_fetched;   /* admitted but never fetched */
+	int write_errno;        /* set when stop is CRAWL_FAILED by the output */
+	char *summary;          /* JSON line; malloc'd, the caller frees */
+};
+
+#define CRAWL_VERSION "0.1.0"
+#define CRAWL_DEFAULT_USER_AGENT "crawler/" CRAWL_VERSION
+
+/* The documented defaults (see man/crawler.1). */
+void crawl_config_init(struct crawl_config *cfg);
+
+struct crawl;
+
+/* Check and prepare a crawl; NULL with a message in err on a bad seed or
+ * setting. */
+struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen);
+void crawl_free(struct crawl *c);
+
+/* Run to the end. parent (may be NULL) is cancelled with cause
+ * CRAWL_INTERRUPTED to stop it. Returns 0, or -1 if the pipeline could not
+ * start (out of memory, no threads). */
+int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out);
+
+/* Exit at once with status, without cutting an output line; for a second
+ * signal. Safe to call from another thread while crawl_run runs. */
+_Noreturn void crawl_halt(struct crawl *c, int status);
+
+#endif

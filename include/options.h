@@ -1,0 +1,49 @@
+/* options: the command line, turned into a crawl configuration.
+ *
+ * One table holds every option: long name, short letter, argument, default
+ * and help line. getopt_long's table and --help are built from it, and a
+ * test checks it against man/crawler.1, so the three cannot drift apart. */
+#ifndef CRAWLER_OPTIONS_H
+#define CRAWLER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crawl.h"
+
+struct options {
+	struct crawl_config crawl;
+	const char *output;     /* -o; NULL: standard output */
+	const char *stats_path; /* --stats; NULL: standard error */
+	int progress;           /* 1, 0, or -1: when stderr is a terminal */
+	bool quiet;
+	char **seeds;           /* owned: argv URLs then -i lines */
+	size_t nseeds;
+	char **headers;         /* owned copies of -H values */
+	size_t nheaders;
+};
+
+enum options_status {
+	OPTIONS_OK = 0,
+	OPTIONS_EXIT = 1,  /* --help or --version was printed; exit 0 */
+	OPTIONS_USAGE = 2, /* bad command line; err says why; exit 2 */
+};
+
+/* Parse argv. Help and version text go to out. */
+enum options_status options_parse(struct options *o, int argc, char **argv,
+				  FILE *out, char *err, size_t errlen);
+void options_release(struct options *o);
+
+void options_help(FILE *out);
+
+/* "250ms", "1.5s", "2m", "1h", "30" (seconds) -> milliseconds. 0 or -1. */
+int options_parse_duration(const char *s, int64_t *ms);
+/* "512", "64k", "10M", "1G" (powers of 1024) -> bytes. 0 or -1. */
+int options_parse_size(const char *s, uint64_t *bytes);
+
+/* The long names in the table, NULL-terminated (for the man-page test). */
+const char *const *options_long_names(void);
+
+#endif

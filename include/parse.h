@@ -1,0 +1,45 @@
+/* parse: pull the links and the title out of an HTML page.
+ *
+ * Runs libxml2's HTML parser in recover mode with no network access, as a
+ * SAX pass (no tree is built). Links come from a[href], area[href],
+ * frame[src] and iframe[src]; <base href> (the first one) changes what they
+ * are resolved against. Each link is resolved and normalised with the url
+ * module; only http(s) links are kept, in document order, duplicates
+ * included. The title is the text of the first <title>, as UTF-8 with runs of
+ * white space collapsed to one space and trimmed.
+ *
+ * Thread-safe: parser threads call parse_html concurrently (call
+ * parse_global_init once first). */
+#ifndef CRAWLER_PARSE_H
+#define CRAWLER_PARSE_H
+
+#include <stddef.h>
+
+struct parse_result {
+	char *title;   /* malloc'd UTF-8, or NULL when the page has none */
+	char **links;  /* malloc'd array of malloc'd canonical URLs */
+	size_t nlinks; /* entries in links */
+	size_t cap;    /* allocated entries in links */
+};
+
+enum parse_status {
+	PARSE_OK = 0,
+	PARSE_NOMEM = 1,
+	PARSE_FAILED = 2, /* libxml2 could not set up a parser */
+};
+
+/* Once per process, before any thread parses. */
+void parse_global_init(void);
+
+/* Parse body (len bytes, need not be NUL-terminated) fetched from page_url
+ * (canonical). charset is the one the Content-Type header named, or NULL to
+ * let the page say (<meta charset>) or fall back to libxml2's default.
+ * *out is filled in and owned by the caller (parse_result_release), also on
+ * error, when it holds what was found before the error. */
+enum parse_status parse_html(const char *body, size_t len,
+			     const char *page_url, const char *charset,
+			     struct parse_result *out);
+
+void parse_result_release(struct parse_result *r);
+
+#endif

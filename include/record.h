@@ -1,0 +1,66 @@
+/* record: what the crawl learned about one fetched URL, the unit that flows
+ * from the fetch and parse stages to the writer, and its JSON form (one line
+ * of the output; man/crawler.1 OUTPUT is the reference).
+ *
+ * A record owns all its strings. Once sent on the results channel it
+ * belongs to the writer. */
+#ifndef CRAWLER_RECORD_H
+#define CRAWLER_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error kinds: the enum, the JSON name and the default message, together. */
+#define RECORD_ERR_MAP(X)                                                     \
+	X(NONE, "none", "no error")                                           \
+	X(TIMEOUT, "timeout", "the request took longer than allowed")         \
+	X(DNS, "dns", "the host name could not be resolved")                  \
+	X(CONNECT, "connect", "the connection failed")                        \
+	X(TLS, "tls", "the TLS handshake or certificate check failed")        \
+	X(HTTP, "http", "the server broke the HTTP exchange")                 \
+	X(TOO_LARGE, "too_large", "the body is larger than --max-size")       \
+	X(CANCELED, "canceled", "the crawl stopped during the transfer")      \
+	X(INTERNAL, "internal", "the crawler failed (out of memory?)")
+
+enum record_err {
+#define RECORD_ERR_ENUM(name, json, text) RECORD_ERR_##name,
+	RECORD_ERR_MAP(RECORD_ERR_ENUM)
+#undef RECORD_ERR_ENUM
+	RECORD_ERR_COUNT
+};
+
+struct record {
+	char *url;            /* canonical URL */
+	char *parent;         /* page that linked here; NULL for a seed */
+	unsigned depth;       /* hops from a seed */
+	int status;           /* HTTP status; 0 when no response arrived */
+	char *content_type;   /* Content-Type as sent, or NULL */
+	uint64_t bytes;       /* body bytes received, after decoding */
+	char *title;          /* page title, or NULL */
+	long nlinks;          /* http(s) links found; -1 when not parsed */
+	char **outlinks;      /* the links, when kept for --links */
+	size_t noutlinks;     /* entries in outlinks */
+	char *location;       /* canonical redirect target, or NULL */
+	int64_t fetched_at_ms; /* wall clock at request start, ms since epoch */
+	int64_t elapsed_ms;   /* request duration */
+	enum record_err err;
+	char *err_msg;        /* detail for err, or NULL for the default text */
+};
+
+/* A zeroed record for url (copied); NULL when out of memory. */
+struct record *record_new(const char *url, const char *parent, unsigned depth);
+void record_free(struct record *r);
+
+/* Set the error; msg (copied, may be NULL) adds detail. */
+void record_set_err(struct record *r, enum record_err err, const char *msg);
+
+const char *record_err_name(enum record_err err);
+const char *record_err_text(enum record_err err);
+
+/* The JSON line for r, '\n' included, as a malloc'd string of *len bytes;
+ * NULL when out of memory. Strings that are not valid UTF-8 have each bad
+ * byte replaced by U+FFFD. outlinks adds the "outlinks" array. */
+char *record_to_json(const struct record *r, bool outlinks, size_t *len);
+
+#endif

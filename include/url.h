@@ -1,0 +1,60 @@
+/* url: resolve links against a page and put URLs in the one canonical form
+ * that the visited set fingerprints and the output records.
+ *
+ * Resolution is libcurl's URL API (CURLU) plus what it lacks or gets wrong in
+ * 7.88: the empty and fragment-only references mean the base itself (RFC 3986
+ * section 5.4), and normalisation (RFC 3986 section 6.2.2): scheme and host
+ * lowercased, default port dropped, fragment dropped, dot segments removed,
+ * percent-escapes uppercased, escaped unreserved characters decoded, an empty
+ * path written "/". Only http and https URLs are accepted.
+ *
+ * Every returned string is malloc'd and owned by the caller. */
+#ifndef CRAWLER_URL_H
+#define CRAWLER_URL_H
+
+#include <stddef.h>
+
+#define URL_STATUS_MAP(X)                                          \
+	X(OK, "ok")                                                \
+	X(SCHEME, "not an http or https URL")                      \
+	X(MALFORMED, "malformed URL")                              \
+	X(TOO_LONG, "URL too long")                                \
+	X(NOMEM, "out of memory")
+
+enum url_status {
+#define URL_ENUM(name, text) URL_##name,
+	URL_STATUS_MAP(URL_ENUM)
+#undef URL_ENUM
+};
+
+/* Longest URL accepted, in bytes, before and after resolution. */
+#define URL_MAX_LEN 8192
+
+/* A parsed base URL to resolve many links of one page against. */
+struct url_base;
+
+/* Parse an absolute http(s) URL as a base; NULL with *status set on error. */
+struct url_base *url_base_new(const char *base, enum url_status *status);
+void url_base_free(struct url_base *b);
+
+/* The base in canonical form; borrowed from b. */
+const char *url_base_str(const struct url_base *b);
+
+/* Resolve ref (an href as written, surrounding whitespace allowed) against b
+ * and normalise it into *out. */
+enum url_status url_base_resolve(const struct url_base *b, const char *ref,
+				 char **out);
+
+/* One-off resolution: url_base_new + url_base_resolve. */
+enum url_status url_resolve(const char *base, const char *ref, char **out);
+
+/* Canonical form of an absolute http(s) URL (e.g. a seed) into *out. */
+enum url_status url_normalize(const char *url, char **out);
+
+/* The host of a canonical URL as a pointer into it and a length (no port, no
+ * userinfo, IPv6 brackets kept). NULL if url is not canonical http(s). */
+const char *url_host(const char *canonical, size_t *len);
+
+const char *url_strerror(enum url_status status);
+
+#endif

@@ -1,0 +1,52 @@
+/* writer: the one thread that owns the output.
+ *
+ * Records arrive on the results channel from the fetch and parse stages
+ * (fan-in). Each becomes one JSON line in a buffer written with write(2) in
+ * batches: when the buffer fills and whenever the channel runs dry, so the
+ * file is never behind by more than what is still arriving. A line is
+ * written whole or not at all; a failed write stops the writer, which keeps
+ * draining (and counting) so no stage blocks, and reports the failure.
+ * It also keeps the statistics and draws the progress line.
+ *
+ * Locks: `io` is held across each write(2) so writer_halt (a second signal)
+ * can wait for the line in progress and exit without cutting it. */
+#ifndef CRAWLER_WRITER_H
+#define CRAWLER_WRITER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+struct chan;
+struct record;
+
+struct writer_config {
+	int fd;            /* output; borrowed */
+	bool outlinks;     /* write "outlinks" */
+	bool progress;     /* draw the progress line on log */
+	bool verbose;      /* a line on log per record */
+	FILE *log;         /* standard error, usually */
+	/* Called after each record is written (or dropped after a failure). */
+	void (*on_record)(void *arg, const struct record *r);
+	/* Fills queued and in-flight counts for the progress line. */
+	void (*gauges)(void *arg, size_t *queued, size_t *in_flight);
+	/* Called once when a write fails; the crawl should stop. */
+	void (*on_fail)(void *arg);
+	void *arg;
+};
+
+struct writer;
+
+/* Start the writer thread on results (borrowed; the writer ends when it is
+ * closed and drained). NULL when the thread cannot start. */
+struct writer *writer_start(const struct writer_config *cfg, struct chan *results);
+
+/* Wait for the writer to drain and end; fill *stats. Returns 0, or the
+ * errno of the failed write. Frees the writer. */
+int writer_join(struct writer *w, struct stats *stats);
+
+/* Wait for the line being written, then _exit(status): no partial line. */
+_Noreturn void writer_halt(struct writer *w, int status);
+
+#endif

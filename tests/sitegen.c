@@ -1,0 +1,311 @@
+/* sitegen: serve the generated site (tests/support/site.h) on its own, for
+ * `make demo` and the benchmark.
+ *
+ *   sitegen [--ip 127.0.0.1] [--port 0] [--pages N] [--links L]
+ *           [--page-bytes B] [--seed S] [--no-specials] [--threads T]
+ *           [--lifetime SECONDS]
+ *
+ * Prints its base URL ("http://127.0.0.1:PORT/") as one line on stdout, then
+ * serves until SIGINT or SIGTERM or the end of its lifetime, and exits 0.
+ * It runs its own libmicrohttpd daemon (epoll, a small thread pool) rather
+ * than testsrv: a benchmark server wants speed and has no use for a
+ * request log. */
+#include "site.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+struct sitegen_opts {
+	const char *ip;
+	unsigned long port;
+	unsigned long threads;
+	unsigned long lifetime;
+	struct site site;
+};
+
+static const char not_found_body[] =
+	"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
+	"<body><h1>Not Found</h1></body></html>\n";
+
+static const char bad_method_body[] = "GET and HEAD only\n";
+
+static char first_call_seen;
+
+/* Shared by every connection: MHD counts references to a response. */
+static struct MHD_Response *not_found, *bad_method;
+
+static void usage(FILE *f)
+{
+	fputs("usage: sitegen [--ip 127.0.0.1] [--port 0] [--pages N] "
+	      "[--links L]\n"
+	      "               [--page-bytes B] [--seed S] [--no-specials]\n"
+	      "               [--threads T] [--lifetime SECONDS]\n", f);
+}
+
+/* A whole decimal number in [min, max], or exit with a message. */
+static unsigned long long number(const char *opt, const char *s,
+				 unsigned long long min, unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max) {
+		fprintf(stderr, "sitegen: --%s wants a number from %llu to %llu, "
+			"not \"%s\"\n", opt, min, max, s);
+		exit(2);
+	}
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct sitegen_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "ip", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "pages", required_argument, NULL, 'n' },
+		{ "links", required_argument, NULL, 'l' },
+		{ "page-bytes", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "no-specials", no_argument, NULL, 'x' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "lifetime", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->ip = optarg;
+			break;
+		case 'p':
+			o->port = number("port", optarg, 0, 65535);
+			break;
+		case 'n':
+			o->site.pages = number("pages", optarg, 1, 100000000);
+			break;
+		case 'l':
+			o->site.links = number("links", optarg, 2, 1000);
+			break;
+		case 'b':
+			o->site.page_bytes = number("page-bytes", optarg, 0,
+						    1 << 24);
+			break;
+		case 's':
+			o->site.seed = number("seed", optarg, 0, UINT64_MAX);
+			break;
+		case 'x':
+			o->site.specials = false;
+			break;
+		case 't':
+			o->threads = number("threads", optarg, 1, 256);
+			break;
+		case 'T':
+			o->lifetime = number("lifetime", optarg, 1,
+					     365 * 86400);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+static struct MHD_Response *static_response(const char *body, size_t len,
+					    const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, (void *)body, MHD_RESPMEM_PERSISTENT);
+
+	if (!r || MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					  type) != MHD_YES) {
+		fprintf(stderr, "sitegen: out of memory\n");
+		exit(1);
+	}
+	return r;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c,
+				  const struct testsrv_reply *r, void *free_body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer_with_free_callback(
+		r->body_len, (void *)r->body,
+		(MHD_ContentReaderFreeCallback)free_body);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type :
+				"text/html; charset=utf-8");
+	if (r->location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+					r->location);
+	ret = MHD_queue_response(c, r->status ? r->status : MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The site never sets delays or extra headers, and its paths carry no
+ * query, so a request with one is a path the site does not have. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **req_cls)
+{
+	struct testsrv_reply r = { 0 };
+	void *free_body = NULL;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	/* Answering the first call, the one with the headers, makes MHD
+	 * 0.9.75 close the connection: wait for the call after the body. */
+	if (!*req_cls) {
+		*req_cls = &first_call_seen;
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					  bad_method);
+	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) ||
+	    !site_handler(cls, url, &r, &free_body))
+		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, not_found);
+	if (!r.body || !free_body) /* out of memory in the site */
+		return MHD_queue_response(c, r.status ? r.status : 500,
+					  not_found);
+	return send_reply(c, &r, free_body);
+}
+
+/* The socket is made here, not by MHD, so the port is known and the origin
+ * written before any server thread exists to read it. */
+static int listen_on(const struct sitegen_opts *o, unsigned short *port)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons((unsigned short)o->port),
+	};
+	socklen_t len = sizeof(sa);
+	int one = 1;
+	int fd;
+
+	if (inet_pton(AF_INET, o->ip, &sa.sin_addr) != 1) {
+		fprintf(stderr, "sitegen: --ip wants an IPv4 address, not "
+			"\"%s\"\n", o->ip);
+		exit(2);
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 1024) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		fprintf(stderr, "sitegen: cannot listen on %s port %lu: %s\n",
+			o->ip, o->port, strerror(errno));
+		exit(1);
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static struct MHD_Daemon *start(struct sitegen_opts *o, int fd)
+{
+	return MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, &o->site,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+		MHD_OPTION_CONNECTION_LIMIT, 4096u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		MHD_OPTION_END);
+}
+
+/* Sleep until a stop signal or the lifetime's end, whichever is first. */
+static void wait_for_end(const sigset_t *stop, unsigned long lifetime)
+{
+	struct timespec end, now, left;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)lifetime;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return;
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000;
+		}
+		if (sigtimedwait(stop, NULL, &left) >= 0 || errno != EINTR)
+			return;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sitegen_opts o = {
+		.ip = "127.0.0.1",
+		.threads = 2,
+		.lifetime = 600,
+		.site = { .seed = 1, .pages = 1000, .links = 8,
+			  .page_bytes = 4096, .specials = true },
+	};
+	char origin[64];
+	unsigned short port;
+	struct MHD_Daemon *d;
+	sigset_t stop;
+	int fd;
+
+	parse_args(argc, argv, &o);
+	/* Blocked before the daemon's threads exist, so they inherit the mask
+	 * and the signals wait for sigtimedwait here. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fd = listen_on(&o, &port);
+	snprintf(origin, sizeof(origin), "http://%s:%u", o.ip, port);
+	o.site.origin = origin;
+	not_found = static_response(not_found_body, sizeof(not_found_body) - 1,
+				    "text/html; charset=utf-8");
+	bad_method = static_response(bad_method_body,
+				     sizeof(bad_method_body) - 1, "text/plain");
+	d = start(&o, fd);
+	if (!d) {
+		fprintf(stderr, "sitegen: cannot start libmicrohttpd\n");
+		return 1;
+	}
+	printf("%s/\n", origin);
+	fflush(stdout);
+
+	wait_for_end(&stop, o.lifetime);
+	MHD_stop_daemon(d);
+	MHD_destroy_response(not_found);
+	MHD_destroy_response(bad_method);
+	return 0;
+}

@@ -1,0 +1,505 @@
+/* site: the generated web site served to integration tests, `make demo` and
+ * the benchmark, a pure function of struct site and the path asked for.
+ *
+ * Every choice comes from splitmix64 of (seed, page, what is being chosen),
+ * so there is no state and any thread may build any page at any time. A
+ * page's links are computed once, as pairs of the href written into the
+ * HTML and the path it resolves to; the HTML writer and site_links both
+ * read that one list, so the graph the tests walk is the one served.
+ *
+ * Page 0 is also served at "/", where relative hrefs would resolve to other
+ * paths than under /p/; its links therefore use only root-relative and
+ * absolute forms, and nothing links to "/" itself. */
+#include "site.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One page in this many links to the special paths. */
+#define SITE_SPECIAL_EVERY 20
+/* k in /missing/<k>.html, /r/<k>, /files/<k>.bin: few, so they recur. */
+#define SITE_SPECIAL_KEYS 8
+#define SITE_SPECIAL_KINDS 4
+#define SITE_LINKS_PER_SECTION 6
+#define SITE_HREF_MAX 160
+
+enum site_salt {
+	SALT_SPECIAL_PAGE = 1,
+	SALT_TARGET,
+	SALT_FORM,
+	SALT_SPECIAL,
+	SALT_TEXT,
+	SALT_BINARY,
+};
+
+enum site_form {
+	FORM_RELATIVE, /* "17.html" */
+	FORM_ROOT,     /* "/p/17.html" */
+	FORM_ABSOLUTE, /* origin + "/p/17.html" */
+	FORM_FRAGMENT, /* "17.html#sec1" */
+	FORM_DOTS,     /* "../p/./17.html" */
+	FORM_COUNT,
+	FORM_SELF,     /* "#top", only for a page's link to itself */
+};
+
+enum site_kind {
+	KIND_NONE,
+	KIND_PAGE,
+	KIND_MISSING,
+	KIND_REDIRECT,  /* /r/<k> */
+	KIND_REDIRECT2, /* /r2/<k> */
+	KIND_LOOP_A,
+	KIND_LOOP_B,
+	KIND_FILE,
+};
+
+struct site_link {
+	char href[SITE_HREF_MAX];
+	char target[64];
+	const char *text;
+};
+
+struct site_buf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static const char *const site_words[] = {
+	"crawler", "frontier", "politeness", "robots", "anchor", "harvest",
+	"archive", "graph", "queue", "worker", "fetch", "parse", "canonical",
+	"fragment", "redirect", "budget", "latency", "origin", "document",
+	"resolve", "visited", "breadth", "depth", "index", "network", "server",
+	"client", "request", "response", "header", "cycle", "page",
+};
+
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15u;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+	return x ^ (x >> 31);
+}
+
+/* The choice numbered what on page (or key) n. */
+static uint64_t site_pick(const struct site *site, uint64_t n, uint64_t what)
+{
+	return splitmix(splitmix(site->seed ^ splitmix(n)) ^ what);
+}
+
+static uint64_t slot(unsigned salt, size_t j)
+{
+	return (uint64_t)j << 8 | salt;
+}
+
+static bool page_is_special(const struct site *site, size_t i)
+{
+	/* Page 1 always is, so even a small test site has every special. */
+	return site->specials && site->pages > 1 &&
+	       (i == 1 ||
+		site_pick(site, i, SALT_SPECIAL_PAGE) % SITE_SPECIAL_EVERY == 0);
+}
+
+/* The href for target (root-relative) in form, from page i. Relative forms
+ * would resolve elsewhere from "/", so page 0 writes root-relative ones. */
+static void write_href(const struct site *site, size_t i, enum site_form form,
+		       const char *target, char *href)
+{
+	bool in_p = strncmp(target, "/p/", 3) == 0;
+	const char *rest = strchr(target + 1, '/'); /* after "/p" */
+	int n;
+
+	if (i == 0 && form != FORM_ABSOLUTE && form != FORM_FRAGMENT)
+		form = FORM_ROOT;
+	if (form == FORM_ABSOLUTE && !site->origin)
+		form = FORM_ROOT;
+	switch (form) {
+	case FORM_SELF:
+		n = snprintf(href, SITE_HREF_MAX, "#top");
+		break;
+	case FORM_RELATIVE:
+		n = in_p ? snprintf(href, SITE_HREF_MAX, "%s", target + 3) :
+			   snprintf(href, SITE_HREF_MAX, "..%s", target);
+		break;
+	case FORM_ABSOLUTE:
+		n = snprintf(href, SITE_HREF_MAX, "%s%s", site->origin, target);
+		break;
+	case FORM_FRAGMENT:
+		n = snprintf(href, SITE_HREF_MAX, "%s#sec1",
+			     in_p && i > 0 ? target + 3 : target);
+		break;
+	case FORM_DOTS:
+		n = snprintf(href, SITE_HREF_MAX, "..%.*s/.%s",
+			     (int)(rest - target), target, rest);
+		break;
+	default:
+		n = snprintf(href, SITE_HREF_MAX, "%s", target);
+		break;
+	}
+	if (n < 0 || n >= SITE_HREF_MAX) /* an origin too long to fit */
+		snprintf(href, SITE_HREF_MAX, "%s", target);
+}
+
+static void special_link(const struct site *site, size_t i, size_t j,
+			 unsigned kind, struct site_link *l)
+{
+	static const char *const text[SITE_SPECIAL_KINDS] = {
+		"a page that went away", "an old address", "the maze",
+		"the data file",
+	};
+	uint64_t k = site_pick(site, i, slot(SALT_SPECIAL, j)) %
+		     SITE_SPECIAL_KEYS;
+
+	switch (kind) {
+	case 0:
+		snprintf(l->target, sizeof(l->target), "/missing/%u.html",
+			 (unsigned)k);
+		break;
+	case 1:
+		snprintf(l->target, sizeof(l->target), "/r/%u", (unsigned)k);
+		break;
+	case 2:
+		snprintf(l->target, sizeof(l->target), "/loop/a");
+		break;
+	default:
+		snprintf(l->target, sizeof(l->target), "/files/%u.bin",
+			 (unsigned)k);
+		break;
+	}
+	l->text = text[kind];
+}
+
+/* Link j of page i: the i+1 chain first, specials last on special pages,
+ * back links, random pages and the page itself in between. */
+static void page_link(const struct site *site, size_t i, size_t j,
+		      struct site_link *l)
+{
+	size_t n = site->links;
+	size_t nspecial = page_is_special(site, i) ?
+			  (n - 1 < SITE_SPECIAL_KINDS ? n - 1 : SITE_SPECIAL_KINDS) : 0;
+	uint64_t r = site_pick(site, i, slot(SALT_TARGET, j));
+	enum site_form form = site_pick(site, i, slot(SALT_FORM, j)) % FORM_COUNT;
+	size_t to;
+
+	if (j >= n - nspecial) {
+		special_link(site, i, j, (j - (n - nspecial) + i) %
+			     SITE_SPECIAL_KINDS, l);
+		write_href(site, i, form, l->target, l->href);
+		return;
+	}
+	if (j == 0)
+		to = i + 1 < site->pages ? i + 1 : 0;
+	else if (r % 8 < 3 && i > 0)
+		to = (r >> 8) % i;
+	else
+		to = (r >> 8) % site->pages;
+	if (j > 0 && r % 8 == 7 && i > 0) {
+		to = i;
+		form = FORM_SELF;
+	}
+	snprintf(l->target, sizeof(l->target), "/p/%zu.html", to);
+	l->text = to == i ? "back to the top" : to < i ? "an earlier page" :
+		  "further on";
+	write_href(site, i, form, l->target, l->href);
+}
+
+static struct site_link *page_links(const struct site *site, size_t i)
+{
+	struct site_link *links = calloc(site->links ? site->links : 1,
+					 sizeof(*links));
+
+	for (size_t j = 0; links && j < site->links; j++)
+		page_link(site, i, j, &links[j]);
+	return links;
+}
+
+static void buf_add(struct site_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+#define buf_add_lit(b, s) buf_add(b, s, sizeof(s) - 1)
+
+__attribute__((format(printf, 2, 3)))
+static void buf_printf(struct site_buf *b, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(small))
+		b->failed = true;
+	else
+		buf_add(b, small, (size_t)n);
+}
+
+/* About n bytes of sentences; *state walks the page's own word stream. */
+static void filler(struct site_buf *b, uint64_t *state, size_t n)
+{
+	size_t start = b->len;
+
+	while (b->len - start < n && !b->failed) {
+		size_t words = 6 + splitmix(++*state) % 9;
+
+		for (size_t w = 0; w < words; w++) {
+			const char *word = site_words[splitmix(++*state) %
+				(sizeof(site_words) / sizeof(site_words[0]))];
+
+			if (w == 0)
+				buf_printf(b, "%c%s", word[0] - 'a' + 'A', word + 1);
+			else
+				buf_printf(b, " %s", word);
+		}
+		buf_add_lit(b, ". ");
+	}
+}
+
+static void write_section(struct site_buf *b, const struct site_link *links,
+			  size_t from, size_t to, size_t sec, uint64_t *state,
+			  size_t text_bytes)
+{
+	buf_printf(b, "<h2 id=\"sec%zu\">Section %zu</h2>\n<p>", sec, sec);
+	filler(b, state, text_bytes);
+	if (sec % 2) {
+		buf_add_lit(b, "</p>\n<ul>\n");
+		for (size_t j = from; j < to; j++)
+			buf_printf(b, "<li><a href=\"%s\">%s</a></li>\n",
+				   links[j].href, links[j].text);
+		buf_add_lit(b, "</ul>\n");
+		return;
+	}
+	for (size_t j = from; j < to; j++)
+		buf_printf(b, " See <a href=\"%s\">%s</a> &amp; %s.",
+			   links[j].href, links[j].text,
+			   site_words[(j + sec) % 8]);
+	buf_add_lit(b, "</p>\n");
+}
+
+static void write_page(const struct site *site, size_t i,
+		       const struct site_link *links, struct site_buf *b)
+{
+	size_t n = site->links;
+	size_t nsec = (n + SITE_LINKS_PER_SECTION - 1) / SITE_LINKS_PER_SECTION;
+	size_t markup = 400 + n * 60;
+	size_t text = site->page_bytes > markup ? site->page_bytes - markup : 0;
+	uint64_t state = site_pick(site, i, SALT_TEXT);
+
+	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+		   "<meta charset=\"utf-8\">\n<title>Page %zu</title>\n"
+		   "</head>\n<body>\n<h1 id=\"top\">Page %zu</h1>\n", i, i);
+	buf_printf(b, "<!-- generated page %zu of %zu, seed %llu -->\n", i,
+		   site->pages, (unsigned long long)site->seed);
+	buf_printf(b, "<img src=\"/img/%zu.png\" alt=\"figure %zu\">\n",
+		   i % 5, i);
+	for (size_t s = 0; s < nsec; s++) {
+		size_t from = s * SITE_LINKS_PER_SECTION;
+		size_t to = from + SITE_LINKS_PER_SECTION < n ?
+			    from + SITE_LINKS_PER_SECTION : n;
+
+		write_section(b, links, from, to, s + 1, &state,
+			      text / (nsec + 1));
+		if (s == 0)
+			buf_add_lit(b, "<p><img src=\"/img/logo.png\" alt=\"\"></p>\n");
+	}
+	buf_add_lit(b, "<p>");
+	filler(b, &state, site->page_bytes > b->len + 30 ?
+		   site->page_bytes - b->len - 30 : 0);
+	buf_add_lit(b, "</p>\n</body>\n</html>\n");
+}
+
+/* A decimal with no sign and no leading zero, then exactly suffix. */
+static bool parse_index(const char *s, const char *suffix, size_t *out)
+{
+	size_t v = 0, len = strspn(s, "0123456789");
+
+	if (len == 0 || len > 9 || (s[0] == '0' && len > 1) ||
+	    strcmp(s + len, suffix) != 0)
+		return false;
+	for (size_t k = 0; k < len; k++)
+		v = v * 10 + (size_t)(s[k] - '0');
+	*out = v;
+	return true;
+}
+
+static enum site_kind classify(const struct site *site, const char *path,
+			       size_t *k)
+{
+	*k = 0;
+	if (strcmp(path, "/") == 0)
+		return site->pages ? KIND_PAGE : KIND_NONE;
+	if (strncmp(path, "/p/", 3) == 0 && parse_index(path + 3, ".html", k))
+		return *k < site->pages ? KIND_PAGE : KIND_NONE;
+	if (!site->specials || !site->pages)
+		return KIND_NONE;
+	if (strncmp(path, "/missing/", 9) == 0 &&
+	    parse_index(path + 9, ".html", k))
+		return KIND_MISSING;
+	if (strcmp(path, "/loop/a") == 0)
+		return KIND_LOOP_A;
+	if (strcmp(path, "/loop/b") == 0)
+		return KIND_LOOP_B;
+	if (strncmp(path, "/r/", 3) == 0 && parse_index(path + 3, "", k) &&
+	    *k < SITE_SPECIAL_KEYS)
+		return KIND_REDIRECT;
+	if (strncmp(path, "/r2/", 4) == 0 && parse_index(path + 4, "", k) &&
+	    *k < SITE_SPECIAL_KEYS)
+		return KIND_REDIRECT2;
+	if (strncmp(path, "/files/", 7) == 0 &&
+	    parse_index(path + 7, ".bin", k) && *k < SITE_SPECIAL_KEYS)
+		return KIND_FILE;
+	return KIND_NONE;
+}
+
+unsigned site_status(const struct site *site, const char *path,
+		     char *location)
+{
+	size_t k;
+
+	switch (classify(site, path, &k)) {
+	case KIND_PAGE:
+	case KIND_FILE:
+		return 200;
+	case KIND_REDIRECT:
+		snprintf(location, 64, "/r2/%zu", k);
+		return 301;
+	case KIND_REDIRECT2:
+		snprintf(location, 64, "/p/%zu.html", k % site->pages);
+		return 302;
+	case KIND_LOOP_A:
+		snprintf(location, 64, "/loop/b");
+		return 301;
+	case KIND_LOOP_B:
+		snprintf(location, 64, "/loop/a");
+		return 301;
+	default:
+		return 404;
+	}
+}
+
+size_t site_links(const struct site *site, size_t i, char (*out)[64],
+		  size_t max)
+{
+	struct site_link *links;
+
+	if (i >= site->pages)
+		return 0;
+	links = page_links(site, i);
+	if (!links)
+		return 0;
+	for (size_t j = 0; j < site->links && j < max; j++)
+		memcpy(out[j], links[j].target, sizeof(out[j]));
+	free(links);
+	return site->links;
+}
+
+static bool page_reply(const struct site *site, size_t i,
+		       struct testsrv_reply *reply, void **free_body)
+{
+	struct site_buf b = { 0 };
+	struct site_link *links = page_links(site, i);
+
+	if (links)
+		write_page(site, i, links, &b);
+	free(links);
+	if (!links || b.failed) {
+		free(b.p);
+		reply->status = 500;
+		return true;
+	}
+	reply->body = b.p;
+	reply->body_len = b.len;
+	*free_body = (void *)free;
+	return true;
+}
+
+/* Not HTML: a binary magic, a NUL early on, and bytes above 0x7f. */
+static bool file_reply(const struct site *site, size_t k,
+		       struct testsrv_reply *reply, void **free_body)
+{
+	size_t len = 256 + k * 40;
+	unsigned char *p = malloc(len);
+
+	if (!p) {
+		reply->status = 500;
+		return true;
+	}
+	for (size_t n = 0; n < len; n++)
+		p[n] = (unsigned char)(site_pick(site, k, slot(SALT_BINARY, n / 8))
+				       >> (n % 8 * 8));
+	memcpy(p, "\x89" "CRW\r\n\x1a\n\0", 9);
+	reply->content_type = "application/octet-stream";
+	reply->body = (const char *)p;
+	reply->body_len = len;
+	*free_body = (void *)free;
+	return true;
+}
+
+/* One block holds the short body and, after it, the Location: the body is
+ * what free_body frees, and the header is copied before that. */
+static bool redirect_reply(unsigned status, const char *location,
+			   struct testsrv_reply *reply, void **free_body)
+{
+	static const char body[] =
+		"<!DOCTYPE html>\n<html><head><title>Moved</title></head>"
+		"<body><p>Moved.</p></body></html>\n";
+	char *p = malloc(sizeof(body) + 64);
+
+	if (!p) {
+		reply->status = 500;
+		return true;
+	}
+	memcpy(p, body, sizeof(body));
+	snprintf(p + sizeof(body), 64, "%s", location);
+	reply->status = status;
+	reply->body = p;
+	reply->body_len = sizeof(body) - 1;
+	reply->location = p + sizeof(body);
+	*free_body = (void *)free;
+	return true;
+}
+
+bool site_handler(void *arg, const char *path, struct testsrv_reply *reply,
+		  void **free_body)
+{
+	const struct site *site = arg;
+	char location[64];
+	size_t k;
+
+	switch (classify(site, path, &k)) {
+	case KIND_PAGE:
+		return page_reply(site, k, reply, free_body);
+	case KIND_FILE:
+		return file_reply(site, k, reply, free_body);
+	case KIND_REDIRECT:
+	case KIND_REDIRECT2:
+	case KIND_LOOP_A:
+	case KIND_LOOP_B:
+		return redirect_reply(site_status(site, path, location),
+				      location, reply, free_body);
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,70 @@
+/* testsrv: an HTTP server inside the test process, for integration tests.
+ *
+ * libmicrohttpd on 127.0.0.x, port 0 (the kernel picks one; testsrv_port
+ * reads it back). Answers come from a table of routes and, for paths the
+ * table does not name, from an optional handler (a generated site). Every
+ * request is logged (path, time, connection) under a mutex, so tests assert
+ * which URLs were asked for and how often, and the peak number of
+ * connections open at once. The server stops in testsrv_stop, and by
+ * itself after a lifetime (default 120 s) so no test can leave one behind. */
+#ifndef CRAWLER_TESTSRV_H
+#define CRAWLER_TESTSRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct testsrv_reply {
+	unsigned status;          /* HTTP status; 0 means 200 */
+	const char *content_type; /* NULL: "text/html; charset=utf-8" */
+	const char *body;         /* NULL: empty */
+	size_t body_len;          /* 0: strlen(body) */
+	const char *location;     /* Location header, or NULL */
+	const char *headers;      /* extra "Name: value\n" lines, or NULL */
+	unsigned delay_ms;        /* wait this long before answering */
+};
+
+struct testsrv_route {
+	const char *path; /* exact match on path and query, e.g. "/a?x=1" */
+	struct testsrv_reply reply;
+};
+
+/* Fills *reply for path (query included) and returns true, or returns false
+ * for a 404. body may point into a buffer owned by the handler; free_body,
+ * if set, is called on it after it has been sent. Called from server
+ * threads concurrently. */
+typedef bool (*testsrv_handler)(void *arg, const char *path,
+				struct testsrv_reply *reply, void **free_body);
+
+struct testsrv_request {
+	char *path;        /* path and query as requested */
+	char *user_agent;  /* NULL if none */
+	int64_t at_ns;     /* CLOCK_MONOTONIC when the request arrived */
+	unsigned long conn; /* connection number, from 1 */
+};
+
+struct testsrv;
+
+/* Start serving on ip ("127.0.0.1", "127.0.0.2", ...). routes (may be NULL)
+ * is borrowed until testsrv_stop; handler (may be NULL) answers the rest.
+ * Aborts the test on failure. */
+struct testsrv *testsrv_start(const char *ip, const struct testsrv_route *routes,
+			      size_t nroutes, testsrv_handler handler,
+			      void *handler_arg);
+void testsrv_stop(struct testsrv *s);
+
+unsigned short testsrv_port(const struct testsrv *s);
+/* "http://IP:PORT" followed by path; malloc'd. */
+char *testsrv_url(const struct testsrv *s, const char *path);
+
+/* How many times path (query included) was requested. */
+size_t testsrv_hits(struct testsrv *s, const char *path);
+/* Requests so far. */
+size_t testsrv_nrequests(struct testsrv *s);
+/* A copy of the log in arrival order; free with testsrv_log_free. */
+size_t testsrv_log(struct testsrv *s, struct testsrv_request **out);
+void testsrv_log_free(struct testsrv_request *log, size_t n);
+/* Most connections that were open at the same time. */
+unsigned testsrv_peak_connections(struct testsrv *s);
+
+#endif
