@@ -7,10 +7,16 @@
  * never held together), the two channels, and the atomic `outstanding`
  * count. Admitting links always raises `outstanding` before the record of
  * the page they came from goes to the writer, which lowers it: so it reaches
- * zero only when the crawl is truly over. */
+ * zero only when the crawl is truly over.
+ *
+ * With --max-depth the crawl goes level by level: no URL of depth d+1 is
+ * fetched while one of depth d is unfinished. Otherwise a page found first
+ * by a longer path (parsers race) would get too large a depth, and the
+ * limit would cut off pages that are within reach. */
 #include "crawl.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +67,8 @@ struct crawl {
 	pthread_t *parser_threads;
 	unsigned nparsers;
 	atomic_size_t outstanding;    /* admitted, record not yet written */
+	atomic_size_t *level_left;    /* with --max-depth: the same, per depth */
+	unsigned level;               /* with --max-depth: depth being fetched */
 	uint64_t started;             /* transfers started */
 };
 
@@ -172,12 +180,18 @@ static size_t admit(struct crawl *c, const char *parent, unsigned depth,
 		for (size_t i = 0; i < nin; i++) {
 			if (!fresh[i])
 				continue;
+			/* Counted before it can be popped, fetched and
+			 * written, so the count cannot touch zero early. */
 			atomic_fetch_add(&c->outstanding, 1);
-			if (frontier_push(c->frontier, in[i], parent, depth)) {
-				atomic_fetch_sub(&c->outstanding, 1);
+			if (c->level_left)
+				atomic_fetch_add(&c->level_left[depth], 1);
+			if (!frontier_push(c->frontier, in[i], parent, depth)) {
+				queued++;
 				continue;
 			}
-			queued++;
+			if (c->level_left)
+				atomic_fetch_sub(&c->level_left[depth], 1);
+			atomic_fetch_sub(&c->outstanding, 1);
 		}
 	}
 	free(in);
@@ -196,9 +210,12 @@ static void send_record(struct crawl *c, struct record *r)
 
 /* One admitted URL is finished with: its record was written, or could not
  * even be made. The last one wakes the fetch loop to end the crawl. */
-static void url_finished(struct crawl *c)
+static void url_finished(struct crawl *c, unsigned depth)
 {
-	if (atomic_fetch_sub(&c->outstanding, 1) == 1)
+	bool level_over = c->level_left &&
+			  atomic_fetch_sub(&c->level_left[depth], 1) == 1;
+
+	if (atomic_fetch_sub(&c->outstanding, 1) == 1 || level_over)
 		fetch_pool_wakeup(c->pool);
 }
 
@@ -240,12 +257,13 @@ static void on_fetched(void *arg, struct fetch_result *res)
 	struct record *r = record_from(e, res);
 	struct page *pg;
 
-	frontier_done(c->frontier, e);
 	if (!r) {
+		url_finished(c, e->depth);
+		frontier_done(c->frontier, e);
 		fetch_result_free(res);
-		url_finished(c);
 		return;
 	}
+	frontier_done(c->frontier, e);
 	if (res->location && r->err == RECORD_ERR_NONE)
 		follow_redirect(c, r, res->location);
 	if (res->body && (pg = malloc(sizeof(*pg)))) {
@@ -310,8 +328,7 @@ static void *parser_main(void *arg)
 
 static void on_written(void *arg, const struct record *r)
 {
-	(void)r;
-	url_finished(arg);
+	url_finished(arg, r->depth);
 }
 
 static void gauges(void *arg, size_t *queued, size_t *in_flight)
@@ -339,16 +356,27 @@ static void admit_seeds(struct crawl *c)
 	admit(c, NULL, 0, c->seeds, c->nseeds);
 }
 
+/* The deepest depth whose URLs may be fetched now. */
+static unsigned ready_depth(struct crawl *c)
+{
+	if (!c->level_left)
+		return UINT_MAX;
+	while (c->level <= (unsigned long)c->cfg.max_depth &&
+	       atomic_load(&c->level_left[c->level]) == 0)
+		c->level++;
+	return c->level;
+}
+
 /* Out of memory for a transfer: the URL still gets its record. */
 static void record_unfetchable(struct crawl *c, struct frontier_entry *e)
 {
 	struct record *r = record_new(e->url, e->parent, e->depth);
 
+	if (!r)
+		url_finished(c, e->depth);
 	frontier_done(c->frontier, e);
-	if (!r) {
-		url_finished(c);
+	if (!r)
 		return;
-	}
 	r->err = RECORD_ERR_INTERNAL;
 	send_record(c, r);
 }
@@ -359,7 +387,7 @@ static void start_ready(struct crawl *c)
 {
 	while (!fetch_pool_full(c->pool) &&
 	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
-		struct frontier_entry *e = frontier_pop(c->frontier);
+		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c));
 
 		if (!e)
 			return;
@@ -418,6 +446,11 @@ static int pipeline_start(struct crawl *c)
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
 	c->results = chan_new(RESULTS_CAP);
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
+	if (c->cfg.max_depth >= 0) {
+		c->level_left = calloc((size_t)c->cfg.max_depth + 1, sizeof(*c->level_left));
+		if (!c->level_left)
+			return -1;
+	}
 	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)
 		return -1;
@@ -453,6 +486,8 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	chan_free(c->pages, NULL);
 	chan_free(c->results, NULL);
 	free(c->parser_threads);
+	free(c->level_left);
+	c->level_left = NULL;
 	frontier_free(c->frontier);
 	visited_free(c->visited);
 }
@@ -468,6 +503,7 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 	memset(out, 0, sizeof(*out));
 	atomic_store(&c->outstanding, 0);
 	c->started = 0;
+	c->level = 0;
 	ctx_init(&c->ctx, parent, deadline);
 	if (pipeline_start(c)) {
 		rc = -1;

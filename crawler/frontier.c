@@ -28,6 +28,7 @@ struct frontier {
 	pthread_mutex_t lock;        /* guards everything below */
 	struct frontier_host *hosts; /* uthash by name */
 	struct frontier_host *ring_head, *ring_tail;
+	size_t ring_len;             /* hosts in the ring */
 	unsigned per_host;
 	size_t queued;
 };
@@ -67,6 +68,7 @@ static void ring_append(struct frontier *f, struct frontier_host *h)
 {
 	h->in_ring = true;
 	h->ring_next = NULL;
+	f->ring_len++;
 	if (f->ring_tail)
 		f->ring_tail->ring_next = h;
 	else
@@ -83,6 +85,7 @@ static struct frontier_host *ring_take(struct frontier *f)
 		if (!f->ring_head)
 			f->ring_tail = NULL;
 		h->in_ring = false;
+		f->ring_len--;
 	}
 	return h;
 }
@@ -122,6 +125,26 @@ static struct frontier_entry *entry_new(const char *url, const char *parent,
 	return e;
 }
 
+/* Keep the queue in depth order, FIFO within a depth. Links arrive in depth
+ * order, so this is an append, except for a redirect target, which has its
+ * source's depth and may have to pass deeper links. */
+static void host_enqueue(struct frontier_host *h, struct frontier_entry *e)
+{
+	struct frontier_entry **at = &h->head;
+
+	if (h->tail && h->tail->depth <= e->depth) {
+		h->tail->next = e;
+		h->tail = e;
+		return;
+	}
+	while (*at && (*at)->depth <= e->depth)
+		at = &(*at)->next;
+	e->next = *at;
+	*at = e;
+	if (!e->next)
+		h->tail = e;
+}
+
 int frontier_push(struct frontier *f, const char *url, const char *parent,
 		  unsigned depth)
 {
@@ -139,11 +162,7 @@ int frontier_push(struct frontier *f, const char *url, const char *parent,
 	pthread_mutex_lock(&f->lock);
 	e->host = host_get(f, host, hlen);
 	if (e->host) {
-		if (e->host->tail)
-			e->host->tail->next = e;
-		else
-			e->host->head = e;
-		e->host->tail = e;
+		host_enqueue(e->host, e);
 		f->queued++;
 		if (!e->host->in_ring && e->host->in_flight < f->per_host)
 			ring_append(f, e->host);
@@ -155,21 +174,32 @@ int frontier_push(struct frontier *f, const char *url, const char *parent,
 	return rc;
 }
 
-struct frontier_entry *frontier_pop(struct frontier *f)
+static struct frontier_entry *take_head(struct frontier *f,
+					struct frontier_host *h)
+{
+	struct frontier_entry *e = h->head;
+
+	h->head = e->next;
+	if (!h->head)
+		h->tail = NULL;
+	e->next = NULL;
+	h->in_flight++;
+	f->queued--;
+	return e;
+}
+
+/* A host whose oldest entry is deeper than max_depth goes to the back of
+ * the ring, keeping its turn; one lap of the ring at most. */
+struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth)
 {
 	struct frontier_entry *e = NULL;
-	struct frontier_host *h;
 
 	pthread_mutex_lock(&f->lock);
-	h = ring_take(f);
-	if (h) {
-		e = h->head;
-		h->head = e->next;
-		if (!h->head)
-			h->tail = NULL;
-		e->next = NULL;
-		h->in_flight++;
-		f->queued--;
+	for (size_t lap = f->ring_len; lap && !e; lap--) {
+		struct frontier_host *h = ring_take(f);
+
+		if (h->head->depth <= max_depth)
+			e = take_head(f, h);
 		if (h->head && h->in_flight < f->per_host)
 			ring_append(f, h);
 	}

@@ -56,11 +56,14 @@ static int parse_scaled(const char *s, const char *const *names,
 	char *end;
 	double v;
 
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+	size_t digits = s ? strspn(s, "0123456789.") : 0;
+
+	/* Plain decimals only: strtod would also take "0x10" and "1e3". */
+	if (!digits)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || !isfinite(v))
+	if (errno || !isfinite(v) || end != s + digits)
 		return -1;
 	for (size_t i = 0; i < nunits; i++)
 		if (!strcasecmp(end, names[i])) {
@@ -438,8 +441,12 @@ static const struct option_spec *spec_for(int code)
 static void bad_option(int code, char **argv, char *err, size_t n)
 {
 	const char *word = argv[optind - 1];
+	const char *eq = strchr(word, '=');
 
-	if (code == ':')
+	/* glibc sets optopt to the option's own code for "--flag=value". */
+	if (code == '?' && !strncmp(word, "--", 2) && eq)
+		snprintf(err, n, "option '%.*s' takes no value", (int)(eq - word), word);
+	else if (code == ':')
 		snprintf(err, n, "option '%s' needs a value", word);
 	else if (optopt && optopt < LONG_ONLY_BASE)
 		snprintf(err, n, "unknown option '-%c'", optopt);

@@ -365,8 +365,8 @@ static void run(struct parse_state *st)
 	for (;;) {
 		htmlParseDocument(ctxt);
 		in = ctxt->input;
-		if (ctxt->instate == XML_PARSER_EOF || in->cur >= in->end ||
-		    *in->cur)
+		if (ctxt->instate == XML_PARSER_EOF || !in ||
+		    in->cur >= in->end || *in->cur)
 			break;
 		while (in->cur < in->end && !*in->cur)
 			in->cur++;

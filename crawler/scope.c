@@ -2,6 +2,7 @@
  * admitted link passes. Read-only once built. */
 #include "scope.h"
 
+#include <arpa/inet.h>
 #include <libpsl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ static bool url_key(const struct scope *s, const char *url, char *buf,
 	size_t len;
 	const char *host = url_host(url, &len);
 	const char *domain;
+	struct in_addr addr;
 
 	if (!host || len == 0 || len >= cap)
 		return false;
@@ -46,8 +48,10 @@ static bool url_key(const struct scope *s, const char *url, char *buf,
 	buf[len] = '\0';
 	if (s->mode != SCOPE_DOMAIN)
 		return true;
-	/* NULL for IP addresses and bare public suffixes: the host is its
-	 * own domain then. */
+	/* An IP address is its own domain: libpsl would cut "10.1.2.3" to
+	 * "2.3". NULL from libpsl (a bare suffix or name) means the same. */
+	if (buf[0] == '[' || inet_pton(AF_INET, buf, &addr) == 1)
+		return true;
 	domain = psl_registrable_domain(s->psl, buf);
 	if (domain && domain != buf)
 		memmove(buf, domain, strlen(domain) + 1);

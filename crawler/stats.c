@@ -20,7 +20,7 @@ void stats_add(struct stats *s, const struct record *r)
 static json_t *by_status(const struct stats *s)
 {
 	json_t *o = json_object();
-	char key[8];
+	char key[12];
 
 	for (int code = 1; o && code < STATS_MAX_STATUS; code++) {
 		if (!s->by_status[code])

@@ -1,7 +1,7 @@
 /* frontier: the URLs admitted to the crawl and not yet fetched.
  *
- * One FIFO queue per host, so a slow or huge site cannot starve the others,
- * and breadth-first within a host (URLs arrive in depth order). Hosts take
+ * One queue per host, so a slow or huge site cannot starve the others, and
+ * breadth-first within a host: ordered by depth, FIFO within a depth. Hosts take
  * turns (round robin) and a host with per_host transfers in flight is passed
  * over until one finishes: the per-host cap is a property of the queue, not
  * of the fetcher. Unbounded (a bounded queue in the crawl's cycle would
@@ -35,9 +35,10 @@ void frontier_free(struct frontier *f);
 int frontier_push(struct frontier *f, const char *url, const char *parent,
 		  unsigned depth);
 
-/* The next entry of the next host under its cap, or NULL if none is ready.
- * The caller holds it until frontier_done. */
-struct frontier_entry *frontier_pop(struct frontier *f);
+/* The next entry of the next host under its cap whose depth is at most
+ * max_depth, or NULL if none is ready. The caller holds it until
+ * frontier_done. */
+struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth);
 
 /* The entry's fetch is over: free it and open its host's slot. */
 void frontier_done(struct frontier *f, struct frontier_entry *e);

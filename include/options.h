@@ -19,7 +19,7 @@ struct options {
 	const char *stats_path; /* --stats; NULL: standard error */
 	int progress;           /* 1, 0, or -1: when stderr is a terminal */
 	bool quiet;
-	char **seeds;           /* owned: argv URLs then -i lines */
+	char **seeds;           /* owned: -i lines, then argv URLs */
 	size_t nseeds;
 	char **headers;         /* owned copies of -H values */
 	size_t nheaders;

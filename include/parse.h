@@ -3,7 +3,9 @@
  * Runs libxml2's HTML parser in recover mode with no network access, as a
  * SAX pass (no tree is built). Links come from a[href], area[href],
  * frame[src] and iframe[src]; <base href> (the first one) changes what they
- * are resolved against. Each link is resolved and normalised with the url
+ * are resolved against. The pass cannot go back, so a <base> counts only for
+ * the links after it (HTML applies it to the whole document, but puts it in
+ * <head>, before any link). Each link is resolved and normalised with the url
  * module; only http(s) links are kept, in document order, duplicates
  * included. The title is the text of the first <title>, as UTF-8 with runs of
  * white space collapsed to one space and trimmed.

@@ -61,8 +61,8 @@ static unsigned long long number(const char *opt, const char *s,
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max) {
-		fprintf(stderr, "sitegen: --%s wants a number from %llu to %llu, "
-			"not \"%s\"\n", opt, min, max, s);
+		fprintf(stderr, "sitegen: --%s wants a number from %llu to "
+			"%llu, not \"%s\"\n", opt, min, max, s);
 		exit(2);
 	}
 	return v;
@@ -145,7 +145,8 @@ static struct MHD_Response *static_response(const char *body, size_t len,
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *c,
-				  const struct testsrv_reply *r, void *free_body)
+				  const struct testsrv_reply *r,
+				  void *free_body)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;

@@ -75,6 +75,8 @@ static const char *const site_words[] = {
 	"client", "request", "response", "header", "cycle", "page",
 };
 
+#define SITE_NWORDS (sizeof(site_words) / sizeof(site_words[0]))
+
 static uint64_t splitmix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15u;
@@ -97,9 +99,10 @@ static uint64_t slot(unsigned salt, size_t j)
 static bool page_is_special(const struct site *site, size_t i)
 {
 	/* Page 1 always is, so even a small test site has every special. */
+	uint64_t r = site_pick(site, i, SALT_SPECIAL_PAGE);
+
 	return site->specials && site->pages > 1 &&
-	       (i == 1 ||
-		site_pick(site, i, SALT_SPECIAL_PAGE) % SITE_SPECIAL_EVERY == 0);
+	       (i == 1 || r % SITE_SPECIAL_EVERY == 0);
 }
 
 /* The href for target (root-relative) in form, from page i. Relative forms
@@ -171,37 +174,47 @@ static void special_link(const struct site *site, size_t i, size_t j,
 	l->text = text[kind];
 }
 
-/* Link j of page i: the i+1 chain first, specials last on special pages,
- * back links, random pages and the page itself in between. */
+/* The page that link j of page i goes to: the i+1 chain first (the last
+ * page closes the ring at 0), then back links, random pages and, as
+ * "#top", the page itself. */
+static size_t page_target(const struct site *site, size_t i, size_t j,
+			  enum site_form *form)
+{
+	uint64_t r = site_pick(site, i, slot(SALT_TARGET, j));
+
+	if (j == 0)
+		return i + 1 < site->pages ? i + 1 : 0;
+	if (i > 0 && r % 8 == 7) {
+		*form = FORM_SELF;
+		return i;
+	}
+	if (i > 0 && r % 8 < 3)
+		return (r >> 8) % i;
+	return (r >> 8) % site->pages;
+}
+
+/* Link j of page i; on special pages the last few go to special paths. */
 static void page_link(const struct site *site, size_t i, size_t j,
 		      struct site_link *l)
 {
 	size_t n = site->links;
-	size_t nspecial = page_is_special(site, i) ?
-			  (n - 1 < SITE_SPECIAL_KINDS ? n - 1 : SITE_SPECIAL_KINDS) : 0;
-	uint64_t r = site_pick(site, i, slot(SALT_TARGET, j));
-	enum site_form form = site_pick(site, i, slot(SALT_FORM, j)) % FORM_COUNT;
+	size_t nspecial = 0;
+	enum site_form form = site_pick(site, i, slot(SALT_FORM, j)) %
+			      FORM_COUNT;
 	size_t to;
 
+	if (page_is_special(site, i))
+		nspecial = n - 1 < SITE_SPECIAL_KINDS ? n - 1 :
+			   SITE_SPECIAL_KINDS;
 	if (j >= n - nspecial) {
 		special_link(site, i, j, (j - (n - nspecial) + i) %
 			     SITE_SPECIAL_KINDS, l);
-		write_href(site, i, form, l->target, l->href);
-		return;
+	} else {
+		to = page_target(site, i, j, &form);
+		snprintf(l->target, sizeof(l->target), "/p/%zu.html", to);
+		l->text = to == i ? "back to the top" :
+			  to < i ? "an earlier page" : "further on";
 	}
-	if (j == 0)
-		to = i + 1 < site->pages ? i + 1 : 0;
-	else if (r % 8 < 3 && i > 0)
-		to = (r >> 8) % i;
-	else
-		to = (r >> 8) % site->pages;
-	if (j > 0 && r % 8 == 7 && i > 0) {
-		to = i;
-		form = FORM_SELF;
-	}
-	snprintf(l->target, sizeof(l->target), "/p/%zu.html", to);
-	l->text = to == i ? "back to the top" : to < i ? "an earlier page" :
-		  "further on";
 	write_href(site, i, form, l->target, l->href);
 }
 
@@ -266,10 +279,11 @@ static void filler(struct site_buf *b, uint64_t *state, size_t n)
 
 		for (size_t w = 0; w < words; w++) {
 			const char *word = site_words[splitmix(++*state) %
-				(sizeof(site_words) / sizeof(site_words[0]))];
+						      SITE_NWORDS];
 
 			if (w == 0)
-				buf_printf(b, "%c%s", word[0] - 'a' + 'A', word + 1);
+				buf_printf(b, "%c%s", word[0] - 'a' + 'A',
+					   word + 1);
 			else
 				buf_printf(b, " %s", word);
 		}
@@ -322,7 +336,8 @@ static void write_page(const struct site *site, size_t i,
 		write_section(b, links, from, to, s + 1, &state,
 			      text / (nsec + 1));
 		if (s == 0)
-			buf_add_lit(b, "<p><img src=\"/img/logo.png\" alt=\"\"></p>\n");
+			buf_add_lit(b, "<p><img src=\"/img/logo.png\" "
+				    "alt=\"\"></p>\n");
 	}
 	buf_add_lit(b, "<p>");
 	filler(b, &state, site->page_bytes > b->len + 30 ?
@@ -446,9 +461,11 @@ static bool file_reply(const struct site *site, size_t k,
 		reply->status = 500;
 		return true;
 	}
-	for (size_t n = 0; n < len; n++)
-		p[n] = (unsigned char)(site_pick(site, k, slot(SALT_BINARY, n / 8))
-				       >> (n % 8 * 8));
+	for (size_t n = 0; n < len; n++) {
+		uint64_t r = site_pick(site, k, slot(SALT_BINARY, n / 8));
+
+		p[n] = (unsigned char)(r >> (n % 8 * 8));
+	}
 	memcpy(p, "\x89" "CRW\r\n\x1a\n\0", 9);
 	reply->content_type = "application/octet-stream";
 	reply->body = (const char *)p;

@@ -32,6 +32,8 @@ struct site {
 	bool specials;      /* include 404s, redirects, the loop, binaries */
 	const char *origin; /* "http://IP:PORT" for absolute links; NULL: none */
 };
+/* With testsrv the port is known only once it runs: set origin after
+ * testsrv_start and before the first request. */
 
 /* Answer path for site (a testsrv_handler; arg is a struct site *). */
 bool site_handler(void *arg, const char *path, struct testsrv_reply *reply,

@@ -189,13 +189,13 @@ static void log_request(struct testsrv *s, struct MHD_Connection *c,
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_USER_AGENT);
+	const char *ua = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
 	struct testsrv_request e = {
 		.path = xstrdup(rq->uri),
 		.user_agent = ua ? xstrdup(ua) : NULL,
 		.at_ns = rq->at_ns,
-		.conn = info ? (unsigned long)(uintptr_t)info->socket_context : 0,
+		.conn = info ? (uintptr_t)info->socket_context : 0,
 	};
 
 	pthread_mutex_lock(&s->lock);
@@ -258,15 +258,17 @@ static enum MHD_Result send_reply(struct MHD_Connection *c,
 				  bool from_route, void *free_body)
 {
 	struct MHD_Response *resp = body_response(r, from_route, free_body);
+	const char *type = r->content_type ? r->content_type :
+			   "text/html; charset=utf-8";
 	enum MHD_Result ret;
 
 	if (!resp)
 		die("cannot create a response");
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				    r->content_type ? r->content_type :
-				    "text/html; charset=utf-8") != MHD_YES ||
-	    (r->location && MHD_add_response_header(
-			resp, MHD_HTTP_HEADER_LOCATION, r->location) != MHD_YES))
+				    type) != MHD_YES ||
+	    (r->location &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+				     r->location) != MHD_YES))
 		die("libmicrohttpd refused a header");
 	if (r->headers)
 		add_header_lines(resp, r->headers);
@@ -357,7 +359,8 @@ static void init_sync(struct testsrv *s)
 	pthread_condattr_destroy(&ca);
 }
 
-struct testsrv *testsrv_start(const char *ip, const struct testsrv_route *routes,
+struct testsrv *testsrv_start(const char *ip,
+			      const struct testsrv_route *routes,
 			      size_t nroutes, testsrv_handler handler,
 			      void *handler_arg)
 {

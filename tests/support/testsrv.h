@@ -32,7 +32,11 @@ struct testsrv_route {
 /* Fills *reply for path (query included) and returns true, or returns false
  * for a 404. body may point into a buffer owned by the handler; free_body,
  * if set, is called on it after it has been sent. Called from server
- * threads concurrently. */
+ * threads concurrently.
+ *
+ * *free_body holds a function of type void (*)(void *), such as free
+ * ("*free_body = (void *)free;"), not the buffer itself. A body without
+ * one is copied before the handler's thread moves on. */
 typedef bool (*testsrv_handler)(void *arg, const char *path,
 				struct testsrv_reply *reply, void **free_body);
 
