@@ -1,0 +1,666 @@
+/* Integration: real crawls through the crawl API against an HTTP server in
+ * the test process (testsrv) on 127.0.0.x.
+ *
+ * Each test asserts what was fetched from the server's own log (which
+ * paths, how often) and what was written, line by line, parsed back with
+ * jansson. For the generated site the expected crawl comes from a
+ * breadth-first walk of the site's own link graph (site_links), not from
+ * the crawler. */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawl.h"
+#include "ctx.h"
+#include "parse.h"
+#include "site.h"
+#include "testsrv.h"
+
+struct run {
+	struct crawl_result res;
+	json_t **recs; /* every output line, parsed */
+	size_t n;
+};
+
+static void setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	parse_global_init();
+}
+
+TestSuite(crawl, .init = setup, .timeout = 120);
+
+static void read_records(FILE *out, struct run *run)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	rewind(out);
+	while ((len = getline(&line, &cap, out)) > 0) {
+		json_error_t jerr;
+		json_t *j;
+
+		cr_assert_eq(line[len - 1], '\n', "a line without its newline: %s", line);
+		j = json_loads(line, 0, &jerr);
+		cr_assert(j && json_is_object(j), "not a JSON object (%s): %s",
+			  jerr.text, line);
+		run->recs = realloc(run->recs, (run->n + 1) * sizeof(*run->recs));
+		run->recs[run->n++] = j;
+	}
+	free(line);
+}
+
+static void crawl_with(struct crawl_config *cfg, struct run *run)
+{
+	FILE *out = tmpfile();
+	char err[256];
+	struct crawl *c;
+
+	cr_assert(out);
+	memset(run, 0, sizeof(*run));
+	cfg->out_fd = fileno(out);
+	c = crawl_new(cfg, err, sizeof(err));
+	cr_assert(c, "crawl_new: %s", err);
+	cr_assert_eq(crawl_run(c, NULL, &run->res), 0);
+	crawl_free(c);
+	read_records(out, run);
+	fclose(out);
+	cr_assert_eq(run->n, run->res.stats.pages,
+		     "%zu lines but the writer counted %llu", run->n,
+		     (unsigned long long)run->res.stats.pages);
+}
+
+static void run_free(struct run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		json_decref(run->recs[i]);
+	free(run->recs);
+	free(run->res.summary);
+}
+
+/* A config for seeds, quiet, with small timeouts so no test waits long. */
+static void config(struct crawl_config *cfg, char **seeds, size_t n)
+{
+	crawl_config_init(cfg);
+	cfg->seeds = seeds;
+	cfg->nseeds = n;
+	cfg->timeout_ms = 10000;
+	cfg->connect_timeout_ms = 5000;
+	cfg->log = stderr;
+}
+
+static json_t *find(const struct run *run, const char *url)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (!strcmp(json_string_value(json_object_get(run->recs[i], "url")), url))
+			return run->recs[i];
+	return NULL;
+}
+
+static json_t *must_find(const struct run *run, const char *url)
+{
+	json_t *r = find(run, url);
+
+	cr_assert(r, "no record for %s", url);
+	return r;
+}
+
+static long status_of(json_t *r)
+{
+	json_t *s = json_object_get(r, "status");
+
+	return json_is_null(s) ? 0 : (long)json_integer_value(s);
+}
+
+static const char *str_of(json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(r, key));
+}
+
+static const char *err_kind(json_t *r)
+{
+	json_t *e = json_object_get(r, "error");
+
+	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "kind"));
+}
+
+/* ---- the generated site ------------------------------------------------ */
+
+struct expect {
+	char path[64];
+	unsigned status;
+	unsigned depth;
+};
+
+/* Breadth-first walk of the site graph from "/", as a correct crawl with
+ * depth limit max_depth (-1: none) sees it. Returns the count. */
+static size_t walk(const struct site *site, long max_depth, struct expect **out)
+{
+	size_t n = 0, cap = 1024, head = 0;
+	struct expect *q = malloc(cap * sizeof(*q));
+	char (*links)[64] = malloc(1024 * sizeof(*links));
+
+	snprintf(q[n].path, sizeof(q[n].path), "/");
+	q[n].depth = 0;
+	n++;
+	while (head < n) {
+		struct expect *e = &q[head++];
+		char loc[64] = "";
+		size_t nl = 0, page;
+		char (*next)[64] = links;
+
+		e->status = site_status(site, e->path, loc);
+		if (e->status == 301 || e->status == 302) {
+			next = &loc;
+			nl = 1;
+		} else if (e->status == 200 &&
+			   (!strcmp(e->path, "/") ||
+			    sscanf(e->path, "/p/%zu.html", &page) == 1)) {
+			page = strcmp(e->path, "/") ? page : 0;
+			if (max_depth < 0 || e->depth < (unsigned long)max_depth)
+				nl = site_links(site, page, links, 1024);
+		}
+		unsigned depth = e->depth + (next == links ? 1 : 0);
+		for (size_t i = 0; i < nl; i++) {
+			bool seen = false;
+
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = !strcmp(q[k].path, next[i]);
+			if (seen)
+				continue;
+			if (n == cap)
+				q = realloc(q, (cap *= 2) * sizeof(*q));
+			snprintf(q[n].path, sizeof(q[n].path), "%s", next[i]);
+			q[n].depth = depth;
+			n++;
+		}
+	}
+	free(links);
+	*out = q;
+	return n;
+}
+
+struct site_run {
+	struct site site;
+	struct testsrv *srv;
+	char *origin;
+	char *seed;
+};
+
+static void site_up(struct site_run *s, size_t pages)
+{
+	s->site = (struct site){ .seed = 7, .pages = pages, .links = 12,
+				 .page_bytes = 2000, .specials = true };
+	s->srv = testsrv_start("127.0.0.1", NULL, 0, site_handler, &s->site);
+	s->origin = testsrv_url(s->srv, "");
+	s->site.origin = s->origin;
+	s->seed = testsrv_url(s->srv, "/");
+}
+
+static void site_down(struct site_run *s)
+{
+	testsrv_stop(s->srv);
+	free(s->origin);
+	free(s->seed);
+}
+
+/* Every expected path has exactly one record, with the right status, and
+ * the server saw exactly one request for it and none for anything else. */
+static void check_site_crawl(struct site_run *s, struct run *run,
+			     const struct expect *want, size_t nwant, bool depths)
+{
+	cr_assert_eq(run->n, nwant, "records: %zu, reachable: %zu", run->n, nwant);
+	cr_assert_eq(testsrv_nrequests(s->srv), nwant, "requests: %zu, reachable: %zu",
+		     testsrv_nrequests(s->srv), nwant);
+	for (size_t i = 0; i < nwant; i++) {
+		char *url = testsrv_url(s->srv, want[i].path);
+		json_t *r = must_find(run, url);
+
+		cr_expect_eq(testsrv_hits(s->srv, want[i].path), 1,
+			     "%s requested %zu times", want[i].path,
+			     testsrv_hits(s->srv, want[i].path));
+		cr_expect_eq(status_of(r), want[i].status, "%s: status %ld, want %u",
+			     url, status_of(r), want[i].status);
+		cr_expect_null(err_kind(r), "%s: error %s", url, err_kind(r));
+		if (depths)
+			cr_expect_eq(json_integer_value(json_object_get(r, "depth")),
+				     want[i].depth, "%s: depth", url);
+		free(url);
+	}
+}
+
+Test(crawl, generated_site_of_2000_pages_is_fetched_exactly_once)
+{
+	struct site_run s;
+	struct crawl_config cfg;
+	struct expect *want;
+	struct run run;
+	size_t nwant;
+
+	site_up(&s, 2000);
+	nwant = walk(&s.site, -1, &want);
+	cr_assert_gt(nwant, 2000);
+	config(&cfg, &s.seed, 1);
+	cfg.concurrency = 32;
+	cfg.per_host = 16;
+	crawl_with(&cfg, &run);
+	check_site_crawl(&s, &run, want, nwant, false);
+	cr_expect_eq(run.res.stop, CRAWL_DONE);
+	cr_expect_eq(run.res.not_fetched, 0);
+	free(want);
+	run_free(&run);
+	site_down(&s);
+}
+
+Test(crawl, max_depth_fetches_exactly_the_pages_within_n_hops)
+{
+	struct site_run s;
+	struct crawl_config cfg;
+	struct expect *want;
+	struct run run;
+	size_t nwant;
+
+	site_up(&s, 2000);
+	nwant = walk(&s.site, 2, &want);
+	config(&cfg, &s.seed, 1);
+	cfg.max_depth = 2;
+	crawl_with(&cfg, &run);
+	check_site_crawl(&s, &run, want, nwant, true);
+	free(want);
+	run_free(&run);
+	site_down(&s);
+}
+
+Test(crawl, max_depth_zero_fetches_only_the_seeds)
+{
+	struct site_run s;
+	struct crawl_config cfg;
+	struct run run;
+
+	site_up(&s, 50);
+	config(&cfg, &s.seed, 1);
+	cfg.max_depth = 0;
+	crawl_with(&cfg, &run);
+	cr_expect_eq(run.n, 1);
+	cr_expect_eq(testsrv_nrequests(s.srv), 1);
+	cr_expect_gt(json_integer_value(json_object_get(run.recs[0], "links")), 0);
+	run_free(&run);
+	site_down(&s);
+}
+
+Test(crawl, max_pages_fetches_exactly_n_urls_then_stops)
+{
+	struct site_run s;
+	struct crawl_config cfg;
+	struct run run;
+
+	site_up(&s, 500);
+	config(&cfg, &s.seed, 1);
+	cfg.max_pages = 50;
+	crawl_with(&cfg, &run);
+	cr_expect_eq(run.n, 50);
+	cr_expect_eq(testsrv_nrequests(s.srv), 50);
+	cr_expect_eq(run.res.stop, CRAWL_MAX_PAGES);
+	cr_expect_gt(run.res.not_fetched, 0);
+	for (size_t i = 0; i < run.n; i++)
+		cr_expect_null(err_kind(run.recs[i]), "%s: %s", str_of(run.recs[i], "url"),
+			       err_kind(run.recs[i]));
+	run_free(&run);
+	site_down(&s);
+}
+
+/* ---- hand-made sites --------------------------------------------------- */
+
+#define HTML(body) "<!doctype html><html><head><title>t</title></head><body>" body "</body></html>"
+
+static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route *routes,
+			       size_t n, void (*tweak)(struct crawl_config *))
+{
+	struct crawl_config cfg;
+	struct run run;
+	char *seed;
+
+	*srv = testsrv_start("127.0.0.1", routes, n, NULL, NULL);
+	seed = testsrv_url(*srv, "/");
+	config(&cfg, &seed, 1);
+	if (tweak)
+		tweak(&cfg);
+	crawl_with(&cfg, &run);
+	free(seed);
+	return run;
+}
+
+static char *url_of(struct testsrv *srv, const char *path)
+{
+	return testsrv_url(srv, path);
+}
+
+static void expect_record(struct testsrv *srv, struct run *run, const char *path,
+			  long status, const char *kind)
+{
+	char *url = url_of(srv, path);
+	json_t *r = must_find(run, url);
+
+	cr_expect_eq(status_of(r), status, "%s: status %ld, want %ld", path,
+		     status_of(r), status);
+	if (kind)
+		cr_expect(err_kind(r) && !strcmp(err_kind(r), kind),
+			  "%s: error %s, want %s", path, err_kind(r), kind);
+	else
+		cr_expect_null(err_kind(r), "%s: error %s", path, err_kind(r));
+	free(url);
+}
+
+Test(crawl, redirects_are_records_and_their_targets_are_fetched_once)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/a'>a</a> <a href='/c'>c</a> <a href='/loop1'>l</a>") } },
+		{ "/a", { .status = 301, .location = "/b" } },
+		{ "/b", { .status = 302, .location = "http://127.0.0.2:1/never" } },
+		{ "/c", { .body = HTML("<a href='/a'>again</a>") } },
+		{ "/loop1", { .status = 301, .location = "/loop2" } },
+		{ "/loop2", { .status = 307, .location = "/loop1" } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 6, NULL);
+	char *b = url_of(srv, "/b"), *loop1 = url_of(srv, "/loop1");
+
+	cr_expect_eq(run.n, 6, "records: %zu", run.n);
+	expect_record(srv, &run, "/a", 301, NULL);
+	expect_record(srv, &run, "/b", 302, NULL);
+	expect_record(srv, &run, "/loop2", 307, NULL);
+	{
+		char *a = url_of(srv, "/a");
+
+		cr_expect_str_eq(str_of(must_find(&run, a), "location"), b);
+		cr_expect_str_eq(str_of(must_find(&run, b), "parent"), a);
+		free(a);
+	}
+	{
+		char *loop2 = url_of(srv, "/loop2");
+
+		cr_expect_str_eq(str_of(must_find(&run, loop2), "location"), loop1);
+		free(loop2);
+	}
+	/* Out of scope (another host): recorded as location, not fetched. */
+	cr_expect_str_eq(str_of(must_find(&run, b), "location"), "http://127.0.0.2:1/never");
+	cr_expect_null(find(&run, "http://127.0.0.2:1/never"));
+	cr_expect_eq(testsrv_hits(srv, "/a"), 1);
+	cr_expect_eq(testsrv_hits(srv, "/loop1"), 1);
+	cr_expect_eq(testsrv_hits(srv, "/loop2"), 1);
+	free(b);
+	free(loop1);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static void timeout_300ms(struct crawl_config *cfg)
+{
+	cfg->timeout_ms = 300;
+}
+
+Test(crawl, page_slower_than_timeout_is_a_timeout_record_and_the_crawl_goes_on)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/slow'>s</a><a href='/fast'>f</a>") } },
+		{ "/slow", { .body = HTML("late"), .delay_ms = 3000 } },
+		{ "/fast", { .body = HTML("<a href='/fast2'>f</a>") } },
+		{ "/fast2", { .body = HTML("ok") } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 4, timeout_300ms);
+
+	cr_expect_eq(run.n, 4);
+	expect_record(srv, &run, "/slow", 0, "timeout");
+	expect_record(srv, &run, "/fast2", 200, NULL);
+	cr_expect_eq(run.res.stats.by_err[RECORD_ERR_TIMEOUT], 1);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static void max_time_500ms(struct crawl_config *cfg)
+{
+	cfg->max_time_ms = 500;
+}
+
+Test(crawl, max_time_stops_the_crawl_and_records_transfers_in_flight_as_canceled)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/s1'>1</a><a href='/s2'>2</a><a href='/quick'>q</a>") } },
+		{ "/s1", { .body = HTML("<a href='/after'>a</a>"), .delay_ms = 5000 } },
+		{ "/s2", { .body = HTML("x"), .delay_ms = 5000 } },
+		{ "/quick", { .body = HTML("q") } },
+		{ "/after", { .body = HTML("never reached") } },
+	};
+	struct testsrv *srv;
+	int64_t t0 = ctx_now_ns();
+	struct run run = crawl_routes(&srv, routes, 5, max_time_500ms);
+	double secs = (double)(ctx_now_ns() - t0) / 1e9;
+
+	cr_expect_eq(run.res.stop, CRAWL_MAX_TIME);
+	cr_expect_eq(run.n, 4, "records: %zu", run.n);
+	expect_record(srv, &run, "/s1", 0, "canceled");
+	expect_record(srv, &run, "/s2", 0, "canceled");
+	expect_record(srv, &run, "/quick", 200, NULL);
+	cr_expect_eq(testsrv_hits(srv, "/after"), 0);
+	/* Behaviour, not speed: it did not wait for the 5 s replies. */
+	cr_expect_lt(secs, 4.5, "the crawl waited %.1f s for aborted transfers", secs);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, not_found_and_non_html_are_recorded_and_not_parsed)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<title>Home</title><a href='/gone'>g</a><a href='/data.json'>d</a>") } },
+		{ "/gone", { .status = 404, .body = HTML("<a href='/hidden'>h</a>") } },
+		{ "/data.json", { .content_type = "application/json",
+				  .body = "{\"href\": \"<a href='/hidden2'>\"}" } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 3, NULL);
+	char *data = url_of(srv, "/data.json");
+	json_t *d;
+
+	cr_expect_eq(run.n, 3);
+	expect_record(srv, &run, "/gone", 404, NULL);
+	d = must_find(&run, data);
+	cr_expect_str_eq(str_of(d, "content_type"), "application/json");
+	cr_expect(json_is_null(json_object_get(d, "links")));
+	cr_expect_eq(json_integer_value(json_object_get(d, "bytes")),
+		     strlen(routes[2].reply.body));
+	cr_expect_eq(testsrv_hits(srv, "/hidden"), 0);
+	cr_expect_eq(testsrv_hits(srv, "/hidden2"), 0);
+	cr_expect_str_eq(str_of(run.recs[0], "title"), "t");
+	free(data);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, links_outside_the_seed_host_are_not_followed_unless_scope_is_any)
+{
+	static const struct testsrv_route other_routes[] = {
+		{ "/x", { .body = HTML("other host") } },
+	};
+	struct testsrv *other = testsrv_start("127.0.0.2", other_routes, 1, NULL, NULL);
+	char *other_url = testsrv_url(other, "/x");
+	char body[512];
+	struct testsrv_route routes[] = {
+		{ "/", { .body = body } },
+	};
+	struct testsrv *srv;
+	struct run run;
+
+	snprintf(body, sizeof(body), HTML("<a href='%s'>o</a>"), other_url);
+	run = crawl_routes(&srv, routes, 1, NULL);
+	cr_expect_eq(run.n, 1);
+	cr_expect_eq(testsrv_nrequests(other), 0);
+	cr_expect_eq(json_integer_value(json_object_get(run.recs[0], "links")), 1);
+	run_free(&run);
+	testsrv_stop(srv);
+	free(other_url);
+	testsrv_stop(other);
+}
+
+static void scope_any(struct crawl_config *cfg)
+{
+	cfg->scope = SCOPE_ANY;
+}
+
+Test(crawl, scope_any_follows_links_to_other_hosts)
+{
+	static const struct testsrv_route other_routes[] = {
+		{ "/x", { .body = HTML("other host") } },
+	};
+	struct testsrv *other = testsrv_start("127.0.0.3", other_routes, 1, NULL, NULL);
+	char *other_url = testsrv_url(other, "/x");
+	char body[512];
+	struct testsrv_route routes[] = {
+		{ "/", { .body = body } },
+	};
+	struct testsrv *srv;
+	struct run run;
+
+	snprintf(body, sizeof(body), HTML("<a href='%s'>o</a>"), other_url);
+	run = crawl_routes(&srv, routes, 1, scope_any);
+	cr_expect_eq(run.n, 2);
+	cr_expect_eq(testsrv_hits(other, "/x"), 1);
+	must_find(&run, other_url);
+	run_free(&run);
+	testsrv_stop(srv);
+	free(other_url);
+	testsrv_stop(other);
+}
+
+static void max_size_1k(struct crawl_config *cfg)
+{
+	cfg->max_size = 1024;
+}
+
+Test(crawl, body_over_max_size_is_cut_off_as_too_large)
+{
+	static char big[4096];
+	struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/big'>b</a>") } },
+		{ "/big", { .body = big } },
+	};
+	struct testsrv *srv;
+	struct run run;
+
+	memset(big, 'x', sizeof(big) - 1);
+	run = crawl_routes(&srv, routes, 2, max_size_1k);
+	expect_record(srv, &run, "/big", 200, "too_large");
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, refused_connection_is_a_connect_error_record)
+{
+	struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='http://127.0.0.1:9/'>discard port</a>") } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 1, scope_any);
+	json_t *r = must_find(&run, "http://127.0.0.1:9/");
+
+	cr_expect_eq(status_of(r), 0);
+	cr_expect_str_eq(err_kind(r), "connect");
+	cr_expect(json_is_null(json_object_get(r, "status")));
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static void per_host_2(struct crawl_config *cfg)
+{
+	cfg->per_host = 2;
+	cfg->concurrency = 16;
+}
+
+Test(crawl, no_host_gets_more_connections_than_per_host)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/1'>1</a><a href='/2'>2</a><a href='/3'>3</a>"
+				      "<a href='/4'>4</a><a href='/5'>5</a><a href='/6'>6</a>") } },
+		{ "/1", { .body = HTML("1"), .delay_ms = 200 } },
+		{ "/2", { .body = HTML("2"), .delay_ms = 200 } },
+		{ "/3", { .body = HTML("3"), .delay_ms = 200 } },
+		{ "/4", { .body = HTML("4"), .delay_ms = 200 } },
+		{ "/5", { .body = HTML("5"), .delay_ms = 200 } },
+		{ "/6", { .body = HTML("6"), .delay_ms = 200 } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 7, per_host_2);
+
+	cr_expect_eq(run.n, 7);
+	cr_expect_leq(testsrv_peak_connections(srv), 2, "peak %u connections",
+		      testsrv_peak_connections(srv));
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static void with_links(struct crawl_config *cfg)
+{
+	cfg->links = true;
+}
+
+Test(crawl, outlinks_list_every_link_in_document_order_followed_or_not)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/dir/", { .body = HTML("<a href='b'>b</a><a href='mailto:x@y'>m</a>"
+					  "<a href='/dir/b#frag'>again</a>"
+					  "<a href='http://other.invalid/'>o</a><a href='../%7Euser/'>u</a>") } },
+		{ "/dir/b", { .body = HTML("b") } },
+		{ "/~user/", { .body = HTML("u") } },
+	};
+	struct testsrv *srv = testsrv_start("127.0.0.1", routes, 3, NULL, NULL);
+	char *seed = testsrv_url(srv, "/dir/");
+	char *b = testsrv_url(srv, "/dir/b"), *u = testsrv_url(srv, "/~user/");
+	struct crawl_config cfg;
+	struct run run;
+	json_t *links;
+
+	config(&cfg, &seed, 1);
+	with_links(&cfg);
+	crawl_with(&cfg, &run);
+	links = json_object_get(must_find(&run, seed), "outlinks");
+	cr_assert(json_is_array(links));
+	cr_assert_eq(json_array_size(links), 4);
+	cr_expect_str_eq(json_string_value(json_array_get(links, 0)), b);
+	cr_expect_str_eq(json_string_value(json_array_get(links, 1)), b);
+	cr_expect_str_eq(json_string_value(json_array_get(links, 2)), "http://other.invalid/");
+	cr_expect_str_eq(json_string_value(json_array_get(links, 3)), u);
+	cr_expect_eq(run.n, 3);
+	cr_expect_eq(testsrv_hits(srv, "/dir/b"), 1);
+	cr_expect_eq(testsrv_hits(srv, "/~user/"), 1);
+	free(seed);
+	free(b);
+	free(u);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, same_page_linked_a_hundred_times_is_fetched_once)
+{
+	static char body[8192];
+	struct testsrv_route routes[] = {
+		{ "/", { .body = body } },
+		{ "/once", { .body = HTML("<a href='/'>home</a><a href='/once'>me</a>") } },
+	};
+	struct testsrv *srv;
+	struct run run;
+	size_t n = 0;
+
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n,
+				      i % 2 ? "<a href='/once'>x</a>" : "<a href='once#%d'>y</a>", i);
+	run = crawl_routes(&srv, routes, 2, NULL);
+	cr_expect_eq(run.n, 2);
+	cr_expect_eq(testsrv_hits(srv, "/once"), 1);
+	cr_expect_eq(testsrv_hits(srv, "/"), 1);
+	run_free(&run);
+	testsrv_stop(srv);
+}
