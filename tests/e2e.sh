@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# End to end: the built crawler binary against the site generator, checked
+# from the outside as a user's shell and jq would see it: exit statuses,
+# messages, whole JSON lines after every kind of stop.
+#   usage: tests/e2e.sh build/crawler build/sitegen
+set -u
+crawler=$(realpath "$1")
+sitegen=$(realpath "$2")
+tmp=$(mktemp -d)
+pass=0 fail=0
+server_pids=()
+
+cleanup() {
+	[ ${#server_pids[@]} -gt 0 ] && kill "${server_pids[@]}" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+# Every line parses as a JSON object and the file ends with a newline.
+whole_lines() {
+	local f=$1
+	[ ! -s "$f" ] && return 0
+	[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ] || return 1
+	jq -e -c 'if type == "object" then . else error("not an object") end' "$f" >/dev/null
+}
+
+exit_is() { # expected-status command...
+	local want=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	local got=$?
+	[ "$got" = "$want" ] || { echo "  exit $got, want $want: $*"; cat "$tmp/err"; return 1; }
+}
+
+err_says() { grep -q -- "$1" "$tmp/err" || { echo "  stderr lacks '$1':"; cat "$tmp/err"; return 1; }; }
+
+start_site() { # pages variable: serve a site, put its URL in the variable
+	"$sitegen" --pages "$1" --lifetime 300 >"$tmp/url.$1" &
+	server_pids+=($!)
+	for _ in $(seq 50); do [ -s "$tmp/url.$1" ] && break; sleep 0.1; done
+	printf -v "$2" '%s' "$(cat "$tmp/url.$1")"
+}
+
+# --- usage errors: exit 2 with a message naming the problem -------------------
+check "no URL is a usage error" exit_is 2 "$crawler"
+check "  ... and says so" err_says "no URL given"
+check "unknown option" exit_is 2 "$crawler" --bogus http://127.0.0.1/
+check "  ... named" err_says "--bogus"
+check "bad number" exit_is 2 "$crawler" -c abc http://127.0.0.1/
+check "  ... named" err_says "concurrency"
+check "bad duration" exit_is 2 "$crawler" --timeout 5parsecs http://127.0.0.1/
+check "bad size" exit_is 2 "$crawler" --max-size -1 http://127.0.0.1/
+check "bad scope" exit_is 2 "$crawler" --scope planet http://127.0.0.1/
+check "non-http seed" exit_is 2 "$crawler" ftp://127.0.0.1/
+check "  ... named" err_says "ftp://127.0.0.1/"
+check "malformed seed" exit_is 2 "$crawler" "http://"
+check "unreadable seed file" exit_is 2 "$crawler" -i "$tmp/none.txt"
+check "  ... named" err_says "none.txt"
+check "--help exits 0" exit_is 0 "$crawler" --help
+check "  ... lists --max-depth" grep -q -- "--max-depth" "$tmp/out"
+check "--version exits 0" exit_is 0 "$crawler" --version
+check "  ... prints the version" grep -q "^crawler [0-9]" "$tmp/out"
+
+start_site 2000 site
+# Big enough that no crawl of it ends before a signal arrives.
+start_site 1000000 big_site
+
+# --- a full crawl -------------------------------------------------------------
+check "full crawl exits 0" exit_is 0 "$crawler" -q -o "$tmp/site.jsonl" --stats "$tmp/stats.json" "$site"
+check "every line is a whole JSON object" whole_lines "$tmp/site.jsonl"
+records=$(wc -l <"$tmp/site.jsonl")
+check "one record per URL, none twice" test "$(jq -r .url "$tmp/site.jsonl" | sort -u | wc -l)" = "$records"
+check "the summary counts every record" test "$(jq .pages "$tmp/stats.json")" = "$records"
+check "the summary says the crawl is done" test "$(jq -r .stop "$tmp/stats.json")" = done
+check "more than the 2000 pages (404s, redirects, files)" test "$records" -gt 2000
+check "404s recorded" test "$(jq -s 'map(select(.status == 404)) | length' "$tmp/site.jsonl")" -gt 0
+check "301s recorded with a location" test "$(jq -s 'map(select(.status == 301 and (.location | type) == "string")) | length' "$tmp/site.jsonl")" -gt 0
+check "standard output is the default" exit_is 0 "$crawler" -q -d 1 "$site"
+check "  ... with whole lines" whole_lines "$tmp/out"
+
+# --- seeds from standard input --------------------------------------------------
+printf '# a comment\n\n  %s  \n' "$site" >"$tmp/seeds.txt"
+check "seeds from -i - (stdin)" bash -c "'$crawler' -q -d 0 -i - <'$tmp/seeds.txt' >'$tmp/stdin.jsonl'"
+check "  ... fetched the one seed" test "$(wc -l <"$tmp/stdin.jsonl")" = 1
+
+# --- output failures: exit 1, a message, no partial line -----------------------
+check "unwritable output exits 1" exit_is 1 "$crawler" -q -o /dev/full "$site"
+check "  ... and says why" err_says "cannot write output"
+check "output in a missing directory exits 1" exit_is 1 "$crawler" -o "$tmp/no/such/dir/x.jsonl" "$site"
+
+# --- stops ---------------------------------------------------------------------
+check "--max-pages stops with exit 0" exit_is 0 "$crawler" -q -n 10 -o "$tmp/n.jsonl" "$site"
+check "  ... after exactly 10 records" test "$(wc -l <"$tmp/n.jsonl")" = 10
+
+sig_run() { # signal count outfile
+	"$crawler" -q -o "$3" --stats "$3.stats" "$big_site" &
+	local pid=$!
+	sleep 1
+	for _ in $(seq "$2"); do kill -"$1" $pid 2>/dev/null; sleep 0.05; done
+	wait $pid
+}
+sig_run INT 1 "$tmp/int.jsonl"; st=$?
+check "SIGINT exits 130" test "$st" = 130
+check "  ... with whole lines" whole_lines "$tmp/int.jsonl"
+check "  ... and a summary saying interrupted" test "$(jq -r .stop "$tmp/int.jsonl.stats")" = interrupted
+sig_run TERM 1 "$tmp/term.jsonl"; st=$?
+check "SIGTERM exits 143" test "$st" = 143
+check "  ... with whole lines" whole_lines "$tmp/term.jsonl"
+sig_run INT 2 "$tmp/int2.jsonl"; st=$?
+check "a second SIGINT exits at once with 130" test "$st" = 130
+check "  ... still with whole lines" whole_lines "$tmp/int2.jsonl"
+
+# --- the manual ------------------------------------------------------------------
+man_dir=$(dirname "$0")/../man
+check "man page renders" bash -c "MANWIDTH=80 man -l '$man_dir/crawler.1' >/dev/null 2>'$tmp/man.err' && [ ! -s '$tmp/man.err' ]"
+
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" = 0 ]
