@@ -472,7 +472,7 @@ Test(crawl, not_found_and_non_html_are_recorded_and_not_parsed)
 	cr_expect_str_eq(str_of(d, "content_type"), "application/json");
 	cr_expect(json_is_null(json_object_get(d, "links")));
 	cr_expect_eq(json_integer_value(json_object_get(d, "bytes")),
-		     strlen(routes[2].reply.body));
+		     (json_int_t)strlen(routes[2].reply.body));
 	cr_expect_eq(testsrv_hits(srv, "/hidden"), 0);
 	cr_expect_eq(testsrv_hits(srv, "/hidden2"), 0);
 	cr_expect_str_eq(str_of(run.recs[0], "title"), "t");
