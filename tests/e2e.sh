@@ -95,6 +95,12 @@ check "output in a missing directory exits 1" exit_is 1 "$crawler" -o "$tmp/no/s
 check "--max-pages stops with exit 0" exit_is 0 "$crawler" -q -n 10 -o "$tmp/n.jsonl" "$site"
 check "  ... after exactly 10 records" test "$(wc -l <"$tmp/n.jsonl")" = 10
 
+check "--max-time stops with exit 0" exit_is 0 "$crawler" -q -T 1s -o "$tmp/t.jsonl" --stats "$tmp/t.stats" "$big_site"
+check "  ... saying max-time" test "$(jq -r .stop "$tmp/t.stats")" = max-time
+check "  ... with whole lines" whole_lines "$tmp/t.jsonl"
+check "--max-depth 2 exits 0" exit_is 0 "$crawler" -q -d 2 -o "$tmp/d.jsonl" "$site"
+check "  ... and goes no deeper" test "$(jq -s 'map(.depth) | max' "$tmp/d.jsonl")" = 2
+
 sig_run() { # signal count outfile
 	"$crawler" -q -o "$3" --stats "$3.stats" "$big_site" &
 	local pid=$!
