@@ -80,7 +80,8 @@ $(BUILD)/test-crawler: $(TEST_OBJ) $(SUP_OBJ) $(BUILD)/libcrawler.a
 check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler
 	tests/check-source.sh
 	groff -man -ww -z man/crawler.1
-	CRAWLER_BIN=$(BUILD)/crawler SITEGEN_BIN=$(BUILD)/sitegen $(BUILD)/test-crawler $(TEST_ARGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+		$(BUILD)/test-crawler $(TEST_ARGS)
 	tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check
