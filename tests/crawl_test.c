@@ -481,29 +481,33 @@ Test(crawl, not_found_and_non_html_are_recorded_and_not_parsed)
 	testsrv_stop(srv);
 }
 
-Test(crawl, links_outside_the_seed_host_are_not_followed_unless_scope_is_any)
+/* Crawl a one-page site on 127.0.0.1 that links to /x on another host
+ * (ip); returns how often that host was asked for /x. */
+static size_t crawl_link_to_host(const char *ip, void (*tweak)(struct crawl_config *),
+				 struct run *run)
 {
 	static const struct testsrv_route other_routes[] = {
 		{ "/x", { .body = HTML("other host") } },
 	};
-	struct testsrv *other = testsrv_start("127.0.0.2", other_routes, 1, NULL, NULL);
+	struct testsrv *other = testsrv_start(ip, other_routes, 1, NULL, NULL);
 	char *other_url = testsrv_url(other, "/x");
 	char body[512];
 	struct testsrv_route routes[] = {
 		{ "/", { .body = body } },
 	};
 	struct testsrv *srv;
-	struct run run;
+	size_t hits;
 
 	snprintf(body, sizeof(body), HTML("<a href='%s'>o</a>"), other_url);
-	run = crawl_routes(&srv, routes, 1, NULL);
-	cr_expect_eq(run.n, 1);
-	cr_expect_eq(testsrv_nrequests(other), 0);
-	cr_expect_eq(json_integer_value(json_object_get(run.recs[0], "links")), 1);
-	run_free(&run);
+	*run = crawl_routes(&srv, routes, 1, tweak);
+	cr_expect_eq(json_integer_value(json_object_get(run->recs[0], "links")), 1);
+	cr_expect_eq(!!find(run, other_url), testsrv_hits(other, "/x"),
+		     "a record for the other host's page without a request, or back");
+	hits = testsrv_hits(other, "/x");
 	testsrv_stop(srv);
 	free(other_url);
 	testsrv_stop(other);
+	return hits;
 }
 
 static void scope_any(struct crawl_config *cfg)
@@ -511,29 +515,22 @@ static void scope_any(struct crawl_config *cfg)
 	cfg->scope = SCOPE_ANY;
 }
 
-Test(crawl, scope_any_follows_links_to_other_hosts)
+Test(crawl, links_outside_the_seed_host_are_not_followed)
 {
-	static const struct testsrv_route other_routes[] = {
-		{ "/x", { .body = HTML("other host") } },
-	};
-	struct testsrv *other = testsrv_start("127.0.0.3", other_routes, 1, NULL, NULL);
-	char *other_url = testsrv_url(other, "/x");
-	char body[512];
-	struct testsrv_route routes[] = {
-		{ "/", { .body = body } },
-	};
-	struct testsrv *srv;
 	struct run run;
 
-	snprintf(body, sizeof(body), HTML("<a href='%s'>o</a>"), other_url);
-	run = crawl_routes(&srv, routes, 1, scope_any);
-	cr_expect_eq(run.n, 2);
-	cr_expect_eq(testsrv_hits(other, "/x"), 1);
-	must_find(&run, other_url);
+	cr_expect_eq(crawl_link_to_host("127.0.0.2", NULL, &run), 0);
+	cr_expect_eq(run.n, 1);
 	run_free(&run);
-	testsrv_stop(srv);
-	free(other_url);
-	testsrv_stop(other);
+}
+
+Test(crawl, scope_any_follows_links_to_other_hosts)
+{
+	struct run run;
+
+	cr_expect_eq(crawl_link_to_host("127.0.0.3", scope_any, &run), 1);
+	cr_expect_eq(run.n, 2);
+	run_free(&run);
 }
 
 static void max_size_1k(struct crawl_config *cfg)
@@ -661,6 +658,92 @@ Test(crawl, same_page_linked_a_hundred_times_is_fetched_once)
 	cr_expect_eq(run.n, 2);
 	cr_expect_eq(testsrv_hits(srv, "/once"), 1);
 	cr_expect_eq(testsrv_hits(srv, "/"), 1);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, user_agent_and_extra_headers_reach_the_server_on_every_request)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/a'>a</a>") } },
+		{ "/a", { .body = HTML("a") } },
+	};
+	static char *headers[] = { "X-Crawl-Test: yes", "Accept-Language: fr" };
+	struct testsrv *srv = testsrv_start("127.0.0.1", routes, 2, NULL, NULL);
+	char *seed = testsrv_url(srv, "/");
+	struct crawl_config cfg;
+	struct testsrv_request *log;
+	struct run run;
+	size_t n;
+
+	config(&cfg, &seed, 1);
+	cfg.user_agent = "test-agent/1.0";
+	cfg.headers = headers;
+	cfg.nheaders = 2;
+	crawl_with(&cfg, &run);
+	n = testsrv_log(srv, &log);
+	cr_assert_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		cr_expect_str_eq(log[i].user_agent, "test-agent/1.0");
+		cr_expect(strstr(log[i].headers, "X-Crawl-Test: yes\n"), "%s", log[i].headers);
+		cr_expect(strstr(log[i].headers, "Accept-Language: fr\n"), "%s", log[i].headers);
+		/* CURLOPT_ACCEPT_ENCODING "": every encoding libcurl can decode. */
+		cr_expect(strstr(log[i].headers, "Accept-Encoding: ") &&
+			  strstr(log[i].headers, "gzip"), "%s", log[i].headers);
+	}
+	testsrv_log_free(log, n);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, gzip_bodies_are_decoded_before_parsing_and_counting)
+{
+	/* gzip of HTML("<a href='/z'>z</a>"), made with Python's gzip module. */
+	static const unsigned char gz[] = {
+#include "gz_page.inc"
+	};
+	struct testsrv_route routes[] = {
+		{ "/", { .body = (const char *)gz, .body_len = sizeof(gz),
+			 .headers = "Content-Encoding: gzip\n" } },
+		{ "/z", { .body = HTML("z") } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 2, NULL);
+
+	cr_expect_eq(run.n, 2);
+	cr_expect_eq(testsrv_hits(srv, "/z"), 1);
+	cr_expect_eq(json_integer_value(json_object_get(run.recs[0], "bytes")),
+		     (json_int_t)strlen(HTML("<a href='/z'>z</a>")));
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static void max_size_64k(struct crawl_config *cfg)
+{
+	cfg->max_size = 64 * 1024;
+}
+
+Test(crawl, max_size_counts_decoded_bytes_so_a_gzip_bomb_is_too_large)
+{
+	/* 4 MiB of spaces in an HTML page, gzip -9: about 4 KiB on the wire. */
+	static const unsigned char bomb[] = {
+#include "gz_bomb.inc"
+	};
+	struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/bomb'>b</a>") } },
+		{ "/bomb", { .body = (const char *)bomb, .body_len = sizeof(bomb),
+			     .headers = "Content-Encoding: gzip\n" } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 2, max_size_64k);
+	char *url = url_of(srv, "/bomb");
+
+	cr_assert_lt(sizeof(bomb), 64 * 1024, "the bomb must be small on the wire");
+	expect_record(srv, &run, "/bomb", 200, "too_large");
+	cr_expect_leq(json_integer_value(json_object_get(must_find(&run, url), "bytes")),
+		      64 * 1024);
+	free(url);
 	run_free(&run);
 	testsrv_stop(srv);
 }

@@ -81,6 +81,14 @@ check "301s recorded with a location" test "$(jq -s 'map(select(.status == 301 a
 check "standard output is the default" exit_is 0 "$crawler" -q -d 1 "$site"
 check "  ... with whole lines" whole_lines "$tmp/out"
 
+# --- what goes to standard error -----------------------------------------------
+check "-v logs a line per fetched URL" exit_is 0 "$crawler" -v --no-progress -d 1 -o "$tmp/v.jsonl" "$site"
+check "  ... one per record (and the summary)" test "$(grep -c "^[0-9-]* http" "$tmp/err")" = "$(wc -l <"$tmp/v.jsonl")"
+check "--progress draws the status line" exit_is 0 "$crawler" --progress -d 2 -o "$tmp/p.jsonl" "$site"
+check "  ... with pages, queued and in flight" grep -q "pages | .* queued | .* in flight" "$tmp/err"
+check "-q prints nothing on success" exit_is 0 "$crawler" -q -d 1 -o "$tmp/q.jsonl" "$site"
+check "  ... really nothing" test ! -s "$tmp/err"
+
 # --- seeds from standard input --------------------------------------------------
 printf '# a comment\n\n  %s  \n' "$site" >"$tmp/seeds.txt"
 check "seeds from -i - (stdin)" bash -c "'$crawler' -q -d 0 -i - <'$tmp/seeds.txt' >'$tmp/stdin.jsonl'"

@@ -184,6 +184,28 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **sock_ctx,
 	pthread_mutex_unlock(&s->lock);
 }
 
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
+				   const char *name, const char *value)
+{
+	char **all = cls;
+	size_t old = strlen(*all), n = strlen(name) + strlen(value) + 3;
+
+	(void)kind;
+	*all = realloc(*all, old + n + 1);
+	if (!*all)
+		die("out of memory");
+	snprintf(*all + old, n + 1, "%s: %s\n", name, value ? value : "");
+	return MHD_YES;
+}
+
+static char *header_lines(struct MHD_Connection *c)
+{
+	char *all = xstrdup("");
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &all);
+	return all;
+}
+
 static void log_request(struct testsrv *s, struct MHD_Connection *c,
 			const struct request *rq)
 {
@@ -194,6 +216,7 @@ static void log_request(struct testsrv *s, struct MHD_Connection *c,
 	struct testsrv_request e = {
 		.path = xstrdup(rq->uri),
 		.user_agent = ua ? xstrdup(ua) : NULL,
+		.headers = header_lines(c),
 		.at_ns = rq->at_ns,
 		.conn = info ? (uintptr_t)info->socket_context : 0,
 	};
@@ -451,6 +474,7 @@ size_t testsrv_log(struct testsrv *s, struct testsrv_request **out)
 		copy[i].path = xstrdup(s->log[i].path);
 		if (s->log[i].user_agent)
 			copy[i].user_agent = xstrdup(s->log[i].user_agent);
+		copy[i].headers = xstrdup(s->log[i].headers);
 	}
 	pthread_mutex_unlock(&s->lock);
 	*out = copy;
@@ -462,6 +486,7 @@ void testsrv_log_free(struct testsrv_request *log, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(log[i].path);
 		free(log[i].user_agent);
+		free(log[i].headers);
 	}
 	free(log);
 }

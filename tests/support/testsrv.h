@@ -43,6 +43,7 @@ typedef bool (*testsrv_handler)(void *arg, const char *path,
 struct testsrv_request {
 	char *path;        /* path and query as requested */
 	char *user_agent;  /* NULL if none */
+	char *headers;     /* every request header, one "Name: value\n" each */
 	int64_t at_ns;     /* CLOCK_MONOTONIC when the request arrived */
 	unsigned long conn; /* connection number, from 1 */
 };
