@@ -170,6 +170,11 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	status = run(&opts, &sig);
+	/* sigwait is a cancellation point; the thread holds no lock there. */
+	pthread_cancel(sig_thread);
+	pthread_join(sig_thread, NULL);
+	ctx_release(&sig.root);
+	curl_global_cleanup();
 	options_release(&opts);
 	return status;
 }
