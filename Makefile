@@ -27,7 +27,9 @@ HAVE_DEPS := $(shell dpkg -s $(DEBS) >/dev/null 2>&1 && echo yes)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wno-missing-field-initializers $(SANFLAGS)
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests/support -MMD -MP
+CRAWL_URL ?=
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests/support -MMD -MP \
+            $(if $(CRAWL_URL),-DCRAWL_URL='"$(CRAWL_URL)"')
 PKG_CFLAGS = $(if $(HAVE_DEPS),$(shell pkg-config --cflags $(PKGS) $(TEST_PKGS)))
 PKG_LIBS   = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(PKGS)))
 TEST_LIBS  = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(TEST_PKGS)))

@@ -29,6 +29,9 @@
 #include "frontier.h"
 #include "parse.h"
 #include "record.h"
+#include "retry.h"
+#include "robots.h"
+#include "trap.h"
 #include "url.h"
 #include "visited.h"
 #include "writer.h"
@@ -36,6 +39,14 @@
 #define PAGES_PER_PARSER 4   /* fetched bodies waiting per parser thread */
 #define RESULTS_CAP 4096     /* records waiting for the writer */
 #define POLL_MS 1000         /* longest sleep of the fetch loop */
+#define RETRY_BASE_MS 1000   /* first retry's wait, before jitter */
+#define ROBOTS_REDIRECTS 5   /* RFC 9309 2.3.1.2 */
+
+/* What a transfer's tag points to. */
+enum job { JOB_PAGE, JOB_ROBOTS };
+
+/* frontier_entry.flags */
+enum { ENTRY_NO_PARSE = 1 }; /* a resource: record it, do not parse it */
 
 static const char *const stop_names[] = {
 #define CRAWL_STOP_NAME(name, text) text,
@@ -67,6 +78,10 @@ struct crawl {
 	pthread_t *parser_threads;
 	unsigned nparsers;
 	atomic_size_t outstanding;    /* admitted, record not yet written */
+	atomic_ullong skipped[CRAWL_SKIP_COUNT]; /* found, not admitted */
+	atomic_ullong sitemaps;       /* Sitemap: lines in robots.txt files */
+	char agent[64];               /* robots.txt product token */
+	unsigned seed;                /* fetch thread: retry jitter */
 	atomic_size_t *level_left;    /* with --max-depth: the same, per depth */
 	unsigned level;               /* with --max-depth: depth being fetched */
 	uint64_t started;             /* transfers started */
@@ -85,7 +100,12 @@ void crawl_config_init(struct crawl_config *cfg)
 		.timeout_ms = 30000,
 		.connect_timeout_ms = 10000,
 		.max_size = 10 * 1024 * 1024,
-		.scope = SCOPE_HOST,
+		.robots = true,
+		.max_delay_ms = 30000,
+		.retries = 2,
+		.max_redirects = 10,
+		.traps = TRAP_LIMITS_DEFAULT,
+		.scope = { .mode = SCOPE_HOST },
 		.user_agent = CRAWL_DEFAULT_USER_AGENT,
 		.log = stderr,
 	};
@@ -139,7 +159,8 @@ struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen
 	}
 	if (!seeds_init(c, err, errlen) || !headers_init(c))
 		goto fail;
-	c->scope = scope_new(cfg->scope, c->seeds, c->nseeds);
+	robots_product_token(cfg->user_agent, c->agent, sizeof(c->agent));
+	c->scope = scope_new(&cfg->scope, c->seeds, c->nseeds, err, errlen);
 	if (!c->scope)
 		goto fail;
 	return c;
@@ -160,45 +181,109 @@ void crawl_free(struct crawl *c)
 	free(c);
 }
 
-/* Queue the fresh ones among links (canonical URLs found on parent, or its
- * redirect target) at depth. Returns how many were queued. */
-static size_t admit(struct crawl *c, const char *parent, unsigned depth,
-		    char *const *links, size_t n)
-{
-	char **in = malloc((n + 1) * sizeof(*in));
-	bool *fresh = malloc(n + 1);
-	size_t nin = 0, queued = 0;
+/* Links found on one page (or its redirect target), on their way in. */
+struct batch {
+	const char *parent;          /* NULL for seeds: no scope or trap test */
+	unsigned depth;
+	char *const *links;          /* canonical URLs */
+	const unsigned char *flags;  /* PARSE_LINK_* of each, or NULL */
+	size_t n;
+	unsigned redirects;          /* with the chain, for a redirect target */
+	const uint64_t *chain;
+};
 
-	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
+static const enum crawl_skip trap_skip[TRAP_REASON_COUNT] = {
+	[TRAP_URL_LENGTH] = CRAWL_SKIP_URL_LENGTH,
+	[TRAP_PATH_SEGMENTS] = CRAWL_SKIP_PATH_SEGMENTS,
+	[TRAP_REPEATED_SEGMENT] = CRAWL_SKIP_REPEATED_SEGMENT,
+};
+
+/* Whether link i is followed at all (nofollow, resources): a link not
+ * followed is no skip, it is what the page or the user asked. */
+static bool wanted(const struct crawl *c, const struct batch *b, size_t i)
+{
+	unsigned f = b->flags ? b->flags[i] : 0;
+
+	if ((f & PARSE_LINK_RESOURCE) && !c->cfg.resources)
+		return false;
+	return !(f & PARSE_LINK_NOFOLLOW) || c->cfg.follow_nofollow;
+}
+
+/* -1 to admit link i, else why it is skipped. */
+static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
+{
+	enum trap_reason t;
+
+	if (!b->parent)
+		return -1;
+	if (!scope_allows(c->scope, b->links[i]))
+		return CRAWL_SKIP_SCOPE;
+	t = trap_check(&c->cfg.traps, b->links[i]);
+	return t == TRAP_NONE ? -1 : (int)trap_skip[t];
+}
+
+static void queue(struct crawl *c, const struct batch *b, size_t i)
+{
+	struct frontier_item it = {
+		.url = b->links[i], .parent = b->parent, .depth = b->depth,
+		.redirects = b->redirects, .chain = b->chain,
+		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
+			 ENTRY_NO_PARSE : 0,
+	};
+	int rc;
+
+	/* Counted before it can be popped, fetched and written, so the
+	 * count cannot touch zero early. */
+	atomic_fetch_add(&c->outstanding, 1);
+	if (c->level_left)
+		atomic_fetch_add(&c->level_left[b->depth], 1);
+	rc = frontier_push(c->frontier, &it);
+	if (rc == FRONTIER_QUEUED)
+		return;
+	if (c->level_left)
+		atomic_fetch_sub(&c->level_left[b->depth], 1);
+	atomic_fetch_sub(&c->outstanding, 1);
+	if (rc == FRONTIER_HOST_FULL)
+		atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
+}
+
+/* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
+ * that do not are counted by reason (skipped URLs go in the visited set
+ * too, so each is counted once). */
+static void admit(struct crawl *c, const struct batch *b)
+{
+	char **in = malloc((b->n + 1) * sizeof(*in));
+	size_t *src = malloc((b->n + 1) * sizeof(*src));
+	int *why = malloc((b->n + 1) * sizeof(*why));
+	bool *fresh = malloc(b->n + 1);
+	size_t nin = 0, n = b->n;
+
+	if (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth)
 		n = 0;
-	if (!in || !fresh || ctx_done(&c->ctx))
+	if (!in || !src || !why || !fresh || ctx_done(&c->ctx))
 		n = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!parent || scope_allows(c->scope, links[i]))
-			in[nin++] = links[i];
+	for (size_t i = 0; i < n; i++) {
+		if (!wanted(c, b, i))
+			continue;
+		why[nin] = skip_reason(c, b, i);
+		src[nin] = i;
+		in[nin++] = b->links[i];
+	}
 	if (nin && visited_add_batch(c->visited, in, nin, fresh) != (size_t)-1) {
 		for (size_t i = 0; i < nin; i++) {
 			if (!fresh[i])
 				continue;
-			/* Counted before it can be popped, fetched and
-			 * written, so the count cannot touch zero early. */
-			atomic_fetch_add(&c->outstanding, 1);
-			if (c->level_left)
-				atomic_fetch_add(&c->level_left[depth], 1);
-			if (!frontier_push(c->frontier, in[i], parent, depth)) {
-				queued++;
-				continue;
-			}
-			if (c->level_left)
-				atomic_fetch_sub(&c->level_left[depth], 1);
-			atomic_fetch_sub(&c->outstanding, 1);
+			if (why[i] >= 0)
+				atomic_fetch_add(&c->skipped[why[i]], 1);
+			else
+				queue(c, b, src[i]);
 		}
+		fetch_pool_wakeup(c->pool);
 	}
 	free(in);
+	free(src);
+	free(why);
 	free(fresh);
-	if (queued)
-		fetch_pool_wakeup(c->pool);
-	return queued;
 }
 
 static void send_record(struct crawl *c, struct record *r)
@@ -238,42 +323,177 @@ static struct record *record_from(const struct frontier_entry *e,
 	return r;
 }
 
-/* A 3xx: record its target, and queue it like a link of the same depth. */
-static void follow_redirect(struct crawl *c, struct record *r, const char *raw)
+static bool in_chain(const struct frontier_entry *e, uint64_t fp)
+{
+	for (unsigned i = 0; i < e->redirects; i++)
+		if (e->chain[i] == fp)
+			return true;
+	return false;
+}
+
+/* A 3xx: record its target, and queue it like a link of the same depth,
+ * carrying the chain so a loop or an over-long chain ends on this URL. */
+static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
+			    struct record *r, const char *raw)
 {
 	char *target = NULL;
+	uint64_t chain[e->redirects + 1];
+	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
+			   .redirects = e->redirects + 1, .chain = chain };
 
 	if (url_resolve(r->url, raw, &target) != URL_OK)
 		return;
 	r->location = target;
-	admit(c, r->url, r->depth, &target, 1);
+	if (!strcmp(target, e->url) || in_chain(e, visited_fingerprint(target))) {
+		record_set_err(r, RECORD_ERR_REDIRECT_LOOP, NULL);
+		return;
+	}
+	if (e->redirects >= c->cfg.max_redirects) {
+		record_set_err(r, RECORD_ERR_TOO_MANY_REDIRECTS, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < e->redirects; i++)
+		chain[i] = e->chain[i];
+	chain[e->redirects] = visited_fingerprint(e->url);
+	b.links = &r->location;
+	admit(c, &b);
 }
 
-/* fetch_done_fn: runs on the fetch thread for every finished transfer. */
-static void on_fetched(void *arg, struct fetch_result *res)
+/* A transient failure with tries left, and time for another before the
+ * crawl's deadline: queue it again. The record waits for the last try. */
+static bool retry_later(struct crawl *c, struct frontier_entry *e,
+			const struct fetch_result *res)
 {
-	struct crawl *c = arg;
-	struct frontier_entry *e = res->tag;
-	struct record *r = record_from(e, res);
+	struct retry_policy p = { .retries = c->cfg.retries,
+				  .base_ms = RETRY_BASE_MS,
+				  .max_delay_ms = c->cfg.max_delay_ms };
+	int64_t deadline = ctx_deadline_ns(&c->ctx), at;
+
+	if (e->attempts >= p.retries || ctx_done(&c->ctx) ||
+	    !retry_transient(res->err, res->status) ||
+	    (c->cfg.max_pages && c->started >= c->cfg.max_pages))
+		return false;
+	at = ctx_now_ns() + retry_backoff_ms(&p, e->attempts + 1,
+					     res->retry_after_ms, &c->seed) * 1000000;
+	if (deadline && at >= deadline)
+		return false;
+	e->attempts++;
+	frontier_retry(c->frontier, e, at);
+	return true;
+}
+
+static void on_page(struct crawl *c, struct frontier_entry *e,
+		    struct fetch_result *res)
+{
+	struct record *r;
 	struct page *pg;
 
+	if (retry_later(c, e, res)) {
+		fetch_result_free(res);
+		return;
+	}
+	r = record_from(e, res);
 	if (!r) {
 		url_finished(c, e->depth);
 		frontier_done(c->frontier, e);
 		fetch_result_free(res);
 		return;
 	}
-	frontier_done(c->frontier, e);
+	r->attempts = e->attempts + 1;
 	if (res->location && r->err == RECORD_ERR_NONE)
-		follow_redirect(c, r, res->location);
-	if (res->body && (pg = malloc(sizeof(*pg)))) {
+		follow_redirect(c, e, r, res->location);
+	if (!(e->flags & ENTRY_NO_PARSE) && res->body &&
+	    !parse_looks_binary(res->body, res->body_len) &&
+	    (pg = malloc(sizeof(*pg)))) {
+		frontier_done(c->frontier, e);
 		pg->rec = r;
 		pg->res = res;
 		chan_send(c->pages, pg, NULL);
 		return;
 	}
+	frontier_done(c->frontier, e);
 	fetch_result_free(res);
 	send_record(c, r);
+}
+
+/* What robots.txt said for one origin: the frontier keeps it as the
+ * origin's policy. An origin that could not be reached at all refuses its
+ * URLs with the transport error (dns, connect, ...), which says more than
+ * "robots". */
+struct origin {
+	struct robots *robots;  /* NULL only when out of memory: allow */
+	enum record_err refuse; /* error of a refused URL */
+	char *why;              /* message of a refused URL, or NULL */
+};
+
+static void origin_free(void *policy)
+{
+	struct origin *o = policy;
+
+	if (!o)
+		return;
+	robots_free(o->robots);
+	free(o->why);
+	free(o);
+}
+
+static struct origin *origin_from(struct crawl *c, const struct fetch_result *res)
+{
+	struct origin *o = calloc(1, sizeof(*o));
+	char why[256] = "";
+
+	if (!o)
+		return NULL;
+	o->refuse = RECORD_ERR_ROBOTS;
+	if (res->err == RECORD_ERR_NONE && res->status >= 200 && res->status < 300) {
+		o->robots = robots_parse(res->body ? res->body : "", res->body_len,
+					 c->agent);
+	} else if (res->err == RECORD_ERR_NONE && res->status >= 300 &&
+		   res->status < 500) {
+		o->robots = robots_allow_all();
+	} else {
+		o->robots = robots_disallow_all();
+		if (res->err != RECORD_ERR_NONE) {
+			o->refuse = res->err;
+			snprintf(why, sizeof(why), "robots.txt unreachable: %s",
+				 res->err_msg ? res->err_msg : record_err_text(res->err));
+		} else {
+			snprintf(why, sizeof(why),
+				 "robots.txt answered %d: the origin is off limits",
+				 res->status);
+		}
+		o->why = strdup(why);
+	}
+	return o;
+}
+
+/* robots.txt answered (RFC 9309 2.3.1): 2xx is the rules, 4xx (and a chain
+ * of redirects too long to follow) allows all, 5xx or no answer disallows
+ * all. Then the origin's gate opens, paced by its Crawl-delay. */
+static void on_robots(struct crawl *c, struct frontier_host *h,
+		      struct fetch_result *res)
+{
+	struct origin *o = origin_from(c, res);
+	int64_t delay = -1;
+	const char *const *maps;
+
+	if (o && o->robots) {
+		delay = robots_crawl_delay_ms(o->robots);
+		atomic_fetch_add(&c->sitemaps, robots_sitemaps(o->robots, &maps));
+	}
+	if (delay > c->cfg.max_delay_ms)
+		delay = c->cfg.max_delay_ms;
+	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0);
+	fetch_result_free(res);
+}
+
+/* fetch_done_fn: runs on the fetch thread for every finished transfer. */
+static void on_fetched(void *arg, struct fetch_result *res)
+{
+	if (res->kind == JOB_ROBOTS)
+		on_robots(arg, res->tag, res);
+	else
+		on_page(arg, res->tag, res);
 }
 
 static char *charset_of(const char *content_type)
@@ -295,6 +515,7 @@ static void parse_page(struct crawl *c, struct page *pg)
 	struct record *r = pg->rec;
 	struct parse_result pr = { 0 };
 	char *charset = charset_of(r->content_type);
+	struct batch b = { .parent = r->url, .depth = r->depth + 1 };
 
 	parse_html(pg->res->body, pg->res->body_len, r->url, charset, &pr);
 	free(charset);
@@ -303,7 +524,13 @@ static void parse_page(struct crawl *c, struct page *pg)
 	r->title = pr.title;
 	pr.title = NULL;
 	r->nlinks = (long)pr.nlinks;
-	admit(c, r->url, r->depth + 1, pr.links, pr.nlinks);
+	r->noindex = pr.noindex;
+	if (!pr.nofollow || c->cfg.follow_nofollow) {
+		b.links = pr.links;
+		b.flags = pr.flags;
+		b.n = pr.nlinks;
+		admit(c, &b);
+	}
 	if (c->cfg.links) {
 		r->outlinks = pr.links;
 		r->noutlinks = pr.nlinks;
@@ -353,7 +580,9 @@ static void wake_fetcher(void *arg)
 
 static void admit_seeds(struct crawl *c)
 {
-	admit(c, NULL, 0, c->seeds, c->nseeds);
+	struct batch b = { .links = c->seeds, .n = c->nseeds };
+
+	admit(c, &b);
 }
 
 /* The deepest depth whose URLs may be fetched now. */
@@ -367,8 +596,10 @@ static unsigned ready_depth(struct crawl *c)
 	return c->level;
 }
 
-/* Out of memory for a transfer: the URL still gets its record. */
-static void record_unfetchable(struct crawl *c, struct frontier_entry *e)
+/* A URL that gets a record without a fetch: out of memory for a transfer,
+ * or refused by its origin's policy. */
+static void record_unfetched(struct crawl *c, struct frontier_entry *e,
+			     enum record_err err, const char *why)
 {
 	struct record *r = record_new(e->url, e->parent, e->depth);
 
@@ -377,44 +608,119 @@ static void record_unfetchable(struct crawl *c, struct frontier_entry *e)
 	frontier_done(c->frontier, e);
 	if (!r)
 		return;
-	r->err = RECORD_ERR_INTERNAL;
+	record_set_err(r, err, why);
+	r->fetched_at_ms = record_now_ms();
 	send_record(c, r);
 }
 
-/* Start transfers while there are permits, ready hosts and pages left
- * under --max-pages. */
-static void start_ready(struct crawl *c)
+/* Ask every origin that came up gated for its robots.txt, as far as
+ * permits go; it stays shut until on_robots. */
+static void start_robots(struct crawl *c)
 {
+	struct frontier_host *h;
+
+	while (!fetch_pool_full(c->pool) && (h = frontier_take_gated(c->frontier))) {
+		char url[URL_MAX_LEN + 16];
+		struct fetch_request req = {
+			.url = url, .tag = h, .kind = JOB_ROBOTS,
+			.follow = ROBOTS_REDIRECTS, .keep_body = true,
+			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
+		};
+
+		snprintf(url, sizeof(url), "%s/robots.txt", frontier_host_origin(h));
+		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
+			frontier_open(c->frontier, h, NULL, 0);
+	}
+}
+
+/* The origin's policy if it refuses e, else NULL. */
+static const struct origin *refused_by(const struct frontier_entry *e)
+{
+	const struct origin *o = frontier_host_policy(e->host);
+
+	return o && o->robots && !robots_allowed(o->robots, url_path(e->url)) ?
+	       o : NULL;
+}
+
+/* Start transfers while there are permits, ready origins and pages left
+ * under --max-pages. Returns when the next paced origin is ready (monotonic
+ * ns), or 0. */
+static int64_t start_ready(struct crawl *c)
+{
+	int64_t wake = INT64_MAX;
+
+	start_robots(c);
 	while (!fetch_pool_full(c->pool) &&
 	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
-		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c));
+		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c),
+							ctx_now_ns(), &wake);
+		struct fetch_request req = { .kind = JOB_PAGE };
+		const struct origin *refuser;
 
 		if (!e)
-			return;
-		c->started++;
-		if (fetch_pool_start(c->pool, e->url, e) != FETCH_STARTED)
-			record_unfetchable(c, e);
+			break;
+		if ((refuser = refused_by(e))) {
+			record_unfetched(c, e, refuser->refuse, refuser->why);
+			continue;
+		}
+		if (e->attempts == 0)
+			c->started++;
+		req.url = e->url;
+		req.tag = e;
+		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
+			record_unfetched(c, e, RECORD_ERR_INTERNAL, NULL);
 	}
+	return wake == INT64_MAX ? 0 : wake;
+}
+
+/* How long the fetch loop may sleep: until the crawl's deadline or the next
+ * paced origin, and no longer than POLL_MS. */
+static int sleep_ms(const struct crawl *c, int64_t wake_ns)
+{
+	int64_t ms = POLL_MS, left = ctx_remaining_ms(&c->ctx);
+
+	if (left >= 0 && left < ms)
+		ms = left;
+	if (wake_ns) {
+		int64_t until = (wake_ns - ctx_now_ns() + 999999) / 1000000;
+
+		if (until < ms)
+			ms = until > 0 ? until : 0;
+	}
+	return (int)ms;
 }
 
 /* The fetch loop: returns why it stopped. */
 static enum crawl_stop fetch_loop(struct crawl *c)
 {
 	for (;;) {
-		int64_t left = ctx_remaining_ms(&c->ctx);
 		bool limit = c->cfg.max_pages && c->started >= c->cfg.max_pages;
+		int64_t wake;
 
-		if (atomic_load(&c->outstanding) == 0)
-			return CRAWL_DONE;
+		/* A stop first: transfers it aborted can bring the count
+		 * to zero, and that is not a crawl run to its end. */
 		if (ctx_err(&c->ctx) == CTX_DEADLINE)
 			return CRAWL_MAX_TIME;
 		if (ctx_err(&c->ctx) == CTX_CANCELED)
 			return (enum crawl_stop)ctx_cause(&c->ctx);
+		if (atomic_load(&c->outstanding) == 0)
+			return CRAWL_DONE;
 		if (limit && fetch_pool_in_flight(c->pool) == 0)
 			return CRAWL_MAX_PAGES;
-		start_ready(c);
-		fetch_pool_run(c->pool, left >= 0 && left < POLL_MS ? (int)left : POLL_MS);
+		wake = start_ready(c);
+		fetch_pool_run(c->pool, sleep_ms(c, wake));
 	}
+}
+
+/* The least time between two starts on one origin: --delay, or the gap
+ * --max-rate allows, whichever is longer (Crawl-delay adds per origin). */
+static int64_t pacing_ns(const struct crawl_config *cfg)
+{
+	int64_t ns = cfg->delay_ms * 1000000;
+
+	if (cfg->max_rate && 1000000000LL / cfg->max_rate > ns)
+		ns = 1000000000LL / cfg->max_rate;
+	return ns;
 }
 
 static int pipeline_start(struct crawl *c)
@@ -427,6 +733,17 @@ static int pipeline_start(struct crawl *c)
 		.max_size = c->cfg.max_size,
 		.user_agent = c->cfg.user_agent,
 		.headers = c->headers,
+		.proxy = c->cfg.proxy,
+		.cookies = c->cfg.cookies,
+		.insecure = c->cfg.insecure,
+		.http11 = c->cfg.http11,
+	};
+	struct frontier_config frc = {
+		.per_host = c->cfg.per_host,
+		.delay_ns = pacing_ns(&c->cfg),
+		.max_per_host = c->cfg.max_pages_per_host,
+		.gated = c->cfg.robots,
+		.free_policy = origin_free,
 	};
 	struct writer_config wc = {
 		.fd = c->cfg.out_fd,
@@ -440,7 +757,7 @@ static int pipeline_start(struct crawl *c)
 		.arg = c,
 	};
 
-	c->frontier = frontier_new(c->cfg.per_host);
+	c->frontier = frontier_new(&frc);
 	c->visited = visited_new();
 	c->pool = fetch_pool_new(&fc, &c->ctx, on_fetched, c);
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
@@ -492,6 +809,26 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	visited_free(c->visited);
 }
 
+static const char *const skip_names[] = {
+#define CRAWL_SKIP_NAME(name, text) text,
+	CRAWL_SKIP_MAP(CRAWL_SKIP_NAME)
+#undef CRAWL_SKIP_NAME
+};
+
+static void summarize(struct crawl *c, struct crawl_result *out)
+{
+	struct stats_end end = {
+		.seconds = out->seconds, .stop = stop_names[out->stop],
+		.not_fetched = out->not_fetched, .sitemaps = atomic_load(&c->sitemaps),
+		.skipped = out->skipped, .skip_names = skip_names,
+		.nskip = CRAWL_SKIP_COUNT,
+	};
+
+	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
+		out->skipped[i] = atomic_load(&c->skipped[i]);
+	out->summary = stats_summary(&out->stats, &end);
+}
+
 int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 {
 	int64_t t0 = ctx_now_ns();
@@ -502,6 +839,10 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 
 	memset(out, 0, sizeof(*out));
 	atomic_store(&c->outstanding, 0);
+	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
+		atomic_store(&c->skipped[i], 0);
+	atomic_store(&c->sitemaps, 0);
+	c->seed = (unsigned)t0;
 	c->started = 0;
 	c->level = 0;
 	ctx_init(&c->ctx, parent, deadline);
@@ -522,8 +863,7 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 		out->stop = CRAWL_FAILED;
 	ctx_release(&c->ctx);
 	out->seconds = (double)(ctx_now_ns() - t0) / 1e9;
-	out->summary = stats_summary(&out->stats, out->seconds, out->not_fetched,
-				     stop_names[out->stop]);
+	summarize(c, out);
 	return rc;
 }
 

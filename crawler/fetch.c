@@ -28,6 +28,8 @@ struct transfer {
 	size_t body_len, body_cap;
 	uint64_t bytes;               /* decoded body bytes seen */
 	bool decided, keep, too_large;
+	uint64_t max_size;            /* this request's cap */
+	bool keep_any, truncate;      /* from the request */
 	int64_t started_ms;           /* wall clock */
 	int64_t started_ns;           /* monotonic */
 	char errbuf[CURL_ERROR_SIZE];
@@ -37,6 +39,7 @@ struct fetch_pool {
 	struct fetch_config cfg;
 	struct ctx *ctx;              /* the crawl's; borrowed */
 	CURLM *multi;
+	CURLSH *share;                /* the cookie jar, with --cookies */
 	struct sema slots;            /* caps transfers in flight */
 	struct transfer *active;      /* in flight */
 	CURL **idle;                  /* easy handles to reuse */
@@ -72,6 +75,12 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 		free(p);
 		return NULL;
 	}
+	if (cfg->cookies) {
+		/* All transfers run on this thread, so the share needs no
+		 * lock callbacks. */
+		p->share = curl_share_init();
+		curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+	}
 	sema_init(&p->slots, cfg->concurrency);
 	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->per_host);
 	curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->concurrency);
@@ -87,6 +96,7 @@ void fetch_pool_free(struct fetch_pool *p)
 	for (size_t i = 0; i < p->nidle; i++)
 		curl_easy_cleanup(p->idle[i]);
 	curl_multi_cleanup(p->multi);
+	curl_share_cleanup(p->share);
 	sema_release(&p->slots);
 	free(p->idle);
 	free(p);
@@ -111,7 +121,7 @@ static void decide(struct transfer *t)
 
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
-	t->keep = status >= 200 && status < 300 && is_html(ct);
+	t->keep = status >= 200 && status < 300 && (t->keep_any || is_html(ct));
 	t->decided = true;
 }
 
@@ -143,7 +153,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 	if (!t->decided)
 		decide(t);
-	if (t->bytes + len > t->pool->cfg.max_size) {
+	if (t->bytes + len > t->max_size) {
+		if (t->truncate && t->keep && t->bytes < t->max_size)
+			body_append(t, p, (size_t)(t->max_size - t->bytes));
+		t->bytes = t->max_size;
 		t->too_large = true;
 		return 0;
 	}
@@ -172,22 +185,35 @@ static void easy_put(struct fetch_pool *p, CURL *e)
 		curl_easy_cleanup(e);
 }
 
-static void easy_setup(struct transfer *t, const char *url)
+static void easy_setup(struct transfer *t, const struct fetch_request *req)
 {
 	const struct fetch_config *cfg = &t->pool->cfg;
 	CURL *e = t->easy;
 	int64_t left = ctx_remaining_ms(&t->ctx);
 
-	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, req->follow ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)req->follow);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, cfg->http11 ?
+			 (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
+	if (cfg->proxy)
+		curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
+	if (cfg->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (t->pool->share) {
+		curl_easy_setopt(e, CURLOPT_SHARE, t->pool->share);
+		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	}
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, cfg->headers);
@@ -195,7 +221,8 @@ static void easy_setup(struct transfer *t, const char *url)
 	/* The transfer's ctx already is the smaller of --timeout and what is
 	 * left of --max-time; 0 would mean "no timeout" to libcurl. */
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left > 0 ? left : 1));
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_size);
+	if (!t->truncate)
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
 }
 
 static void result_fill_err(struct fetch_result *res, struct transfer *t,
@@ -216,6 +243,7 @@ static void finish(struct fetch_pool *p, struct transfer *t, CURLcode code,
 	long status = 0;
 	char *ct = NULL;
 	struct curl_header *loc = NULL;
+	curl_off_t retry = 0;
 
 	if (t->next)
 		t->next->prev = t->prev;
@@ -229,6 +257,10 @@ static void finish(struct fetch_pool *p, struct transfer *t, CURLcode code,
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
 	res->status = (int)status;
+	res->retry_after_ms = -1;
+	if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
+	    retry > 0)
+		res->retry_after_ms = (int64_t)retry * 1000;
 	res->content_type = ct ? strdup(ct) : NULL;
 	res->html = is_html(ct);
 	if (status >= 300 && status < 400 &&
@@ -301,12 +333,16 @@ static void result_fill_err(struct fetch_result *res, struct transfer *t,
 		res->err = RECORD_ERR_CANCELED;
 		return;
 	}
+	if (res->err == RECORD_ERR_TOO_LARGE && t->truncate) {
+		res->err = RECORD_ERR_NONE;
+		return;
+	}
 	if (res->err == RECORD_ERR_TOO_LARGE)
 		return;
 	res->err_msg = strdup(t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
 }
 
-int fetch_pool_start(struct fetch_pool *p, const char *url, void *tag)
+int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req)
 {
 	struct transfer *t;
 
@@ -322,12 +358,16 @@ int fetch_pool_start(struct fetch_pool *p, const char *url, void *tag)
 		return FETCH_FAILED;
 	}
 	t->pool = p;
-	t->tag = tag;
-	t->res->tag = tag;
+	t->tag = req->tag;
+	t->res->tag = req->tag;
+	t->res->kind = req->kind;
+	t->max_size = req->max_size ? req->max_size : p->cfg.max_size;
+	t->keep_any = req->keep_body;
+	t->truncate = req->truncate;
 	t->started_ms = wall_ms();
 	t->started_ns = ctx_now_ns();
 	ctx_init(&t->ctx, p->ctx, t->started_ns + p->cfg.timeout_ms * 1000000);
-	easy_setup(t, url);
+	easy_setup(t, req);
 	t->next = p->active;
 	if (p->active)
 		p->active->prev = t;

@@ -1,46 +1,54 @@
-/* frontier: per-host FIFO queues with round-robin turns between hosts.
+/* frontier: per-origin queues, round-robin turns, pacing and gates.
  *
- * `ready` is a ring of the hosts that have queued entries and are under
- * their cap; popping takes the head host's oldest entry and sends the host
- * to the back of the ring, so hosts alternate. A host at its cap leaves the
- * ring and comes back in frontier_done. Hosts are found by name through a
- * uthash table and live until frontier_free. `lock` guards it all. */
+ * `ring` holds the origins that have queued entries, are open and are under
+ * their cap. Popping walks the ring at most once: an origin whose start time
+ * is still ahead, or whose oldest entry is too deep, keeps its turn at the
+ * back; the first eligible one gives its oldest entry and goes to the back.
+ * An origin at its cap leaves the ring and returns in frontier_done. Gated
+ * origins stay out of the ring until frontier_open; `gated` lists the ones
+ * not yet handed to the crawl. Origins are found by name through a uthash
+ * table and live until frontier_free. `lock` guards it all. */
 #include "frontier.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
 
-#include "url.h"
-
 struct frontier_host {
-	struct frontier_entry *head, *tail; /* queued, oldest first */
+	struct frontier_entry *head, *tail; /* queued, by depth, then FIFO */
 	unsigned in_flight;                 /* handed out, not done */
+	uint64_t admitted;                  /* entries ever pushed */
+	int64_t next_ns;                    /* earliest next start */
+	int64_t delay_ns;                   /* between two starts */
 	bool in_ring;
-	struct frontier_host *ring_next;    /* next in the ready ring */
+	bool gated;                         /* waiting for frontier_open */
+	struct frontier_host *ring_next;    /* next in the ring, or gated list */
+	void *policy;                       /* from frontier_open; owned */
 	UT_hash_handle hh;
-	char name[];                        /* host name, the table's key */
+	char origin[];                      /* "scheme://host[:port]", the key */
 };
 
 struct frontier {
 	pthread_mutex_t lock;        /* guards everything below */
-	struct frontier_host *hosts; /* uthash by name */
+	struct frontier_config cfg;
+	struct frontier_host *hosts; /* uthash by origin */
 	struct frontier_host *ring_head, *ring_tail;
-	size_t ring_len;             /* hosts in the ring */
-	unsigned per_host;
+	size_t ring_len;             /* origins in the ring */
+	struct frontier_host *gated; /* gated origins not yet taken, LIFO */
 	size_t queued;
 };
 
-struct frontier *frontier_new(unsigned per_host)
+struct frontier *frontier_new(const struct frontier_config *cfg)
 {
 	struct frontier *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
 	pthread_mutex_init(&f->lock, NULL);
-	f->per_host = per_host ? per_host : 1;
+	f->cfg = *cfg;
+	if (!f->cfg.per_host)
+		f->cfg.per_host = 1;
 	return f;
 }
 
@@ -58,6 +66,8 @@ void frontier_free(struct frontier *f)
 			h->head = e->next;
 			free(e);
 		}
+		if (h->policy && f->cfg.free_policy)
+			f->cfg.free_policy(h->policy);
 		free(h);
 	}
 	pthread_mutex_destroy(&f->lock);
@@ -90,37 +100,67 @@ static struct frontier_host *ring_take(struct frontier *f)
 	return h;
 }
 
-static struct frontier_host *host_get(struct frontier *f, const char *name,
-				      size_t len)
+/* Back in the ring if it has work it may start: open and under its cap. */
+static void ring_offer(struct frontier *f, struct frontier_host *h)
 {
+	if (!h->in_ring && !h->gated && h->head && h->in_flight < f->cfg.per_host)
+		ring_append(f, h);
+}
+
+/* The origin of a canonical URL: everything before the path. */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+static struct frontier_host *host_get(struct frontier *f, const char *url)
+{
+	size_t len = origin_len(url);
 	struct frontier_host *h;
 
-	HASH_FIND(hh, f->hosts, name, len, h);
+	HASH_FIND(hh, f->hosts, url, len, h);
 	if (h)
 		return h;
 	h = calloc(1, sizeof(*h) + len + 1);
 	if (!h)
 		return NULL;
-	memcpy(h->name, name, len);
-	HASH_ADD(hh, f->hosts, name[0], len, h);
+	memcpy(h->origin, url, len);
+	h->delay_ns = f->cfg.delay_ns;
+	HASH_ADD(hh, f->hosts, origin[0], len, h);
+	if (f->cfg.gated) {
+		h->gated = true;
+		h->ring_next = f->gated;
+		f->gated = h;
+	}
 	return h;
 }
 
-static struct frontier_entry *entry_new(const char *url, const char *parent,
-					unsigned depth)
+static struct frontier_entry *entry_new(const struct frontier_item *it)
 {
-	size_t ulen = strlen(url) + 1, plen = parent ? strlen(parent) + 1 : 0;
-	struct frontier_entry *e = malloc(sizeof(*e) + ulen + plen);
+	size_t ulen = strlen(it->url) + 1;
+	size_t plen = it->parent ? strlen(it->parent) + 1 : 0;
+	/* After the struct: the URL, the parent, then the chain at the next
+	 * multiple of 8 (the struct itself is 8-byte aligned). */
+	size_t at = (ulen + plen + 7) & ~(size_t)7;
+	size_t chain = it->redirects * sizeof(uint64_t);
+	struct frontier_entry *e = malloc(sizeof(*e) + at + chain);
 
 	if (!e)
 		return NULL;
-	e->next = NULL;
-	e->depth = depth;
-	memcpy(e->url, url, ulen);
-	e->parent = NULL;
-	if (parent) {
-		memcpy(e->url + ulen, parent, plen);
+	*e = (struct frontier_entry){ .depth = it->depth,
+				      .redirects = it->redirects,
+				      .flags = it->flags };
+	memcpy(e->url, it->url, ulen);
+	if (it->parent) {
+		memcpy(e->url + ulen, it->parent, plen);
 		e->parent = e->url + ulen;
+	}
+	if (chain) {
+		memcpy(e->url + at, it->chain, chain);
+		e->chain = (const uint64_t *)(void *)(e->url + at);
 	}
 	return e;
 }
@@ -145,37 +185,34 @@ static void host_enqueue(struct frontier_host *h, struct frontier_entry *e)
 		h->tail = e;
 }
 
-int frontier_push(struct frontier *f, const char *url, const char *parent,
-		  unsigned depth)
+int frontier_push(struct frontier *f, const struct frontier_item *item)
 {
-	size_t hlen = 0;
-	const char *host = url_host(url, &hlen);
-	struct frontier_entry *e = entry_new(url, parent, depth);
-	int rc = -1;
+	struct frontier_entry *e = entry_new(item);
+	struct frontier_host *h;
+	int rc = FRONTIER_NOMEM;
 
 	if (!e)
-		return -1;
-	if (!host) {
-		host = "";
-		hlen = 0;
-	}
+		return FRONTIER_NOMEM;
 	pthread_mutex_lock(&f->lock);
-	e->host = host_get(f, host, hlen);
-	if (e->host) {
-		host_enqueue(e->host, e);
+	h = host_get(f, item->url);
+	if (h && f->cfg.max_per_host && h->admitted >= f->cfg.max_per_host) {
+		rc = FRONTIER_HOST_FULL;
+	} else if (h) {
+		e->host = h;
+		h->admitted++;
+		host_enqueue(h, e);
 		f->queued++;
-		if (!e->host->in_ring && e->host->in_flight < f->per_host)
-			ring_append(f, e->host);
-		rc = 0;
+		ring_offer(f, h);
+		rc = FRONTIER_QUEUED;
 	}
 	pthread_mutex_unlock(&f->lock);
-	if (rc)
+	if (rc != FRONTIER_QUEUED)
 		free(e);
 	return rc;
 }
 
 static struct frontier_entry *take_head(struct frontier *f,
-					struct frontier_host *h)
+					struct frontier_host *h, int64_t now_ns)
 {
 	struct frontier_entry *e = h->head;
 
@@ -184,13 +221,13 @@ static struct frontier_entry *take_head(struct frontier *f,
 		h->tail = NULL;
 	e->next = NULL;
 	h->in_flight++;
+	h->next_ns = now_ns + h->delay_ns;
 	f->queued--;
 	return e;
 }
 
-/* A host whose oldest entry is deeper than max_depth goes to the back of
- * the ring, keeping its turn; one lap of the ring at most. */
-struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth)
+struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth,
+				    int64_t now_ns, int64_t *wake_ns)
 {
 	struct frontier_entry *e = NULL;
 
@@ -198,10 +235,13 @@ struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth)
 	for (size_t lap = f->ring_len; lap && !e; lap--) {
 		struct frontier_host *h = ring_take(f);
 
-		if (h->head->depth <= max_depth)
-			e = take_head(f, h);
-		if (h->head && h->in_flight < f->per_host)
-			ring_append(f, h);
+		if (h->next_ns > now_ns) {
+			if (wake_ns && h->next_ns < *wake_ns)
+				*wake_ns = h->next_ns;
+		} else if (h->head->depth <= max_depth) {
+			e = take_head(f, h, now_ns);
+		}
+		ring_offer(f, h);
 	}
 	pthread_mutex_unlock(&f->lock);
 	return e;
@@ -216,10 +256,61 @@ void frontier_done(struct frontier *f, struct frontier_entry *e)
 	h = e->host;
 	pthread_mutex_lock(&f->lock);
 	h->in_flight--;
-	if (h->head && !h->in_ring)
-		ring_append(f, h);
+	ring_offer(f, h);
 	pthread_mutex_unlock(&f->lock);
 	free(e);
+}
+
+void frontier_retry(struct frontier *f, struct frontier_entry *e,
+		    int64_t not_before_ns)
+{
+	struct frontier_host *h = e->host;
+
+	pthread_mutex_lock(&f->lock);
+	h->in_flight--;
+	e->next = h->head;
+	h->head = e;
+	if (!h->tail)
+		h->tail = e;
+	if (h->next_ns < not_before_ns)
+		h->next_ns = not_before_ns;
+	f->queued++;
+	ring_offer(f, h);
+	pthread_mutex_unlock(&f->lock);
+}
+
+struct frontier_host *frontier_take_gated(struct frontier *f)
+{
+	struct frontier_host *h;
+
+	pthread_mutex_lock(&f->lock);
+	h = f->gated;
+	if (h)
+		f->gated = h->ring_next;
+	pthread_mutex_unlock(&f->lock);
+	return h;
+}
+
+void frontier_open(struct frontier *f, struct frontier_host *h, void *policy,
+		   int64_t delay_ns)
+{
+	pthread_mutex_lock(&f->lock);
+	h->policy = policy;
+	if (delay_ns > h->delay_ns)
+		h->delay_ns = delay_ns;
+	h->gated = false;
+	ring_offer(f, h);
+	pthread_mutex_unlock(&f->lock);
+}
+
+const char *frontier_host_origin(const struct frontier_host *h)
+{
+	return h->origin;
+}
+
+void *frontier_host_policy(const struct frontier_host *h)
+{
+	return h->policy;
 }
 
 size_t frontier_len(struct frontier *f)

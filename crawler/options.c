@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <regex.h>
 #include <strings.h>
 
 #include "scope.h"
@@ -261,8 +262,9 @@ static int set_scope(struct options *o, const char *v, char *err, size_t n)
 	int mode = scope_mode_parse(v);
 
 	if (mode < 0)
-		return fail(err, n, "scope", v, "is not one of host, domain, any");
-	o->crawl.scope = (enum scope_mode)mode;
+		return fail(err, n, "scope", v,
+			    "is not one of host, domain, subdomains, any");
+	o->crawl.scope.mode = (enum scope_mode)mode;
 	return 0;
 }
 
@@ -330,6 +332,183 @@ static int set_no_progress(struct options *o, const char *v, char *err, size_t n
 	return 0;
 }
 
+static int set_flag(bool *flag)
+{
+	*flag = true;
+	return 0;
+}
+
+static int set_no_robots(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	o->crawl.robots = false;
+	return 0;
+}
+
+static int set_follow_nofollow(struct options *o, const char *v, char *err,
+			       size_t n)
+{
+	(void)v, (void)err, (void)n;
+	return set_flag(&o->crawl.follow_nofollow);
+}
+
+static int set_no_parent(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	return set_flag(&o->crawl.scope.no_parent);
+}
+
+static int set_resources(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	return set_flag(&o->crawl.resources);
+}
+
+static int set_cookies(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	return set_flag(&o->crawl.cookies);
+}
+
+static int set_insecure(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	return set_flag(&o->crawl.insecure);
+}
+
+static int set_http11(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)v, (void)err, (void)n;
+	return set_flag(&o->crawl.http11);
+}
+
+/* A duration that may also be "0" (no wait). */
+static int set_pause(const char *opt, const char *v, int64_t *ms, char *err,
+		     size_t n)
+{
+	if (!strcmp(v, "0")) {
+		*ms = 0;
+		return 0;
+	}
+	return set_duration(opt, v, ms, err, n);
+}
+
+static int set_delay(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_pause("delay", v, &o->crawl.delay_ms, err, n);
+}
+
+static int set_max_delay(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_pause("max-delay", v, &o->crawl.max_delay_ms, err, n);
+}
+
+static int set_max_rate(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("max-rate", v, 1, 1000000, &x, err, n))
+		return -1;
+	o->crawl.max_rate = (unsigned)x;
+	return 0;
+}
+
+static int set_retries(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("retries", v, 0, 100, &x, err, n))
+		return -1;
+	o->crawl.retries = (unsigned)x;
+	return 0;
+}
+
+static int set_max_redirects(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("max-redirects", v, 0, 100, &x, err, n))
+		return -1;
+	o->crawl.max_redirects = (unsigned)x;
+	return 0;
+}
+
+static int set_max_pages_per_host(struct options *o, const char *v, char *err,
+				  size_t n)
+{
+	return set_count("max-pages-per-host", v, 1, UINT64_MAX / 2,
+			 &o->crawl.max_pages_per_host, err, n);
+}
+
+/* 0 turns a trap limit off. */
+static int set_max_url_length(struct options *o, const char *v, char *err,
+			      size_t n)
+{
+	uint64_t x;
+
+	if (set_count("max-url-length", v, 0, 1000000, &x, err, n))
+		return -1;
+	o->crawl.traps.max_url_length = (size_t)x;
+	return 0;
+}
+
+static int set_max_path_segments(struct options *o, const char *v, char *err,
+				 size_t n)
+{
+	uint64_t x;
+
+	if (set_count("max-path-segments", v, 0, 100000, &x, err, n))
+		return -1;
+	o->crawl.traps.max_segments = (unsigned)x;
+	return 0;
+}
+
+static int set_max_repeats(struct options *o, const char *v, char *err, size_t n)
+{
+	uint64_t x;
+
+	if (set_count("max-repeats", v, 0, 100000, &x, err, n))
+		return -1;
+	o->crawl.traps.max_repeats = (unsigned)x;
+	return 0;
+}
+
+static int set_pattern(char ***list, size_t *count, const char *opt,
+		       const char *v, char *err, size_t n)
+{
+	regex_t re;
+	int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
+	char why[160];
+
+	if (rc) {
+		regerror(rc, &re, why, sizeof(why));
+		return fail(err, n, opt, v, why);
+	}
+	regfree(&re);
+	if (push(list, count, v)) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_include(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_pattern(&o->include, &o->ninclude, "include", v, err, n);
+}
+
+static int set_exclude(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_pattern(&o->exclude, &o->nexclude, "exclude", v, err, n);
+}
+
+static int set_proxy(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->crawl.proxy = v;
+	return 0;
+}
+
 /* --help and --version are answered in options_parse itself. */
 static const struct option_spec table[] = {
 	{ "input-file", 'i', "FILE", NULL,
@@ -349,8 +528,44 @@ static const struct option_spec table[] = {
 	  set_connect_timeout },
 	{ "max-size", 0, "SIZE", "10M",
 	  "largest body accepted, after decompression", set_max_size },
-	{ "scope", 0, "host|domain|any", "host",
+	{ "scope", 0, "host|domain|subdomains|any", "host",
 	  "which links to follow, judged by the seeds", set_scope },
+	{ "include", 0, "REGEX", NULL,
+	  "follow only URLs matching REGEX (repeatable)", set_include },
+	{ "exclude", 0, "REGEX", NULL,
+	  "never follow URLs matching REGEX (repeatable)", set_exclude },
+	{ "no-parent", 0, NULL, NULL,
+	  "stay under each seed's directory", set_no_parent },
+	{ "max-pages-per-host", 0, "N", "unlimited",
+	  "admit at most N URLs from one origin", set_max_pages_per_host },
+	{ "max-url-length", 0, "N", "2048",
+	  "skip longer URLs (0: no limit)", set_max_url_length },
+	{ "max-path-segments", 0, "N", "32",
+	  "skip URLs with more path segments (0: no limit)", set_max_path_segments },
+	{ "max-repeats", 0, "N", "3",
+	  "skip URLs repeating a path segment more often in a row (0: no limit)",
+	  set_max_repeats },
+	{ "no-robots", 0, NULL, NULL, "ignore robots.txt", set_no_robots },
+	{ "delay", 0, "DURATION", "0",
+	  "least time between two requests to one origin", set_delay },
+	{ "max-rate", 0, "N", "unlimited",
+	  "at most N requests per second to one origin", set_max_rate },
+	{ "max-delay", 0, "DURATION", "30s",
+	  "longest Crawl-delay or Retry-After obeyed", set_max_delay },
+	{ "follow-nofollow", 0, NULL, NULL,
+	  "follow rel=nofollow links and nofollow pages", set_follow_nofollow },
+	{ "resources", 0, NULL, NULL,
+	  "also fetch images, scripts, styles, media (not parsed)", set_resources },
+	{ "retries", 0, "N", "2",
+	  "retry timeouts, failed connections, 429 and 502-504", set_retries },
+	{ "max-redirects", 0, "N", "10",
+	  "longest redirect chain followed", set_max_redirects },
+	{ "cookies", 0, NULL, NULL,
+	  "keep cookies for the crawl, shared by all requests", set_cookies },
+	{ "proxy", 0, "URL", NULL, "send requests through this proxy", set_proxy },
+	{ "insecure", 'k', NULL, NULL,
+	  "do not verify TLS certificates", set_insecure },
+	{ "http1.1", 0, NULL, NULL, "use HTTP/1.1, never HTTP/2", set_http11 },
 	{ "user-agent", 'A', "STRING", CRAWL_DEFAULT_USER_AGENT,
 	  "User-Agent header", set_user_agent },
 	{ "header", 'H', "'NAME: VALUE'", NULL,
@@ -499,17 +714,26 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 	o->crawl.nseeds = o->nseeds;
 	o->crawl.headers = o->headers;
 	o->crawl.nheaders = o->nheaders;
+	o->crawl.scope.include = o->include;
+	o->crawl.scope.ninclude = o->ninclude;
+	o->crawl.scope.exclude = o->exclude;
+	o->crawl.scope.nexclude = o->nexclude;
 	return OPTIONS_OK;
+}
+
+static void free_list(char ***list, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*list)[i]);
+	free(*list);
+	*list = NULL;
+	*n = 0;
 }
 
 void options_release(struct options *o)
 {
-	for (size_t i = 0; i < o->nseeds; i++)
-		free(o->seeds[i]);
-	for (size_t i = 0; i < o->nheaders; i++)
-		free(o->headers[i]);
-	free(o->seeds);
-	free(o->headers);
-	o->seeds = o->headers = NULL;
-	o->nseeds = o->nheaders = 0;
+	free_list(&o->seeds, &o->nseeds);
+	free_list(&o->headers, &o->nheaders);
+	free_list(&o->include, &o->ninclude);
+	free_list(&o->exclude, &o->nexclude);
 }

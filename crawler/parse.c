@@ -1,8 +1,10 @@
 /* parse: the step between fetching a page and queueing what it links to. A
  * worker hands over the body it fetched; one SAX pass of libxml2's HTML
- * parser picks out the link attributes and the first <title>, and each link
- * goes through the url module, so the frontier only ever sees canonical
- * http(s) URLs. No tree is built: this runs on every page of a crawl.
+ * parser picks out the link attributes, the robots <meta> and the first
+ * <title>, and each link goes through the url module, so the frontier only
+ * ever sees canonical http(s) URLs, each flagged as a page or a resource and
+ * with its rel=nofollow. No tree is built: this runs on every page of a
+ * crawl.
  *
  * libxml2 is 2.9.14 here; the quirks worked around below are that version's. */
 #include "parse.h"
@@ -33,12 +35,17 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* HTML's ASCII white space, which separates rel tokens and srcset parts. */
+#define HTML_SPACE " \t\n\r\f"
+
 struct parse_state {
 	struct parse_result *out;
 	htmlParserCtxtPtr ctxt;
 	struct url_base *page;
 	struct url_base *base; /* from the first <base href>; NULL: page */
 	enum parse_status status;
+	size_t template_depth; /* open <template>s */
+	size_t media_depth;    /* open <video>s and <audio>s */
 	bool base_seen;
 	bool title_seen;
 	bool in_title;
@@ -49,16 +56,39 @@ struct parse_state {
 	char title[TITLE_MAX + 4];
 };
 
-/* Elements whose attribute is a link to follow. libxml2's HTML parser
- * lowercases element and attribute names, so strcmp is enough. */
-static const struct {
+/* When a link_attrs row applies, beyond the element having the attribute.
+ * A <link> is a resource only as a stylesheet or an icon: its other rels
+ * (alternate, canonical, preload) are neither something the page shows nor
+ * a link a reader follows. */
+enum link_rule {
+	RULE_ALWAYS,
+	RULE_SRCSET,    /* the value is a srcset candidate list */
+	RULE_IN_MEDIA,  /* <source src> is a stream only in <video>/<audio> */
+	RULE_REL_EMBED, /* only when rel has "stylesheet" or "icon" */
+};
+
+/* Elements whose attribute holds a link, and what kind it is. libxml2's
+ * HTML parser lowercases element and attribute names, so strcmp is enough.
+ * An element's rows go in the order its links are reported. */
+static const struct link_attr {
 	const char *element;
 	const char *attr;
+	unsigned char flags; /* PARSE_LINK_* */
+	enum link_rule rule;
 } link_attrs[] = {
-	{ "a", "href" },
-	{ "area", "href" },
-	{ "frame", "src" },
-	{ "iframe", "src" },
+	{ "a", "href", 0, RULE_ALWAYS },
+	{ "area", "href", 0, RULE_ALWAYS },
+	{ "frame", "src", 0, RULE_ALWAYS },
+	{ "iframe", "src", 0, RULE_ALWAYS },
+	{ "img", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "img", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
+	{ "script", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "link", "href", PARSE_LINK_RESOURCE, RULE_REL_EMBED },
+	{ "video", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "video", "poster", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "audio", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "source", "src", PARSE_LINK_RESOURCE, RULE_IN_MEDIA },
+	{ "source", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
 };
 
 static void stop(struct parse_state *st, enum parse_status status)
@@ -83,9 +113,11 @@ static bool too_long(const char *ref)
 	return strnlen(ref, URL_MAX_LEN + 1) > URL_MAX_LEN;
 }
 
+/* links and flags grow together; cap moves only once both have. */
 static bool grow_links(struct parse_result *r)
 {
 	size_t cap = r->cap ? r->cap * 2 : 16;
+	unsigned char *flags;
 	char **links;
 
 	if (cap > SIZE_MAX / sizeof(*links))
@@ -94,11 +126,16 @@ static bool grow_links(struct parse_result *r)
 	if (!links)
 		return false;
 	r->links = links;
+	flags = realloc(r->flags, cap);
+	if (!flags)
+		return false;
+	r->flags = flags;
 	r->cap = cap;
 	return true;
 }
 
-static void add_link(struct parse_state *st, const char *ref)
+static void add_link(struct parse_state *st, const char *ref,
+		     unsigned char flags)
 {
 	struct parse_result *r = st->out;
 	enum url_status us;
@@ -116,7 +153,25 @@ static void add_link(struct parse_state *st, const char *ref)
 		stop(st, PARSE_NOMEM);
 		return;
 	}
+	r->flags[r->nlinks] = flags;
 	r->links[r->nlinks++] = url;
+}
+
+/* A link that is part of a longer attribute value (srcset, refresh). */
+static void add_link_part(struct parse_state *st, const char *ref,
+			  size_t len, unsigned char flags)
+{
+	char *copy;
+
+	if (len > URL_MAX_LEN)
+		return;
+	copy = strndup(ref, len);
+	if (!copy) {
+		stop(st, PARSE_NOMEM);
+		return;
+	}
+	add_link(st, copy, flags);
+	free(copy);
 }
 
 /* Only the first <base href> counts (HTML: "the first base element with an
@@ -138,44 +193,252 @@ static void set_base(struct parse_state *st, const char *href)
 		stop(st, PARSE_NOMEM);
 }
 
+/* HTML's ASCII white space. The bytes are ASCII, so testing them one at a
+ * time is safe even inside UTF-8. */
+static bool is_html_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Whether s (n bytes) is lit (lowercase), ignoring ASCII case: HTML's
+ * keywords compare that way, whatever the locale. */
+static bool ascii_ieq(const char *s, size_t n, const char *lit)
+{
+	if (strlen(lit) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(s[i]) != lit[i])
+			return false;
+	return true;
+}
+
+/* Whether list, cut at any byte of seps into items each trimmed of white
+ * space, holds tok (lowercase) in any case. rel is a set of space-separated
+ * tokens; a robots <meta> content is comma-separated. */
+static bool has_token(const char *list, const char *seps, const char *tok)
+{
+	for (;;) {
+		size_t n = strcspn(list, seps);
+		const char *item = list;
+		size_t len = n;
+
+		while (len && is_html_space((unsigned char)item[0])) {
+			item++;
+			len--;
+		}
+		while (len && is_html_space((unsigned char)item[len - 1]))
+			len--;
+		if (ascii_ieq(item, len, tok))
+			return true;
+		if (!list[n])
+			return false;
+		list += n + 1;
+	}
+}
+
+/* Past a srcset candidate's descriptors ("2x", "100w"), to the comma that
+ * ends it. HTML lets a descriptor hold a comma inside parentheses. */
+static const char *skip_descriptors(const char *p)
+{
+	bool in_parens = false;
+
+	for (; *p; p++) {
+		if (*p == '(')
+			in_parens = true;
+		else if (*p == ')')
+			in_parens = false;
+		else if (*p == ',' && !in_parens)
+			break;
+	}
+	return p;
+}
+
+/* HTML's srcset parsing: a candidate's URL runs to the next white space,
+ * so a comma inside it is part of the URL, but commas that end it are not
+ * ("a.png, b.png" is two URLs with no descriptors). */
+static void add_srcset(struct parse_state *st, const char *set,
+		       unsigned char flags)
+{
+	const char *p = set;
+
+	for (;;) {
+		size_t len, url_len;
+
+		p += strspn(p, HTML_SPACE ",");
+		if (!*p)
+			return;
+		len = strcspn(p, HTML_SPACE);
+		url_len = len;
+		while (p[url_len - 1] == ',')
+			url_len--;
+		add_link_part(st, p, url_len, flags);
+		p += len;
+		if (url_len == len)
+			p = skip_descriptors(p);
+	}
+}
+
+/* Where the URL of a refresh starts, following "url" "=" and a quote when
+ * they are there (HTML's shared declarative refresh steps, from step 11).
+ * *quote is the quote that ends it, or 0. "5; next.html" and "5; u.html"
+ * are URLs too: a word that is not "url=" is the start of one. */
+static const char *refresh_url_start(const char *s, char *quote)
+{
+	const char *rest = s;
+
+	*quote = 0;
+	if (ascii_lower(s[0]) == 'u') {
+		if (ascii_lower(s[1]) != 'r' || ascii_lower(s[2]) != 'l')
+			return rest;
+		s += 3;
+		s += strspn(s, HTML_SPACE);
+		if (*s != '=')
+			return rest;
+		s++;
+		s += strspn(s, HTML_SPACE);
+	}
+	if (*s == '\'' || *s == '"')
+		*quote = *s++;
+	return s;
+}
+
+/* A <meta http-equiv=refresh> content: "5; url=next.html" and its
+ * variations ("0,URL='x'", "3 x"), or a bare delay, which reloads the page
+ * itself and is no link. HTML's shared declarative refresh steps. */
+static void add_refresh(struct parse_state *st, const char *content)
+{
+	const char *s = content + strspn(content, HTML_SPACE);
+	size_t digits = strspn(s, "0123456789");
+	char quote, end[2] = { 0 };
+
+	if (!digits && *s != '.')
+		return;
+	s += digits;
+	s += strspn(s, "0123456789.");
+	if (!*s || !strchr(";," HTML_SPACE, *s))
+		return;
+	s += strspn(s, HTML_SPACE);
+	if (*s == ';' || *s == ',')
+		s++;
+	s += strspn(s, HTML_SPACE);
+	if (!*s)
+		return;
+	s = refresh_url_start(s, &quote);
+	end[0] = quote;
+	if (strcspn(s, end))
+		add_link_part(st, s, strcspn(s, end), 0);
+}
+
+/* Only name="robots" speaks to every crawler; a name for one crawler
+ * ("googlebot") is not ours. */
+static void start_meta(struct parse_state *st, const xmlChar **atts)
+{
+	const char *content = attr_value(atts, "content");
+	const char *name = attr_value(atts, "name");
+	const char *equiv = attr_value(atts, "http-equiv");
+	struct parse_result *r = st->out;
+
+	if (!content)
+		return;
+	if (name && ascii_ieq(name, strlen(name), "robots")) {
+		bool none = has_token(content, ",", "none");
+
+		r->nofollow |= none || has_token(content, ",", "nofollow");
+		r->noindex |= none || has_token(content, ",", "noindex");
+	}
+	if (equiv && ascii_ieq(equiv, strlen(equiv), "refresh"))
+		add_refresh(st, content);
+}
+
+static bool rule_holds(const struct parse_state *st,
+		       const struct link_attr *la, const char *rel)
+{
+	switch (la->rule) {
+	case RULE_IN_MEDIA:
+		return st->media_depth > 0;
+	case RULE_REL_EMBED:
+		return rel && (has_token(rel, HTML_SPACE, "stylesheet") ||
+			       has_token(rel, HTML_SPACE, "icon"));
+	default:
+		return true;
+	}
+}
+
+static void add_element_links(struct parse_state *st, const char *name,
+			      const xmlChar **atts)
+{
+	const char *rel = attr_value(atts, "rel");
+	unsigned char nofollow = 0;
+	const char *v;
+
+	if (rel && has_token(rel, HTML_SPACE, "nofollow"))
+		nofollow = PARSE_LINK_NOFOLLOW;
+	for (size_t i = 0; i < ARRAY_SIZE(link_attrs); i++) {
+		const struct link_attr *la = &link_attrs[i];
+
+		if (strcmp(name, la->element) || !rule_holds(st, la, rel))
+			continue;
+		if (!(v = attr_value(atts, la->attr)))
+			continue;
+		if (la->rule == RULE_SRCSET)
+			add_srcset(st, v, la->flags | nofollow);
+		else
+			add_link(st, v, la->flags | nofollow);
+	}
+}
+
+static bool is_media(const char *name)
+{
+	return !strcmp(name, "video") || !strcmp(name, "audio");
+}
+
+/* A <template>'s contents are an inert fragment, not part of the page
+ * (HTML: they are parsed into a separate document): no links, no <base>,
+ * no title, no robots <meta>, however deep. */
 static void on_start(void *user, const xmlChar *tag, const xmlChar **atts)
 {
 	struct parse_state *st = user;
 	const char *name = (const char *)tag;
 	const char *v;
 
+	if (!strcmp(name, "template"))
+		st->template_depth++;
+	if (st->template_depth)
+		return;
 	if (!strcmp(name, "title")) {
 		st->in_title = !st->title_seen;
 		st->title_seen = true;
-		return;
-	}
-	if (!strcmp(name, "base")) {
+	} else if (!strcmp(name, "base")) {
 		if (!st->base_seen && (v = attr_value(atts, "href")))
 			set_base(st, v);
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(link_attrs); i++) {
-		if (strcmp(name, link_attrs[i].element))
-			continue;
-		if ((v = attr_value(atts, link_attrs[i].attr)))
-			add_link(st, v);
-		return;
+	} else if (!strcmp(name, "meta")) {
+		start_meta(st, atts);
+	} else {
+		st->media_depth += is_media(name);
+		add_element_links(st, name, atts);
 	}
 }
 
 static void on_end(void *user, const xmlChar *tag)
 {
 	struct parse_state *st = user;
+	const char *name = (const char *)tag;
 
-	if (st->in_title && !strcmp((const char *)tag, "title"))
+	if (!strcmp(name, "template") && st->template_depth) {
+		st->template_depth--;
+		return;
+	}
+	if (st->template_depth)
+		return;
+	if (st->in_title && !strcmp(name, "title"))
 		st->in_title = false;
-}
-
-/* HTML's ASCII white space. The bytes are ASCII, so testing them one at a
- * time is safe even inside UTF-8. */
-static bool is_html_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+	else if (is_media(name) && st->media_depth)
+		st->media_depth--;
 }
 
 static void title_put(struct parse_state *st, char c)
@@ -355,8 +618,9 @@ static htmlParserCtxtPtr new_ctxt(struct parse_state *st, const char *body,
 
 /* libxml2 2.9.14 takes a NUL in the decoded input for its end and stops
  * there, having closed every open element. Skip the NULs and parse the rest
- * as a fresh document: only the open elements (say, a <title> cut in two)
- * are lost, not every link after the NUL. */
+ * as a fresh document: only the open elements are lost (a <title> cut in
+ * two; a <template> or <video> open at the NUL ends there), not every link
+ * after the NUL. */
 static void run(struct parse_state *st)
 {
 	htmlParserCtxtPtr ctxt = st->ctxt;
@@ -428,13 +692,68 @@ enum parse_status parse_html(const char *body, size_t len,
 	return st.status;
 }
 
+/* Bodies that start like this are files, whatever the Content-Type. */
+static bool has_binary_signature(const unsigned char *b, size_t len)
+{
+#define SIG(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *bytes;
+		size_t len;
+	} sigs[] = {
+		SIG("\x89PNG"),
+		SIG("GIF8"),
+		SIG("\xff\xd8\xff"), /* JPEG */
+		SIG("%PDF-"),
+		SIG("PK\x03\x04"), /* zip */
+		SIG("\x1f\x8b"),    /* gzip */
+		SIG("\0\0\1\0"),  /* ico */
+	};
+#undef SIG
+
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (len >= sigs[i].len && !memcmp(b, sigs[i].bytes, sigs[i].len))
+			return true;
+	return false;
+}
+
+/* The WHATWG MIME Sniffing standard's "binary data byte": a control byte
+ * that text does not use. ESC (0x1B) is left out, as there: ISO-2022-JP
+ * text is full of it. */
+static bool is_binary_byte(unsigned char c)
+{
+	return c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1A) ||
+	       (c >= 0x1C && c <= 0x1F);
+}
+
+/* Random or compressed bytes are binary bytes about one time in ten
+ * (27 of 256 values), so the cut is at one in sixteen, well below that and
+ * far above the stray NUL of a hostile page. UTF-16 text is half NULs but
+ * text all the same; libxml2 reads it by its byte order mark. */
+bool parse_looks_binary(const char *body, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)body;
+	size_t n = len < 1024 ? len : 1024, binary = 0;
+
+	if (!len)
+		return false;
+	if (has_binary_signature(b, len))
+		return true;
+	if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) ||
+			 (b[0] == 0xFE && b[1] == 0xFF)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		binary += is_binary_byte(b[i]);
+	return binary * 16 > n;
+}
+
 void parse_result_release(struct parse_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nlinks; i++)
+	for (size_t i = 0; r->links && i < r->nlinks; i++)
 		free(r->links[i]);
 	free(r->links);
+	free(r->flags);
 	free(r->title);
 	memset(r, 0, sizeof(*r));
 }

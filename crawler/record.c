@@ -33,6 +33,14 @@ const char *record_err_text(enum record_err err)
 	return err < RECORD_ERR_COUNT ? err_texts[err] : "unknown error";
 }
 
+int64_t record_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct record *record_new(const char *url, const char *parent, unsigned depth)
 {
 	struct record *r = calloc(1, sizeof(*r));
@@ -196,6 +204,8 @@ static json_t *record_json(const struct record *r, bool outlinks)
 	if (json_object_set_new(o, "location", json_text(r->location)) ||
 	    json_object_set_new(o, "fetched_at", json_time(r->fetched_at_ms)) ||
 	    json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms)) ||
+	    json_object_set_new(o, "attempts", json_integer(r->attempts)) ||
+	    (r->noindex && json_object_set_new(o, "noindex", json_true())) ||
 	    json_object_set_new(o, "error", json_error(r)))
 		goto fail;
 	return o;

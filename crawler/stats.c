@@ -42,21 +42,34 @@ static json_t *by_err(const struct stats *s)
 	return o;
 }
 
-char *stats_summary(const struct stats *s, double seconds, uint64_t not_fetched,
-		    const char *stop)
+static json_t *by_skip(const struct stats_end *end)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < end->nskip; i++)
+		if (end->skipped[i])
+			json_object_set_new(o, end->skip_names[i],
+					    json_integer((json_int_t)end->skipped[i]));
+	return o;
+}
+
+char *stats_summary(const struct stats *s, const struct stats_end *end)
 {
 	/* Milliseconds and tenths of a page/s are all a reader can use. */
-	double secs = (double)(long long)(seconds * 1000) / 1000;
-	double rate = seconds > 0 ? (double)(long long)(s->pages / seconds * 10) / 10 : 0;
-	json_t *o = json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:I, s:s}",
+	double secs = (double)(long long)(end->seconds * 1000) / 1000;
+	double rate = end->seconds > 0 ?
+		(double)(long long)(s->pages / end->seconds * 10) / 10 : 0;
+	json_t *o = json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:I, s:I, s:s}",
 			      "pages", (json_int_t)s->pages,
 			      "bytes", (json_int_t)s->bytes,
 			      "seconds", secs,
 			      "pages_per_second", rate,
 			      "by_status", by_status(s),
 			      "by_error", by_err(s),
-			      "not_fetched", (json_int_t)not_fetched,
-			      "stop", stop);
+			      "skipped", by_skip(end),
+			      "not_fetched", (json_int_t)end->not_fetched,
+			      "sitemaps", (json_int_t)end->sitemaps,
+			      "stop", end->stop);
 	char *text;
 
 	if (!o)

@@ -438,3 +438,12 @@ const char *url_strerror(enum url_status status)
 	}
 	return "unknown URL status";
 }
+
+const char *url_path(const char *canonical)
+{
+	const char *p = strstr(canonical, "://");
+
+	p = p ? p + 3 : canonical;
+	p += strcspn(p, "/?#");
+	return *p ? p : "/";
+}

@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "scope.h"
+#include "trap.h"
 #include "stats.h"
 
 struct ctx;
@@ -42,10 +43,24 @@ struct crawl_config {
 	int64_t timeout_ms;      /* per request */
 	int64_t connect_timeout_ms;
 	uint64_t max_size;       /* body bytes, decoded */
-	enum scope_mode scope;
+	struct scope_config scope; /* regexes borrowed */
 	const char *user_agent;  /* borrowed */
 	char **headers;          /* "Name: value"; borrowed */
 	size_t nheaders;
+	bool robots;             /* obey robots.txt */
+	int64_t delay_ms;        /* least time between starts on one origin */
+	unsigned max_rate;       /* requests per second per origin; 0: any */
+	int64_t max_delay_ms;    /* cap on Crawl-delay and Retry-After */
+	bool follow_nofollow;    /* follow nofollow links and pages */
+	unsigned retries;        /* extra attempts for transient failures */
+	unsigned max_redirects;  /* redirects in one chain */
+	uint64_t max_pages_per_host; /* URLs admitted per origin; 0: any */
+	struct trap_limits traps;
+	bool resources;          /* also fetch images, scripts, styles */
+	bool cookies;            /* one cookie jar for the crawl */
+	const char *proxy;       /* borrowed; NULL: libcurl's default */
+	bool insecure;           /* skip TLS verification */
+	bool http11;             /* never HTTP/2 */
 	bool links;              /* records carry outlinks */
 	bool progress;           /* live status line on log */
 	bool verbose;            /* a log line per record */
@@ -66,17 +81,38 @@ enum crawl_stop {
 #undef CRAWL_STOP_ENUM
 };
 
+/* Why a found URL was not admitted (counted once per URL in the summary). */
+#define CRAWL_SKIP_MAP(X)                          \
+	X(SCOPE, "scope")                          \
+	X(URL_LENGTH, "url_length")                \
+	X(PATH_SEGMENTS, "path_segments")          \
+	X(REPEATED_SEGMENT, "repeated_segment")    \
+	X(HOST_LIMIT, "max_pages_per_host")
+
+enum crawl_skip {
+#define CRAWL_SKIP_ENUM(name, text) CRAWL_SKIP_##name,
+	CRAWL_SKIP_MAP(CRAWL_SKIP_ENUM)
+#undef CRAWL_SKIP_ENUM
+	CRAWL_SKIP_COUNT
+};
+
 struct crawl_result {
 	enum crawl_stop stop;
 	struct stats stats;
 	double seconds;
 	uint64_t not_fetched;   /* admitted but never fetched */
+	uint64_t skipped[CRAWL_SKIP_COUNT]; /* URLs not admitted, by reason */
 	int write_errno;        /* set when stop is CRAWL_FAILED by the output */
 	char *summary;          /* JSON line; malloc'd, the caller frees */
 };
 
 #define CRAWL_VERSION "0.1.0"
-#define CRAWL_DEFAULT_USER_AGENT "crawler/" CRAWL_VERSION
+/* Where a site owner reads what this crawler is: the packager sets it with
+ * `make CRAWL_URL=...`. */
+#ifndef CRAWL_URL
+#define CRAWL_URL "https://crawler.example/"
+#endif
+#define CRAWL_DEFAULT_USER_AGENT "crawler/" CRAWL_VERSION " (+" CRAWL_URL ")"
 
 /* The documented defaults (see man/crawler.1). */
 void crawl_config_init(struct crawl_config *cfg);

@@ -4,8 +4,9 @@
  * A counting semaphore caps transfers in flight (--concurrency). Each
  * transfer carries a deadline ctx, a child of the crawl's, so its timeout
  * is the smaller of --timeout and what is left of --max-time. Redirects are
- * not followed here: a 3xx comes back as a result with its Location, for the
- * crawl to queue like a link. Bodies are kept only when they will be parsed
+ * not followed here (except when a request asks, as robots.txt does): a 3xx
+ * comes back as a result with its Location, for the crawl to queue like a
+ * link. Bodies are kept only when they will be parsed
  * (2xx HTML), and never past max_size bytes after decoding (libcurl 7.88's
  * CURLOPT_MAXFILESIZE does not count decoded bytes, so the write callback
  * does).
@@ -31,10 +32,26 @@ struct fetch_config {
 	uint64_t max_size;         /* body bytes after decoding */
 	const char *user_agent;    /* borrowed */
 	const struct curl_slist *headers; /* extra request headers; borrowed */
+	const char *proxy;         /* proxy URL, or NULL for libcurl's default */
+	bool cookies;              /* one cookie jar shared by all transfers */
+	bool insecure;             /* skip TLS certificate and host checks */
+	bool http11;               /* never HTTP/2 */
+};
+
+/* One URL to fetch, and how. */
+struct fetch_request {
+	const char *url;           /* copied by libcurl */
+	void *tag;                 /* the caller's, handed back in the result */
+	unsigned kind;             /* the caller's: what tag points to */
+	unsigned follow;           /* redirects libcurl follows (robots.txt); 0 */
+	bool keep_body;            /* keep a 2xx body of any type */
+	uint64_t max_size;         /* 0: the pool's max_size */
+	bool truncate;             /* over max_size: stop there, no error */
 };
 
 struct fetch_result {
 	void *tag;           /* the caller's, from fetch_pool_start */
+	unsigned kind;       /* likewise */
 	int status;          /* HTTP status; 0 without a response */
 	char *content_type;  /* malloc'd, or NULL */
 	char *location;      /* raw Location header of a 3xx, or NULL */
@@ -42,6 +59,7 @@ struct fetch_result {
 	size_t body_len;
 	bool html;           /* content type is HTML or XHTML */
 	uint64_t bytes;      /* body bytes received, decoded */
+	int64_t retry_after_ms; /* Retry-After of the reply; -1 when none */
 	int64_t fetched_at_ms; /* wall clock at start */
 	int64_t elapsed_ms;
 	enum record_err err;
@@ -64,8 +82,8 @@ enum fetch_start {
 	FETCH_FAILED = 2,  /* out of memory; done() will not be called */
 };
 
-/* Start fetching url (copied) if a permit is free. */
-int fetch_pool_start(struct fetch_pool *p, const char *url, void *tag);
+/* Start fetching if a permit is free. */
+int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req);
 
 /* Drive transfers for at most wait_ms (or until fetch_pool_wakeup), calling
  * done() for each that finished. */

@@ -1,47 +1,100 @@
-/* frontier: the URLs admitted to the crawl and not yet fetched.
+/* frontier: the URLs admitted to the crawl and not yet fetched, and the
+ * politeness rules that decide when each may go.
  *
- * One queue per host, so a slow or huge site cannot starve the others, and
- * breadth-first within a host: ordered by depth, FIFO within a depth. Hosts take
- * turns (round robin) and a host with per_host transfers in flight is passed
- * over until one finishes: the per-host cap is a property of the queue, not
- * of the fetcher. Unbounded (a bounded queue in the crawl's cycle would
- * deadlock); each entry is one allocation holding its strings.
+ * One queue per origin (scheme, host, port: the unit of robots.txt), so a
+ * slow or huge site cannot starve the others; breadth-first within it
+ * (ordered by depth, FIFO within a depth). Origins take turns (round robin).
+ * An origin is passed over while it has per_host entries handed out, while
+ * its next start time (pacing: --delay, --max-rate, Crawl-delay) is in the
+ * future, and, when gated, until frontier_open (its robots.txt is known).
+ * Politeness is a property of the queue, not a sleep in the fetcher.
+ * Unbounded (a bounded queue in the crawl's cycle would deadlock); each
+ * entry is one allocation holding its strings.
  *
- * One mutex guards everything: parser threads push, the fetch thread pops
- * and reports completions. */
+ * One mutex guards everything: parser threads push, the fetch thread pops,
+ * opens origins and reports completions. */
 #ifndef CRAWLER_FRONTIER_H
 #define CRAWLER_FRONTIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct frontier;
 struct frontier_host;
 
 struct frontier_entry {
 	struct frontier_entry *next; /* queue link, frontier-private */
-	struct frontier_host *host;  /* the host's queue */
+	struct frontier_host *host;  /* the origin's queue */
 	const char *parent;          /* points into this entry; NULL for seeds */
+	const uint64_t *chain;       /* fingerprints of the redirects that led
+					here, `redirects` of them; in this entry */
 	unsigned depth;
+	unsigned redirects;          /* redirects followed to reach this URL */
+	unsigned attempts;           /* fetches tried so far (retries) */
+	unsigned flags;              /* the caller's bits, kept as given */
 	char url[];                  /* canonical URL, then parent's bytes */
 };
 
-/* per_host: most entries of one host handed out and not yet done. */
-struct frontier *frontier_new(unsigned per_host);
-/* Frees queued entries too; entries handed out must be done first. */
+/* What frontier_push copies into a new entry. */
+struct frontier_item {
+	const char *url;        /* canonical */
+	const char *parent;     /* may be NULL */
+	unsigned depth;
+	unsigned redirects;
+	const uint64_t *chain;  /* redirects fingerprints, or NULL */
+	unsigned flags;
+};
+
+struct frontier_config {
+	unsigned per_host;        /* entries of one origin out at once */
+	int64_t delay_ns;         /* least time between two starts on one origin */
+	uint64_t max_per_host;    /* entries ever admitted per origin; 0: no cap */
+	bool gated;               /* new origins wait for frontier_open */
+	void (*free_policy)(void *policy); /* frees frontier_open's policy */
+};
+
+enum frontier_push_status {
+	FRONTIER_QUEUED = 0,
+	FRONTIER_HOST_FULL = 1, /* the origin reached max_per_host */
+	FRONTIER_NOMEM = -1,
+};
+
+struct frontier *frontier_new(const struct frontier_config *cfg);
+/* Frees queued entries and policies; entries handed out must be done first. */
 void frontier_free(struct frontier *f);
 
-/* Queue url (canonical, copied) with its parent (copied, may be NULL).
- * Returns 0, or -1 when out of memory. */
-int frontier_push(struct frontier *f, const char *url, const char *parent,
-		  unsigned depth);
+int frontier_push(struct frontier *f, const struct frontier_item *item);
 
-/* The next entry of the next host under its cap whose depth is at most
- * max_depth, or NULL if none is ready. The caller holds it until
- * frontier_done. */
-struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth);
+/* The next entry of the next origin that is open, under its cap, whose
+ * start time has come (now_ns, monotonic) and whose oldest entry is at most
+ * max_depth deep; NULL if none. *wake_ns (if not NULL) is lowered to when a
+ * paced origin becomes ready. The caller holds the entry until
+ * frontier_done or frontier_retry. */
+struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth,
+				    int64_t now_ns, int64_t *wake_ns);
 
-/* The entry's fetch is over: free it and open its host's slot. */
+/* The entry's fetch is over: free it and open its origin's slot. */
 void frontier_done(struct frontier *f, struct frontier_entry *e);
+
+/* Fetch it again, first in its queue, not before not_before_ns; the whole
+ * origin waits until then (it asked us to slow down, or failed). */
+void frontier_retry(struct frontier *f, struct frontier_entry *e,
+		    int64_t not_before_ns);
+
+/* A gated origin not yet handed out by this call, or NULL. Its gate stays
+ * shut until frontier_open. */
+struct frontier_host *frontier_take_gated(struct frontier *f);
+
+/* Open a gated origin with policy (owned by the frontier from now on) and
+ * at least delay_ns between starts. */
+void frontier_open(struct frontier *f, struct frontier_host *h, void *policy,
+		   int64_t delay_ns);
+
+/* "scheme://host[:port]" of h; borrowed. */
+const char *frontier_host_origin(const struct frontier_host *h);
+/* The policy given to frontier_open, or NULL; borrowed. */
+void *frontier_host_policy(const struct frontier_host *h);
 
 /* Entries queued (not handed out). */
 size_t frontier_len(struct frontier *f);

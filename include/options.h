@@ -23,6 +23,10 @@ struct options {
 	size_t nseeds;
 	char **headers;         /* owned copies of -H values */
 	size_t nheaders;
+	char **include;         /* owned copies of --include values */
+	size_t ninclude;
+	char **exclude;         /* owned copies of --exclude values */
+	size_t nexclude;
 };
 
 enum options_status {

@@ -1,9 +1,13 @@
-/* parse: pull the links and the title out of an HTML page.
+/* parse: pull the links, the title and the robots directives out of an HTML
+ * page.
  *
  * Runs libxml2's HTML parser in recover mode with no network access, as a
- * SAX pass (no tree is built). Links come from a[href], area[href],
- * frame[src] and iframe[src]; <base href> (the first one) changes what they
- * are resolved against. The pass cannot go back, so a <base> counts only for
+ * SAX pass (no tree is built). Links to pages come from a[href], area[href],
+ * frame[src], iframe[src] and <meta http-equiv=refresh>; links to the
+ * resources a page embeds (images, scripts, stylesheets, icons, media) come
+ * too, flagged PARSE_LINK_RESOURCE. Anything inside a <template> is inert
+ * and yields nothing. <base href> (the first one) changes what links are
+ * resolved against. The pass cannot go back, so a <base> counts only for
  * the links after it (HTML applies it to the whole document, but puts it in
  * <head>, before any link). Each link is resolved and normalised with the url
  * module; only http(s) links are kept, in document order, duplicates
@@ -15,13 +19,23 @@
 #ifndef CRAWLER_PARSE_H
 #define CRAWLER_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+/* Bits of parse_result.flags[i], about links[i]; 0 is a page to crawl. */
+enum parse_link_flag {
+	PARSE_LINK_NOFOLLOW = 1 << 0, /* rel has the token "nofollow" */
+	PARSE_LINK_RESOURCE = 1 << 1, /* embedded by the page, not a page */
+};
+
 struct parse_result {
-	char *title;   /* malloc'd UTF-8, or NULL when the page has none */
-	char **links;  /* malloc'd array of malloc'd canonical URLs */
-	size_t nlinks; /* entries in links */
-	size_t cap;    /* allocated entries in links */
+	char *title;          /* malloc'd UTF-8, or NULL when the page has none */
+	char **links;         /* malloc'd array of malloc'd canonical URLs */
+	unsigned char *flags; /* malloc'd, PARSE_LINK_* bits of links[i] */
+	size_t nlinks;        /* entries in links and in flags */
+	size_t cap;           /* allocated entries in links and in flags */
+	bool nofollow;        /* <meta name=robots> says nofollow or none */
+	bool noindex;         /* <meta name=robots> says noindex or none */
 };
 
 enum parse_status {
@@ -42,6 +56,13 @@ enum parse_status parse_html(const char *body, size_t len,
 			     const char *page_url, const char *charset,
 			     struct parse_result *out);
 
+/* Whether a body served as HTML is really binary (an image, an archive, a
+ * compressed stream): a known file signature, or many control bytes in its
+ * first KiB. A stray NUL or two in a page does not make it binary. */
+bool parse_looks_binary(const char *body, size_t len);
+
+/* Frees what r holds, also after a caller took links away (links NULL,
+ * nlinks 0, flags still set); r is left zeroed. Accepts NULL. */
 void parse_result_release(struct parse_result *r);
 
 #endif

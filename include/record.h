@@ -21,6 +21,10 @@
 	X(HTTP, "http", "the server broke the HTTP exchange")                 \
 	X(TOO_LARGE, "too_large", "the body is larger than --max-size")       \
 	X(CANCELED, "canceled", "the crawl stopped during the transfer")      \
+	X(ROBOTS, "robots", "disallowed by robots.txt")                      \
+	X(REDIRECT_LOOP, "redirect_loop", "the redirect leads back into its chain") \
+	X(TOO_MANY_REDIRECTS, "too_many_redirects",                           \
+	  "the redirect chain is longer than --max-redirects")                \
 	X(INTERNAL, "internal", "the crawler failed (out of memory?)")
 
 enum record_err {
@@ -44,6 +48,8 @@ struct record {
 	char *location;       /* canonical redirect target, or NULL */
 	int64_t fetched_at_ms; /* wall clock at request start, ms since epoch */
 	int64_t elapsed_ms;   /* request duration */
+	unsigned attempts;    /* fetches tried (retries + 1); 0: not fetched */
+	bool noindex;         /* the page asked not to be indexed */
 	enum record_err err;
 	char *err_msg;        /* detail for err, or NULL for the default text */
 };
@@ -54,6 +60,9 @@ void record_free(struct record *r);
 
 /* Set the error; msg (copied, may be NULL) adds detail. */
 void record_set_err(struct record *r, enum record_err err, const char *msg);
+
+/* Wall clock in milliseconds since the epoch, as fetched_at_ms holds. */
+int64_t record_now_ms(void);
 
 const char *record_err_name(enum record_err err);
 const char *record_err_text(enum record_err err);

@@ -19,10 +19,19 @@ struct stats {
 
 void stats_add(struct stats *s, const struct record *r);
 
+/* What the summary adds to the writer's totals, from the rest of the crawl. */
+struct stats_end {
+	double seconds;
+	const char *stop;            /* why it ended: "done", "max-pages", ... */
+	uint64_t not_fetched;        /* admitted but never fetched */
+	uint64_t sitemaps;           /* Sitemap: lines seen in robots.txt files */
+	const uint64_t *skipped;     /* URLs not admitted, by reason */
+	const char *const *skip_names;
+	size_t nskip;
+};
+
 /* The summary as one line of JSON (no newline), malloc'd; NULL when out of
- * memory. stop says why the crawl ended ("done", "max-pages", ...);
- * not_fetched counts URLs admitted but never fetched. */
-char *stats_summary(const struct stats *s, double seconds, uint64_t not_fetched,
-		    const char *stop);
+ * memory. */
+char *stats_summary(const struct stats *s, const struct stats_end *end);
 
 #endif

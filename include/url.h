@@ -55,6 +55,9 @@ enum url_status url_normalize(const char *url, char **out);
  * userinfo, IPv6 brackets kept). NULL if url is not canonical http(s). */
 const char *url_host(const char *canonical, size_t *len);
 
+/* The path and query of a canonical URL ("/a/b?x"), pointing into it. */
+const char *url_path(const char *canonical);
+
 const char *url_strerror(enum url_status status);
 
 #endif

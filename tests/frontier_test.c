@@ -5,16 +5,33 @@
  * entries (ASan checks for leaks). */
 #include <criterion/criterion.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "frontier.h"
 
-/* Pop with no depth limit. */
+/* A frontier with only a per-host cap: no pacing, no gates. */
+static struct frontier *fnew(unsigned per_host)
+{
+	struct frontier_config cfg = { .per_host = per_host };
+
+	return frontier_new(&cfg);
+}
+
+/* Pop with no depth limit, at time 0 (nothing is paced). */
 static struct frontier_entry *pop(struct frontier *f)
 {
-	return frontier_pop(f, UINT_MAX);
+	return frontier_pop(f, UINT_MAX, 0, NULL);
+}
+
+static int push(struct frontier *f, const char *url, const char *parent,
+		unsigned depth)
+{
+	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+
+	return frontier_push(f, &it);
 }
 
 /* Pop the next entry; it must be url. */
@@ -30,12 +47,12 @@ static struct frontier_entry *pop_expect(struct frontier *f, const char *url)
 static void push_ok(struct frontier *f, const char *url, const char *parent,
 		    unsigned depth)
 {
-	cr_assert_eq(frontier_push(f, url, parent, depth), 0, "push %s", url);
+	cr_assert_eq(push(f, url, parent, depth), FRONTIER_QUEUED, "push %s", url);
 }
 
 Test(frontier, empty_frontier_pops_nothing)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 
 	cr_assert_not_null(f);
 	cr_expect_null(pop(f));
@@ -45,7 +62,7 @@ Test(frontier, empty_frontier_pops_nothing)
 
 Test(frontier, one_host_pops_in_fifo_order)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	const char *urls[] = { "http://a.test/1", "http://a.test/2",
 			       "http://a.test/3", "http://a.test/4" };
 	struct frontier_entry *e[4];
@@ -63,7 +80,7 @@ Test(frontier, one_host_pops_in_fifo_order)
 
 Test(frontier, hosts_take_turns)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	const char *want[] = { "http://a.test/1", "http://b.test/1",
 			       "http://a.test/2", "http://b.test/2",
 			       "http://a.test/3" };
@@ -85,7 +102,7 @@ Test(frontier, hosts_take_turns)
 
 Test(frontier, three_hosts_round_robin_in_arrival_order)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	const char *want[] = { "http://c.test/1", "http://a.test/1",
 			       "http://b.test/1", "http://c.test/2",
 			       "http://a.test/2", "http://c.test/3" };
@@ -106,29 +123,134 @@ Test(frontier, three_hosts_round_robin_in_arrival_order)
 	frontier_free(f);
 }
 
-Test(frontier, ports_and_schemes_of_one_host_share_its_queue)
+Test(frontier, each_origin_has_its_own_queue_and_cap)
 {
-	/* Host names key the queues: a.test:8080 is still a.test. */
-	struct frontier *f = frontier_new(1);
-	struct frontier_entry *e;
+	/* Origins (scheme, host, port) key the queues, as robots.txt does. */
+	struct frontier *f = fnew(1);
+	struct frontier_entry *e[3];
 
 	cr_assert_not_null(f);
 	push_ok(f, "http://a.test/1", NULL, 0);
 	push_ok(f, "http://a.test:8080/2", NULL, 0);
 	push_ok(f, "https://a.test/3", NULL, 0);
+	e[0] = pop_expect(f, "http://a.test/1");
+	e[1] = pop_expect(f, "http://a.test:8080/2");
+	e[2] = pop_expect(f, "https://a.test/3");
+	cr_expect_null(pop(f));
+	cr_expect_str_eq(frontier_host_origin(e[1]->host), "http://a.test:8080");
+	for (int i = 0; i < 3; i++)
+		frontier_done(f, e[i]);
+	frontier_free(f);
+}
+
+Test(frontier, an_origin_is_paced_by_its_delay_while_others_go_on)
+{
+	struct frontier_config cfg = { .per_host = 8, .delay_ns = 1000 };
+	struct frontier *f = frontier_new(&cfg);
+	int64_t wake = INT64_MAX;
+	struct frontier_entry *e[4];
+
+	push_ok(f, "http://a.test/1", NULL, 0);
+	push_ok(f, "http://a.test/2", NULL, 0);
+	push_ok(f, "http://b.test/1", NULL, 0);
+	e[0] = frontier_pop(f, UINT_MAX, 5000, &wake);
+	cr_assert_str_eq(e[0]->url, "http://a.test/1");
+	e[1] = frontier_pop(f, UINT_MAX, 5000, &wake);
+	cr_assert_str_eq(e[1]->url, "http://b.test/1", "b is not held up by a's delay");
+	cr_expect_null(frontier_pop(f, UINT_MAX, 5999, &wake), "a waits 1000 ns");
+	cr_expect_eq(wake, 6000, "the loop is told when a is ready");
+	e[2] = frontier_pop(f, UINT_MAX, 6000, NULL);
+	cr_assert_str_eq(e[2]->url, "http://a.test/2");
+	for (int i = 0; i < 3; i++)
+		frontier_done(f, e[i]);
+	frontier_free(f);
+}
+
+static void count_free(void *policy)
+{
+	(*(int *)policy)++;
+}
+
+Test(frontier, a_gated_origin_waits_until_opened_and_keeps_its_policy)
+{
+	static int freed;
+	struct frontier_config cfg = { .per_host = 8, .gated = true,
+				       .free_policy = count_free };
+	struct frontier *f = frontier_new(&cfg);
+	struct frontier_host *h;
+	struct frontier_entry *e;
+
+	push_ok(f, "http://a.test/1", NULL, 0);
+	push_ok(f, "http://a.test/2", NULL, 0);
+	cr_expect_null(pop(f), "nothing before the gate opens");
+	h = frontier_take_gated(f);
+	cr_assert_not_null(h);
+	cr_expect_null(frontier_take_gated(f), "each gated origin is handed out once");
+	cr_expect_str_eq(frontier_host_origin(h), "http://a.test");
+	frontier_open(f, h, &freed, 0);
 	e = pop_expect(f, "http://a.test/1");
-	cr_expect_null(pop(f), "the cap of 1 covers every port");
+	cr_expect_eq(frontier_host_policy(e->host), &freed);
 	frontier_done(f, e);
-	e = pop_expect(f, "http://a.test:8080/2");
+	frontier_free(f);
+	cr_expect_eq(freed, 1, "the policy is freed with the frontier");
+}
+
+Test(frontier, a_retry_goes_first_and_holds_its_origin_until_not_before)
+{
+	struct frontier *f = fnew(8);
+	struct frontier_entry *e;
+
+	push_ok(f, "http://a.test/1", NULL, 0);
+	push_ok(f, "http://a.test/2", NULL, 0);
+	e = pop_expect(f, "http://a.test/1");
+	e->attempts = 1;
+	frontier_retry(f, e, 100);
+	cr_expect_eq(frontier_len(f), 2);
+	cr_expect_null(frontier_pop(f, UINT_MAX, 99, NULL));
+	e = frontier_pop(f, UINT_MAX, 100, NULL);
+	cr_assert_not_null(e);
+	cr_expect_str_eq(e->url, "http://a.test/1");
+	cr_expect_eq(e->attempts, 1, "attempts survive the retry");
 	frontier_done(f, e);
-	e = pop_expect(f, "https://a.test/3");
+	frontier_free(f);
+}
+
+Test(frontier, max_per_host_refuses_urls_past_the_cap)
+{
+	struct frontier_config cfg = { .per_host = 8, .max_per_host = 2 };
+	struct frontier *f = frontier_new(&cfg);
+
+	cr_expect_eq(push(f, "http://a.test/1", NULL, 0), FRONTIER_QUEUED);
+	cr_expect_eq(push(f, "http://a.test/2", NULL, 0), FRONTIER_QUEUED);
+	cr_expect_eq(push(f, "http://a.test/3", NULL, 0), FRONTIER_HOST_FULL);
+	cr_expect_eq(push(f, "http://b.test/1", NULL, 0), FRONTIER_QUEUED);
+	cr_expect_eq(frontier_len(f), 3);
+	frontier_free(f);
+}
+
+Test(frontier, an_entry_carries_its_redirect_chain)
+{
+	struct frontier *f = fnew(8);
+	const uint64_t chain[] = { 0x1111, 0x2222, 0x3333 };
+	struct frontier_item it = { .url = "http://a.test/x", .parent = "http://a.test/p",
+				    .depth = 2, .redirects = 3, .chain = chain, .flags = 5 };
+	struct frontier_entry *e;
+
+	cr_assert_eq(frontier_push(f, &it), FRONTIER_QUEUED);
+	e = pop_expect(f, "http://a.test/x");
+	cr_expect_str_eq(e->parent, "http://a.test/p");
+	cr_expect_eq(e->redirects, 3);
+	cr_expect_eq(e->flags, 5);
+	cr_expect_eq(((uintptr_t)e->chain) % 8, 0, "the chain is aligned");
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(e->chain[i], chain[i]);
 	frontier_done(f, e);
 	frontier_free(f);
 }
 
 Test(frontier, per_host_cap_holds_back_entries_until_done)
 {
-	struct frontier *f = frontier_new(2);
+	struct frontier *f = fnew(2);
 	struct frontier_entry *e1, *e2, *e3, *e4, *e5;
 
 	cr_assert_not_null(f);
@@ -161,7 +283,7 @@ Test(frontier, per_host_cap_holds_back_entries_until_done)
 
 Test(frontier, capped_host_does_not_block_other_hosts)
 {
-	struct frontier *f = frontier_new(1);
+	struct frontier *f = fnew(1);
 	struct frontier_entry *a1, *b1, *b2, *a2;
 
 	cr_assert_not_null(f);
@@ -184,7 +306,7 @@ Test(frontier, capped_host_does_not_block_other_hosts)
 
 Test(frontier, push_to_a_capped_host_waits_for_done)
 {
-	struct frontier *f = frontier_new(1);
+	struct frontier *f = fnew(1);
 	struct frontier_entry *e1, *e2;
 
 	cr_assert_not_null(f);
@@ -201,7 +323,7 @@ Test(frontier, push_to_a_capped_host_waits_for_done)
 
 Test(frontier, host_emptied_and_refilled_is_served_again)
 {
-	struct frontier *f = frontier_new(4);
+	struct frontier *f = fnew(4);
 	struct frontier_entry *e;
 
 	cr_assert_not_null(f);
@@ -217,7 +339,7 @@ Test(frontier, host_emptied_and_refilled_is_served_again)
 
 Test(frontier, entry_keeps_its_parent_and_depth)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	char parent[] = "http://a.test/index.html";
 	struct frontier_entry *seed, *child;
 
@@ -240,7 +362,7 @@ Test(frontier, entry_keeps_its_parent_and_depth)
 
 Test(frontier, url_is_copied_on_push)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	char url[] = "http://a.test/page";
 	struct frontier_entry *e;
 
@@ -254,7 +376,7 @@ Test(frontier, url_is_copied_on_push)
 
 Test(frontier, len_counts_queued_not_handed_out)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	struct frontier_entry *e1, *e2;
 
 	cr_assert_not_null(f);
@@ -277,7 +399,7 @@ Test(frontier, free_releases_queued_entries)
 {
 	/* Several hosts with queued entries, some popped and done: ASan's
 	 * leak check fails this test if frontier_free misses any. */
-	struct frontier *f = frontier_new(2);
+	struct frontier *f = fnew(2);
 	struct frontier_entry *e;
 
 	cr_assert_not_null(f);
@@ -295,23 +417,23 @@ Test(frontier, free_releases_queued_entries)
 
 Test(frontier, pop_skips_a_host_whose_next_entry_is_too_deep)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	struct frontier_entry *a1, *b1, *a2;
 
 	cr_assert_not_null(f);
 	push_ok(f, "http://a.test/1", NULL, 0);
 	push_ok(f, "http://a.test/2", "http://a.test/1", 3);
 	push_ok(f, "http://b.test/1", NULL, 1);
-	a1 = frontier_pop(f, 1);
+	a1 = frontier_pop(f, 1, 0, NULL);
 	cr_assert_not_null(a1);
 	cr_expect_str_eq(a1->url, "http://a.test/1");
-	b1 = frontier_pop(f, 1);
+	b1 = frontier_pop(f, 1, 0, NULL);
 	cr_assert_not_null(b1, "a's head is too deep: b is served");
 	cr_expect_str_eq(b1->url, "http://b.test/1");
-	cr_expect_null(frontier_pop(f, 1), "only a too-deep entry is left");
-	cr_expect_null(frontier_pop(f, 2));
+	cr_expect_null(frontier_pop(f, 1, 0, NULL), "only a too-deep entry is left");
+	cr_expect_null(frontier_pop(f, 2, 0, NULL));
 	cr_expect_eq(frontier_len(f), 1, "a skipped entry stays queued");
-	a2 = frontier_pop(f, 3);
+	a2 = frontier_pop(f, 3, 0, NULL);
 	cr_assert_not_null(a2, "depth 3 is at most 3");
 	cr_expect_str_eq(a2->url, "http://a.test/2");
 	cr_expect_eq(a2->depth, 3);
@@ -323,22 +445,22 @@ Test(frontier, pop_skips_a_host_whose_next_entry_is_too_deep)
 
 Test(frontier, pop_with_depth_zero_hands_out_only_seeds)
 {
-	struct frontier *f = frontier_new(8);
+	struct frontier *f = fnew(8);
 	struct frontier_entry *e;
 
 	cr_assert_not_null(f);
 	push_ok(f, "http://a.test/", NULL, 0);
 	push_ok(f, "http://b.test/x", "http://a.test/", 1);
 	push_ok(f, "http://c.test/", NULL, 0);
-	e = frontier_pop(f, 0);
+	e = frontier_pop(f, 0, 0, NULL);
 	cr_assert_not_null(e);
 	cr_expect_str_eq(e->url, "http://a.test/");
 	frontier_done(f, e);
-	e = frontier_pop(f, 0);
+	e = frontier_pop(f, 0, 0, NULL);
 	cr_assert_not_null(e);
 	cr_expect_str_eq(e->url, "http://c.test/");
 	frontier_done(f, e);
-	cr_expect_null(frontier_pop(f, 0));
+	cr_expect_null(frontier_pop(f, 0, 0, NULL));
 	e = pop_expect(f, "http://b.test/x");
 	frontier_done(f, e);
 	frontier_free(f);

@@ -146,9 +146,9 @@ Test(options, defaults_are_the_documented_ones)
 	cr_expect_eq(o.crawl.max_depth, -1);
 	cr_expect_eq(o.crawl.max_pages, 0);
 	cr_expect_eq(o.crawl.max_time_ms, 0);
-	cr_expect_eq(o.crawl.scope, SCOPE_HOST);
+	cr_expect_eq(o.crawl.scope.mode, SCOPE_HOST);
 	cr_assert_not_null(o.crawl.user_agent);
-	cr_expect_str_eq(o.crawl.user_agent, "crawler/0.1.0");
+	cr_expect_str_eq(o.crawl.user_agent, CRAWL_DEFAULT_USER_AGENT);
 	cr_expect_eq(o.crawl.nheaders, 0);
 	cr_expect_not(o.crawl.links);
 	cr_expect_not(o.crawl.verbose);
@@ -383,13 +383,13 @@ Test(options, scope_sets_each_mode)
 	struct options o;
 
 	PARSE_OK(&o, "--scope", "domain", "http://a.test/");
-	cr_expect_eq(o.crawl.scope, SCOPE_DOMAIN);
+	cr_expect_eq(o.crawl.scope.mode, SCOPE_DOMAIN);
 	options_release(&o);
 	PARSE_OK(&o, "--scope", "any", "http://a.test/");
-	cr_expect_eq(o.crawl.scope, SCOPE_ANY);
+	cr_expect_eq(o.crawl.scope.mode, SCOPE_ANY);
 	options_release(&o);
 	PARSE_OK(&o, "--scope", "host", "http://a.test/");
-	cr_expect_eq(o.crawl.scope, SCOPE_HOST);
+	cr_expect_eq(o.crawl.scope.mode, SCOPE_HOST);
 	options_release(&o);
 }
 

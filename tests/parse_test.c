@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,23 @@ static void check_links(const struct parse_result *r, const char **want,
 	check_links((r), (const char *[]){ __VA_ARGS__ },         \
 		    sizeof((const char *[]){ __VA_ARGS__ }) /     \
 			    sizeof(const char *))
+
+static void check_flags(const struct parse_result *r,
+			const unsigned char *want, size_t n)
+{
+	cr_assert_eq(r->nlinks, n, "got %zu links, want %zu", r->nlinks, n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(r->flags[i], want[i], "link %zu (%s): flags %d, want %d",
+			     i, r->links[i], r->flags[i], want[i]);
+}
+
+/* The flags of every link, in order. */
+#define assert_flags(r, ...)                                              \
+	check_flags((r), (const unsigned char[]){ __VA_ARGS__ },          \
+		    sizeof((const unsigned char[]){ __VA_ARGS__ }))
+
+#define NOFOLLOW PARSE_LINK_NOFOLLOW
+#define RESOURCE PARSE_LINK_RESOURCE
 
 static void assert_no_links(const struct parse_result *r)
 {
@@ -100,10 +118,436 @@ Test(parse, other_attributes_and_elements_are_not_links)
 
 	parse_ok(&r,
 		 "<a name=top>t</a><a>bare</a><a href>empty attr</a>"
-		 "<img src=i.png><link href=s.css><script src=j.js></script>"
-		 "<a src=s.html>x</a><iframe href=h.html></iframe>",
+		 "<img href=i.png><link href=s.css><script href=j.js></script>"
+		 "<a src=s.html>x</a><iframe href=h.html></iframe>"
+		 "<video href=v.mp4></video><div src=d.html></div>",
 		 NULL);
 	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, page_links_have_no_flags)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<a href=a>a</a><map><area href=b></map><iframe src=c></iframe>"
+		 "<frameset><frame src=d></frameset>",
+		 NULL);
+	assert_flags(&r, 0, 0, 0, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, rel_nofollow_flags_the_link_in_any_case_among_other_tokens)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<a rel=\"external NoFollow\" href=a>a</a>"
+		 "<a rel=\"noopener\tnoreferrer\" href=b>b</a>"
+		 "<a rel=\"nofollowed nofollow-me\" href=c>c</a>"
+		 "<area rel=NOFOLLOW href=d>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/a", "http://example.com/dir/b",
+		     "http://example.com/dir/c", "http://example.com/dir/d");
+	assert_flags(&r, NOFOLLOW, 0, 0, NOFOLLOW);
+	parse_result_release(&r);
+}
+
+Test(parse, img_src_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<img src=\"/img/logo.png\" alt=logo>", NULL);
+	assert_links(&r, "http://example.com/img/logo.png");
+	assert_flags(&r, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, every_img_srcset_candidate_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<img srcset=\"a.png 1x, /b.png 2x\">", NULL);
+	assert_links(&r, "http://example.com/dir/a.png",
+		     "http://example.com/b.png");
+	assert_flags(&r, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+/* HTML's srcset parsing: a URL runs to white space, so an inner comma is
+ * part of it; trailing commas end a candidate with no descriptor. */
+Test(parse, srcset_candidates_without_descriptors_are_split_at_commas)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<img srcset=\" a.png,b.png, c.png?w=1,2 100w,"
+		 "d.png (x, y) 2x ,e.png,,\">",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/a.png,b.png",
+		     "http://example.com/dir/c.png?w=1,2",
+		     "http://example.com/dir/d.png",
+		     "http://example.com/dir/e.png");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, img_src_comes_before_its_srcset)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<img srcset=\"big.png 2x\" src=small.png>", NULL);
+	assert_links(&r, "http://example.com/dir/small.png",
+		     "http://example.com/dir/big.png");
+	parse_result_release(&r);
+}
+
+Test(parse, source_srcset_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<picture><source srcset=\"w.webp 1x, w2.webp 2x\" "
+		 "type=image/webp><img src=f.jpg></picture>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/w.webp",
+		     "http://example.com/dir/w2.webp",
+		     "http://example.com/dir/f.jpg");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, script_src_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<head><script src=\"/js/app.js\" defer></script>", NULL);
+	assert_links(&r, "http://example.com/js/app.js");
+	assert_flags(&r, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, link_stylesheet_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=stylesheet href=a.css>"
+		 "<link rel=\"alternate StyleSheet\" href=b.css>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/a.css",
+		     "http://example.com/dir/b.css");
+	assert_flags(&r, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, link_icon_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=icon href=/favicon.png>"
+		 "<link rel=\"shortcut icon\" href=/favicon.ico>",
+		 NULL);
+	assert_links(&r, "http://example.com/favicon.png",
+		     "http://example.com/favicon.ico");
+	assert_flags(&r, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, link_with_another_rel_is_not_extracted)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=alternate hreflang=fr href=/fr/>"
+		 "<link rel=canonical href=/c><link rel=preload href=p.js>"
+		 "<link rel=apple-touch-icon href=t.png><link href=none.css>",
+		 NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, video_src_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<video src=\"/v/clip.mp4\" controls></video>", NULL);
+	assert_links(&r, "http://example.com/v/clip.mp4");
+	assert_flags(&r, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, video_poster_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<video poster=still.jpg src=clip.mp4></video>", NULL);
+	assert_links(&r, "http://example.com/dir/clip.mp4",
+		     "http://example.com/dir/still.jpg");
+	assert_flags(&r, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, audio_src_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<p><audio src=song.ogg></audio>", NULL);
+	assert_links(&r, "http://example.com/dir/song.ogg");
+	assert_flags(&r, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, source_src_in_video_or_audio_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<video><source src=v.webm type=video/webm>"
+		 "<source src=v.mp4></video>"
+		 "<audio><source src=a.ogg></audio>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/v.webm",
+		     "http://example.com/dir/v.mp4",
+		     "http://example.com/dir/a.ogg");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, source_src_outside_video_and_audio_is_not_a_link)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<video></video><source src=stray.mp4>"
+		 "<picture><source src=p.png></picture>",
+		 NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, resources_and_pages_keep_document_order_with_their_flags)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<head><link rel=stylesheet href=s.css>"
+		 "<meta http-equiv=refresh content=\"30; url=next\">"
+		 "<script src=j.js></script></head>"
+		 "<body><a href=p1>1</a><img src=i.png srcset=\"i2.png 2x\">"
+		 "<a rel=nofollow href=p2>2</a><iframe src=f></iframe>"
+		 "<video poster=v.jpg></video><a href=p3>3</a>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/s.css",
+		     "http://example.com/dir/next",
+		     "http://example.com/dir/j.js",
+		     "http://example.com/dir/p1",
+		     "http://example.com/dir/i.png",
+		     "http://example.com/dir/i2.png",
+		     "http://example.com/dir/p2", "http://example.com/dir/f",
+		     "http://example.com/dir/v.jpg",
+		     "http://example.com/dir/p3");
+	assert_flags(&r, RESOURCE, 0, RESOURCE, 0, RESOURCE, RESOURCE,
+		     NOFOLLOW, 0, RESOURCE, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, page_without_robots_meta_may_be_indexed_and_followed)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=description content=\"noindex, nofollow\">",
+		 NULL);
+	cr_assert_not(r.nofollow);
+	cr_assert_not(r.noindex);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_robots_nofollow_sets_nofollow)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=robots content=nofollow><a href=x>x</a>", NULL);
+	cr_assert(r.nofollow);
+	cr_assert_not(r.noindex);
+	assert_flags(&r, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_robots_noindex_sets_noindex)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=robots content=\"noindex\">", NULL);
+	cr_assert(r.noindex);
+	cr_assert_not(r.nofollow);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_robots_none_sets_nofollow_and_noindex)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=robots content=none>", NULL);
+	cr_assert(r.nofollow);
+	cr_assert(r.noindex);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_robots_tokens_are_trimmed_and_case_insensitive)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<META NAME=Robots CONTENT=\" NOINDEX,\tNoFollow \">",
+		 NULL);
+	cr_assert(r.nofollow);
+	cr_assert(r.noindex);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_robots_token_must_match_whole)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=robots content=\"index follow, nofollowing\">",
+		 NULL);
+	cr_assert_not(r.nofollow);
+	cr_assert_not(r.noindex);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_for_one_crawler_is_ignored)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<meta name=googlebot content=none>"
+		 "<meta name=crawler content=\"noindex, nofollow\">",
+		 NULL);
+	cr_assert_not(r.nofollow);
+	cr_assert_not(r.noindex);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_refresh_url_is_a_page_link)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta http-equiv=refresh content=\"5; url=next.html\">",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/next.html");
+	assert_flags(&r, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, meta_refresh_quoted_url_ends_at_its_quote)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<meta http-equiv=refresh content=\"0;URL='/q1' junk\">"
+		 "<meta http-equiv=refresh content='0; url=\"/q2\"'>",
+		 NULL);
+	assert_links(&r, "http://example.com/q1", "http://example.com/q2");
+	parse_result_release(&r);
+}
+
+Test(parse, meta_refresh_keyword_and_label_ignore_case)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<META HTTP-EQUIV=\"Refresh\" CONTENT=\"1;Url=/u1\">"
+		 "<meta http-equiv=REFRESH content=\"1;uRL=/u2\">",
+		 NULL);
+	assert_links(&r, "http://example.com/u1", "http://example.com/u2");
+	parse_result_release(&r);
+}
+
+Test(parse, meta_refresh_allows_a_comma_and_spaces)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<meta http-equiv=refresh content=\"3, url=/c\">"
+		 "<meta http-equiv=refresh content=\"  3 ;  URL =  /s  \">"
+		 "<meta http-equiv=refresh content=\"2.5 url=/d\">",
+		 NULL);
+	assert_links(&r, "http://example.com/c", "http://example.com/s",
+		     "http://example.com/d");
+	parse_result_release(&r);
+}
+
+/* HTML's refresh steps take whatever follows the delay as the URL when
+ * it does not start with "url=". */
+Test(parse, meta_refresh_url_without_its_label_is_a_link)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<meta http-equiv=refresh content=\"0; /bare\">"
+		 "<meta http-equiv=refresh content=\"0; urn.html\">",
+		 NULL);
+	assert_links(&r, "http://example.com/bare",
+		     "http://example.com/dir/urn.html");
+	parse_result_release(&r);
+}
+
+Test(parse, meta_refresh_without_a_url_is_not_a_link)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<meta http-equiv=refresh content=30>"
+		 "<meta http-equiv=refresh content=\"30; \">"
+		 "<meta http-equiv=refresh content=\"5; url=\">"
+		 "<meta http-equiv=refresh content=\"5; url=''\">"
+		 "<meta http-equiv=refresh content=\"soon; url=/x\">"
+		 "<meta http-equiv=refresh content=\"5x; url=/y\">"
+		 "<meta http-equiv=refresh>"
+		 "<meta name=refresh content=\"0; url=/z\">",
+		 NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+/* HTML parses a template's contents into a document of their own. */
+Test(parse, template_contents_are_ignored)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<head><template><title>Not this</title>"
+		 "<base href=\"http://elsewhere.example/\">"
+		 "<meta name=robots content=none></template>"
+		 "<title>This</title></head>"
+		 "<body><template><a href=t1>t</a><img src=t2>"
+		 "<div><template><a href=t3>t</a></template>"
+		 "<iframe src=t4></iframe></div>"
+		 "<meta http-equiv=refresh content=\"0; url=t5\">"
+		 "</template><a href=kept>k</a>",
+		 NULL);
+	assert_title(&r, "This");
+	cr_assert_not(r.noindex);
+	assert_links(&r, "http://example.com/dir/kept");
+	parse_result_release(&r);
+}
+
+Test(parse, link_after_a_template_is_kept)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<ul><template><li><a href=row>r</a></li></template>"
+		 "<li><a href=real>x</a></li></ul>"
+		 "<video><template><source src=no.mp4></template></video>"
+		 "<img src=after.png>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/real",
+		     "http://example.com/dir/after.png");
+	assert_flags(&r, 0, RESOURCE);
 	parse_result_release(&r);
 }
 
@@ -490,6 +934,7 @@ Test(parse, ten_thousand_links_come_back_in_order)
 	for (int i = 0; i < N; i++) {
 		snprintf(want, sizeof(want), "http://example.com/p/%d", i);
 		cr_assert_str_eq(r.links[i], want);
+		cr_assert_eq(r.flags[i], 0);
 	}
 	parse_result_release(&r);
 	free(html);
@@ -512,9 +957,30 @@ Test(parse, release_leaves_an_empty_result)
 	parse_result_release(&r);
 	cr_assert_null(r.title);
 	cr_assert_null(r.links);
+	cr_assert_null(r.flags);
 	cr_assert_eq(r.nlinks, 0);
 	cr_assert_eq(r.cap, 0);
 	parse_result_release(&r);
+}
+
+/* What the crawl does with --links: it keeps links, release frees the rest. */
+Test(parse, release_after_the_links_were_taken_frees_the_flags)
+{
+	struct parse_result r;
+	char **links;
+	size_t n;
+
+	parse_ok(&r, "<title>t</title><a href=x>x</a><img src=y>", NULL);
+	links = r.links;
+	n = r.nlinks;
+	r.links = NULL;
+	r.nlinks = 0;
+	cr_assert_not_null(r.flags);
+	parse_result_release(&r);
+	cr_assert_null(r.flags);
+	for (size_t i = 0; i < n; i++)
+		free(links[i]);
+	free(links);
 }
 
 Test(parse, non_http_page_url_fails)
@@ -525,6 +991,77 @@ Test(parse, non_http_page_url_fails)
 		     PARSE_FAILED);
 	assert_no_links(&r);
 	parse_result_release(&r);
+}
+
+Test(parse, png_header_is_binary)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+	cr_assert(parse_looks_binary(png, sizeof(png) - 1));
+}
+
+Test(parse, known_file_signatures_are_binary)
+{
+	static const char *const sigs[] = {
+		"GIF89a<html>", "\xff\xd8\xff\xe0<html>", "%PDF-1.7 <html>",
+		"PK\x03\x04<html>", "\x1f\x8b\x08<html>",
+	};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		cr_assert(parse_looks_binary(sigs[i], strlen(sigs[i])),
+			  "signature %zu", i);
+	cr_assert(parse_looks_binary("\0\0\1\0\1\0", 6), "ico");
+}
+
+Test(parse, text_with_two_nuls_in_5_kib_is_not_binary)
+{
+	size_t len = 5 * 1024;
+	char *page = malloc(len);
+
+	cr_assert_not_null(page);
+	for (size_t i = 0; i < len; i++)
+		page[i] = "<p>Some text, a <a href=x>link</a>.\n"[i % 37];
+	page[10] = '\0';
+	page[700] = '\0';
+	cr_assert_not(parse_looks_binary(page, len));
+	free(page);
+}
+
+Test(parse, random_bytes_are_binary)
+{
+	unsigned char bytes[4096];
+	uint32_t x = 2463534242u; /* xorshift32: the same bytes every run */
+
+	for (size_t i = 0; i < sizeof(bytes); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		bytes[i] = (unsigned char)(x >> 24);
+	}
+	cr_assert(parse_looks_binary((const char *)bytes, sizeof(bytes)));
+}
+
+Test(parse, empty_body_is_not_binary)
+{
+	cr_assert_not(parse_looks_binary("", 0));
+}
+
+Test(parse, plain_html_is_not_binary)
+{
+	static const char html[] =
+		"<!DOCTYPE html>\n<html><head><title>T</title></head>\r\n"
+		"<body>\f<p>caf\xc3\xa9\t<a href=x>x</a>\x1b$B\x1b(B</body>";
+
+	cr_assert_not(parse_looks_binary(html, sizeof(html) - 1));
+}
+
+Test(parse, utf16_html_with_a_byte_order_mark_is_not_binary)
+{
+	static const char le[] = "\xff\xfe<\0h\0t\0m\0l\0>\0<\0a\0>\0";
+	static const char be[] = "\xfe\xff\0<\0h\0t\0m\0l\0>\0<\0a\0>";
+
+	cr_assert_not(parse_looks_binary(le, sizeof(le) - 1));
+	cr_assert_not(parse_looks_binary(be, sizeof(be) - 1));
 }
 
 static void setup_quiet(void)

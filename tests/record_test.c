@@ -63,6 +63,8 @@ static struct record *full_record(void)
 	r->location = xstrdup("http://a.test/moved");
 	r->fetched_at_ms = 1700000000123LL;
 	r->elapsed_ms = 84;
+	r->attempts = 2;
+	r->noindex = true;
 	return r;
 }
 
@@ -125,6 +127,8 @@ Test(record, full_record_has_every_field_with_its_type)
 	expect_str(o, "location", "http://a.test/moved");
 	expect_str(o, "fetched_at", "2023-11-14T22:13:20.123Z");
 	expect_int(o, "elapsed_ms", 84);
+	expect_int(o, "attempts", 2);
+	cr_expect(json_is_true(json_object_get(o, "noindex")));
 	expect_null(o, "error");
 	links = json_object_get(o, "outlinks");
 	cr_assert(json_is_array(links));
@@ -133,7 +137,7 @@ Test(record, full_record_has_every_field_with_its_type)
 			 "http://a.test/x");
 	cr_expect_str_eq(json_string_value(json_array_get(links, 1)),
 			 "http://b.test/y");
-	cr_expect_eq(json_object_size(o), 13, "no fields beyond the documented");
+	cr_expect_eq(json_object_size(o), 15, "no fields beyond the documented");
 	json_decref(o);
 	record_free(r);
 }
@@ -142,7 +146,8 @@ Test(record, fields_come_in_the_documented_order)
 {
 	static const char *const order[] = {
 		"url", "status", "content_type", "bytes", "depth", "parent",
-		"title", "links", "location", "fetched_at", "elapsed_ms", "error",
+		"title", "links", "location", "fetched_at", "elapsed_ms",
+		"attempts", "error",
 	};
 	struct record *r = full_record();
 	size_t len;
@@ -182,9 +187,11 @@ Test(record, bare_record_has_nulls_for_what_is_missing)
 	expect_null(o, "location");
 	expect_str(o, "fetched_at", "1970-01-01T00:00:00.000Z");
 	expect_int(o, "elapsed_ms", 0);
+	expect_int(o, "attempts", 0);
+	cr_expect_null(json_object_get(o, "noindex"), "noindex only when true");
 	expect_null(o, "error");
 	cr_expect_null(json_object_get(o, "outlinks"));
-	cr_expect_eq(json_object_size(o), 12);
+	cr_expect_eq(json_object_size(o), 13);
 	json_decref(o);
 	record_free(r);
 }
@@ -329,6 +336,9 @@ Test(record, err_name_covers_every_kind)
 		{ RECORD_ERR_HTTP, "http" },
 		{ RECORD_ERR_TOO_LARGE, "too_large" },
 		{ RECORD_ERR_CANCELED, "canceled" },
+		{ RECORD_ERR_ROBOTS, "robots" },
+		{ RECORD_ERR_REDIRECT_LOOP, "redirect_loop" },
+		{ RECORD_ERR_TOO_MANY_REDIRECTS, "too_many_redirects" },
 		{ RECORD_ERR_INTERNAL, "internal" },
 	};
 

@@ -23,7 +23,12 @@ static void add(struct stats *s, int status, uint64_t bytes,
 static json_t *summary(const struct stats *s, double seconds,
 		       uint64_t not_fetched, const char *stop)
 {
-	char *text = stats_summary(s, seconds, not_fetched, stop);
+	static const char *const names[] = { "scope", "url_length" };
+	const uint64_t skipped[] = { 3, 0 };
+	struct stats_end end = { .seconds = seconds, .stop = stop,
+				 .not_fetched = not_fetched, .sitemaps = 2,
+				 .skipped = skipped, .skip_names = names, .nskip = 2 };
+	char *text = stats_summary(s, &end);
 	json_error_t jerr;
 	json_t *o;
 
@@ -119,7 +124,11 @@ Test(stats, summary_has_exactly_the_documented_fields_and_types)
 	cr_expect_eq(int_field(be, "timeout"), 1);
 	cr_expect_eq(json_object_size(be), 1);
 
-	cr_expect_eq(json_object_size(o), 8, "no fields beyond the documented");
+	cr_expect_eq(int_field(o, "sitemaps"), 2);
+	cr_expect_eq(int_field(json_object_get(o, "skipped"), "scope"), 3);
+	cr_expect_eq(json_object_size(json_object_get(o, "skipped")), 1,
+		     "only reasons that happened");
+	cr_expect_eq(json_object_size(o), 10, "no fields beyond the documented");
 	json_decref(o);
 }
 
