@@ -3,11 +3,11 @@
 
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash
+PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2
 TEST_PKGS := criterion libmicrohttpd
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
-             libpsl-dev libmicrohttpd-dev jq groff-base man-db \
+             libpsl-dev libidn2-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev
 
 comma     := ,

@@ -39,7 +39,6 @@
 #define PAGES_PER_PARSER 4   /* fetched bodies waiting per parser thread */
 #define RESULTS_CAP 4096     /* records waiting for the writer */
 #define POLL_MS 1000         /* longest sleep of the fetch loop */
-#define RETRY_BASE_MS 1000   /* first retry's wait, before jitter */
 #define ROBOTS_REDIRECTS 5   /* RFC 9309 2.3.1.2 */
 
 /* What a transfer's tag points to. */
@@ -103,6 +102,7 @@ void crawl_config_init(struct crawl_config *cfg)
 		.robots = true,
 		.max_delay_ms = 30000,
 		.retries = 2,
+		.retry_base_ms = 1000,
 		.max_redirects = 10,
 		.traps = TRAP_LIMITS_DEFAULT,
 		.scope = { .mode = SCOPE_HOST },
@@ -365,7 +365,7 @@ static bool retry_later(struct crawl *c, struct frontier_entry *e,
 			const struct fetch_result *res)
 {
 	struct retry_policy p = { .retries = c->cfg.retries,
-				  .base_ms = RETRY_BASE_MS,
+				  .base_ms = c->cfg.retry_base_ms,
 				  .max_delay_ms = c->cfg.max_delay_ms };
 	int64_t deadline = ctx_deadline_ns(&c->ctx), at;
 

@@ -11,6 +11,7 @@
 #include "url.h"
 
 #include <curl/curl.h>
+#include <idn2.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,32 @@ static enum url_status copy_canonical(const char *cs, char **out)
 	return URL_OK;
 }
 
+/* An internationalised host name becomes its punycode (IDNA 2008, UTS #46
+ * non-transitional, as browsers do), so one site has one fingerprint.
+ * libidn2 directly: curl 7.88's CURLU_PUNYCODE depends on the process
+ * locale being UTF-8. A name that is not valid IDNA is malformed. */
+static CURLUcode host_to_ascii(CURLU *h)
+{
+	char *host = NULL, *ascii = NULL;
+	CURLUcode rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
+	bool plain = true;
+
+	if (rc != CURLUE_OK)
+		return rc;
+	for (const char *p = host; *p; p++)
+		plain = plain && (unsigned char)*p < 0x80;
+	if (!plain) {
+		if (idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL |
+					   IDN2_NFC_INPUT) == IDN2_OK)
+			rc = curl_url_set(h, CURLUPART_HOST, ascii, 0);
+		else
+			rc = CURLUE_MALFORMED_INPUT;
+		idn2_free(ascii);
+	}
+	curl_free(host);
+	return rc;
+}
+
 /* Set the prepared s on h (relative to what h holds, if anything) and get
  * the result out canonical; curl already drops an empty query ("a?" is "a"),
  * which the canonical form keeps that way. */
@@ -280,6 +307,8 @@ static enum url_status parse(CURLU *h, const char *s, char **out)
 	CURLUcode rc = curl_url_set(h, CURLUPART_URL, s, 0);
 	enum url_status st;
 
+	if (rc == CURLUE_OK)
+		rc = host_to_ascii(h);
 	if (rc == CURLUE_OK)
 		rc = curl_url_get(h, CURLUPART_URL, &cs, CURLU_NO_DEFAULT_PORT);
 	if (rc != CURLUE_OK)

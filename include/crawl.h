@@ -53,6 +53,7 @@ struct crawl_config {
 	int64_t max_delay_ms;    /* cap on Crawl-delay and Retry-After */
 	bool follow_nofollow;    /* follow nofollow links and pages */
 	unsigned retries;        /* extra attempts for transient failures */
+	int64_t retry_base_ms;   /* first retry's wait before jitter (1000) */
 	unsigned max_redirects;  /* redirects in one chain */
 	uint64_t max_pages_per_host; /* URLs admitted per origin; 0: any */
 	struct trap_limits traps;
