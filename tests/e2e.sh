@@ -54,6 +54,9 @@ check "  ... named" err_says "concurrency"
 check "bad duration" exit_is 2 "$crawler" --timeout 5parsecs http://127.0.0.1/
 check "bad size" exit_is 2 "$crawler" --max-size -1 http://127.0.0.1/
 check "bad scope" exit_is 2 "$crawler" --scope planet http://127.0.0.1/
+check "bad --include regex" exit_is 2 "$crawler" --include '([' http://127.0.0.1/
+check "  ... named" err_says "--include"
+check "bad --retries" exit_is 2 "$crawler" --retries many http://127.0.0.1/
 check "non-http seed" exit_is 2 "$crawler" ftp://127.0.0.1/
 check "  ... named" err_says "ftp://127.0.0.1/"
 check "malformed seed" exit_is 2 "$crawler" "http://"
