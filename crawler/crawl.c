@@ -448,8 +448,9 @@ static struct origin *origin_from(struct crawl *c, const struct fetch_result *re
 	if (res->err == RECORD_ERR_NONE && res->status >= 200 && res->status < 300) {
 		o->robots = robots_parse(res->body ? res->body : "", res->body_len,
 					 c->agent);
-	} else if (res->err == RECORD_ERR_NONE && res->status >= 300 &&
-		   res->status < 500) {
+	} else if ((res->err == RECORD_ERR_NONE && res->status >= 300 &&
+		    res->status < 500) || res->err == RECORD_ERR_TOO_MANY_REDIRECTS) {
+		/* RFC 9309 2.3.1.2: past 5 redirects it is "unavailable". */
 		o->robots = robots_allow_all();
 	} else {
 		o->robots = robots_disallow_all();

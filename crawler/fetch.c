@@ -316,6 +316,8 @@ static enum record_err err_kind(CURLcode code, bool too_large)
 		return too_large ? RECORD_ERR_TOO_LARGE : RECORD_ERR_INTERNAL;
 	case CURLE_OUT_OF_MEMORY:
 		return RECORD_ERR_INTERNAL;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return RECORD_ERR_TOO_MANY_REDIRECTS;
 	default:
 		return RECORD_ERR_HTTP;
 	}

@@ -400,7 +400,7 @@ static int set_delay(struct options *o, const char *v, char *err, size_t n)
 
 static int set_max_delay(struct options *o, const char *v, char *err, size_t n)
 {
-	return set_pause("max-delay", v, &o->crawl.max_delay_ms, err, n);
+	return set_duration("max-delay", v, &o->crawl.max_delay_ms, err, n);
 }
 
 static int set_max_rate(struct options *o, const char *v, char *err, size_t n)
@@ -516,7 +516,8 @@ static const struct option_spec table[] = {
 	{ "output", 'o', "FILE", "standard output",
 	  "write the JSON Lines records to FILE", set_output },
 	{ "concurrency", 'c', "N", "32", "most transfers in flight", set_concurrency },
-	{ "per-host", 0, "N", "8", "most transfers in flight to one host", set_per_host },
+	{ "per-host", 0, "N", "8",
+	  "most transfers in flight to one origin (scheme, host, port)", set_per_host },
 	{ "parsers", 'p', "N", "online CPUs", "HTML parser threads", set_parsers },
 	{ "max-depth", 'd', "N", "unlimited",
 	  "follow links at most N hops from a seed (0: seeds only)", set_max_depth },

@@ -765,7 +765,9 @@ Test(options, every_option_in_the_man_page_is_a_known_option)
 
 		p += 4;
 		while (n + 1 < sizeof(name)) {
-			if (name_char(*p)) {
+			if (name_char(*p) ||
+			    (p[0] == '.' && p[1] >= '0' && p[1] <= '9')) {
+				/* "http1.1": a dot between digits continues it. */
 				name[n++] = *p++;
 			} else if (p[0] == '\\' && p[1] == '-' && name_char(p[2])) {
 				name[n++] = '-';
