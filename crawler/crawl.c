@@ -338,8 +338,11 @@ static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
 {
 	char *target = NULL;
 	uint64_t chain[e->redirects + 1];
+	/* A resource's target is the resource: fetched, not parsed. */
+	static const unsigned char resource = PARSE_LINK_RESOURCE;
 	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
-			   .redirects = e->redirects + 1, .chain = chain };
+			   .redirects = e->redirects + 1, .chain = chain,
+			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL };
 
 	if (url_resolve(r->url, raw, &target) != URL_OK)
 		return;

@@ -379,10 +379,12 @@ int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req)
 	return FETCH_STARTED;
 }
 
-static void collect(struct fetch_pool *p)
+/* Report finished transfers; returns how many. */
+static unsigned collect(struct fetch_pool *p)
 {
 	CURLMsg *msg;
 	int left;
+	unsigned n = 0;
 
 	while ((msg = curl_multi_info_read(p->multi, &left))) {
 		struct transfer *t = NULL;
@@ -391,7 +393,9 @@ static void collect(struct fetch_pool *p)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 		finish(p, t, msg->data.result, RECORD_ERR_NONE);
+		n++;
 	}
+	return n;
 }
 
 void fetch_pool_run(struct fetch_pool *p, int wait_ms)
@@ -399,7 +403,10 @@ void fetch_pool_run(struct fetch_pool *p, int wait_ms)
 	int running;
 
 	curl_multi_perform(p->multi, &running);
-	collect(p);
+	/* A finished transfer may have queued work (a retry, a redirect)
+	 * that the caller's wait_ms did not plan for: let it plan again. */
+	if (collect(p))
+		return;
 	if (wait_ms > 0)
 		curl_multi_poll(p->multi, NULL, 0, wait_ms, NULL);
 	curl_multi_perform(p->multi, &running);

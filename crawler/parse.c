@@ -315,6 +315,7 @@ static void add_refresh(struct parse_state *st, const char *content)
 	const char *s = content + strspn(content, HTML_SPACE);
 	size_t digits = strspn(s, "0123456789");
 	char quote, end[2] = { 0 };
+	size_t len;
 
 	if (!digits && *s != '.')
 		return;
@@ -330,8 +331,9 @@ static void add_refresh(struct parse_state *st, const char *content)
 		return;
 	s = refresh_url_start(s, &quote);
 	end[0] = quote;
-	if (strcspn(s, end))
-		add_link_part(st, s, strcspn(s, end), 0);
+	len = strcspn(s, end);
+	if (len)
+		add_link_part(st, s, len, 0);
 }
 
 /* Only name="robots" speaks to every crawler; a name for one crawler
@@ -399,7 +401,9 @@ static bool is_media(const char *name)
 
 /* A <template>'s contents are an inert fragment, not part of the page
  * (HTML: they are parsed into a separate document): no links, no <base>,
- * no title, no robots <meta>, however deep. */
+ * no title, no robots <meta>, however deep. libxml2 2.9.14 knows nothing of
+ * templates, so a stray end tag inside one for an element open around it
+ * (</div>, </body>) ends the template there, as it would a <div>. */
 static void on_start(void *user, const xmlChar *tag, const xmlChar **atts)
 {
 	struct parse_state *st = user;

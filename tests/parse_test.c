@@ -1,6 +1,7 @@
 /* parse_test: what parse_html finds in a page (links, in order and
- * resolved; the title) and how it copes with pages that are broken, hostile
- * or in another charset. The HTML is inline in each test. */
+ * resolved, with their flags; the title; the robots <meta>), how it copes
+ * with pages that are broken, hostile or in another charset, and which
+ * bodies parse_looks_binary turns away. The HTML is inline in each test. */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <pthread.h>
@@ -488,10 +489,12 @@ Test(parse, meta_refresh_url_without_its_label_is_a_link)
 
 	parse_ok(&r,
 		 "<meta http-equiv=refresh content=\"0; /bare\">"
-		 "<meta http-equiv=refresh content=\"0; urn.html\">",
+		 "<meta http-equiv=refresh content=\"0; urn.html\">"
+		 "<meta http-equiv=refresh content=\"0; url.html\">",
 		 NULL);
 	assert_links(&r, "http://example.com/bare",
-		     "http://example.com/dir/urn.html");
+		     "http://example.com/dir/urn.html",
+		     "http://example.com/dir/url.html");
 	parse_result_release(&r);
 }
 
