@@ -27,6 +27,7 @@
 #include "ctx.h"
 #include "fetch.h"
 #include "frontier.h"
+#include "origin.h"
 #include "parse.h"
 #include "record.h"
 #include "retry.h"
@@ -419,72 +420,17 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 	send_record(c, r);
 }
 
-/* What robots.txt said for one origin: the frontier keeps it as the
- * origin's policy. An origin that could not be reached at all refuses its
- * URLs with the transport error (dns, connect, ...), which says more than
- * "robots". */
-struct origin {
-	struct robots *robots;  /* NULL only when out of memory: allow */
-	enum record_err refuse; /* error of a refused URL */
-	char *why;              /* message of a refused URL, or NULL */
-};
-
-static void origin_free(void *policy)
-{
-	struct origin *o = policy;
-
-	if (!o)
-		return;
-	robots_free(o->robots);
-	free(o->why);
-	free(o);
-}
-
-static struct origin *origin_from(struct crawl *c, const struct fetch_result *res)
-{
-	struct origin *o = calloc(1, sizeof(*o));
-	char why[256] = "";
-
-	if (!o)
-		return NULL;
-	o->refuse = RECORD_ERR_ROBOTS;
-	if (res->err == RECORD_ERR_NONE && res->status >= 200 && res->status < 300) {
-		o->robots = robots_parse(res->body ? res->body : "", res->body_len,
-					 c->agent);
-	} else if ((res->err == RECORD_ERR_NONE && res->status >= 300 &&
-		    res->status < 500) || res->err == RECORD_ERR_TOO_MANY_REDIRECTS) {
-		/* RFC 9309 2.3.1.2: past 5 redirects it is "unavailable". */
-		o->robots = robots_allow_all();
-	} else {
-		o->robots = robots_disallow_all();
-		if (res->err != RECORD_ERR_NONE) {
-			o->refuse = res->err;
-			snprintf(why, sizeof(why), "robots.txt unreachable: %s",
-				 res->err_msg ? res->err_msg : record_err_text(res->err));
-		} else {
-			snprintf(why, sizeof(why),
-				 "robots.txt answered %d: the origin is off limits",
-				 res->status);
-		}
-		o->why = strdup(why);
-	}
-	return o;
-}
-
-/* robots.txt answered (RFC 9309 2.3.1): 2xx is the rules, 4xx (and a chain
- * of redirects too long to follow) allows all, 5xx or no answer disallows
- * all. Then the origin's gate opens, paced by its Crawl-delay. */
+/* robots.txt answered: the origin's gate opens with its policy, paced by
+ * its Crawl-delay (at most --max-delay). */
 static void on_robots(struct crawl *c, struct frontier_host *h,
 		      struct fetch_result *res)
 {
-	struct origin *o = origin_from(c, res);
-	int64_t delay = -1;
-	const char *const *maps;
+	struct origin *o = origin_new(res->status, res->err, res->err_msg,
+				      res->body, res->body_len, c->agent);
+	int64_t delay = o ? origin_crawl_delay_ms(o) : -1;
 
-	if (o && o->robots) {
-		delay = robots_crawl_delay_ms(o->robots);
-		atomic_fetch_add(&c->sitemaps, robots_sitemaps(o->robots, &maps));
-	}
+	if (o)
+		atomic_fetch_add(&c->sitemaps, origin_sitemaps(o));
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
 	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0);
@@ -637,15 +583,6 @@ static void start_robots(struct crawl *c)
 	}
 }
 
-/* The origin's policy if it refuses e, else NULL. */
-static const struct origin *refused_by(const struct frontier_entry *e)
-{
-	const struct origin *o = frontier_host_policy(e->host);
-
-	return o && o->robots && !robots_allowed(o->robots, url_path(e->url)) ?
-	       o : NULL;
-}
-
 /* Start transfers while there are permits, ready origins and pages left
  * under --max-pages. Returns when the next paced origin is ready (monotonic
  * ns), or 0. */
@@ -659,12 +596,16 @@ static int64_t start_ready(struct crawl *c)
 		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c),
 							ctx_now_ns(), &wake);
 		struct fetch_request req = { .kind = JOB_PAGE };
-		const struct origin *refuser;
+		const struct origin *o;
+		enum record_err refused;
+		const char *why;
 
 		if (!e)
 			break;
-		if ((refuser = refused_by(e))) {
-			record_unfetched(c, e, refuser->refuse, refuser->why);
+		o = frontier_host_policy(e->host);
+		refused = o ? origin_refuses(o, e->url, &why) : RECORD_ERR_NONE;
+		if (refused != RECORD_ERR_NONE) {
+			record_unfetched(c, e, refused, why);
 			continue;
 		}
 		if (e->attempts == 0)
@@ -718,6 +659,11 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 
 /* The least time between two starts on one origin: --delay, or the gap
  * --max-rate allows, whichever is longer (Crawl-delay adds per origin). */
+static void free_origin(void *policy)
+{
+	origin_free(policy);
+}
+
 static int64_t pacing_ns(const struct crawl_config *cfg)
 {
 	int64_t ns = cfg->delay_ms * 1000000;
@@ -747,7 +693,7 @@ static int pipeline_start(struct crawl *c)
 		.delay_ns = pacing_ns(&c->cfg),
 		.max_per_host = c->cfg.max_pages_per_host,
 		.gated = c->cfg.robots,
-		.free_policy = origin_free,
+		.free_policy = free_origin,
 	};
 	struct writer_config wc = {
 		.fd = c->cfg.out_fd,
