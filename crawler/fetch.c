@@ -177,9 +177,11 @@ static CURL *easy_get(struct fetch_pool *p)
 	return curl_easy_init();
 }
 
+/* With cookies, handles are not reused: libcurl 7.88 leaks the list that
+ * CURLOPT_COOKIEFILE "" makes when a handle is reset before it used it. */
 static void easy_put(struct fetch_pool *p, CURL *e)
 {
-	if (p->nidle < p->cfg.concurrency)
+	if (!p->share && p->nidle < p->cfg.concurrency)
 		p->idle[p->nidle++] = e;
 	else
 		curl_easy_cleanup(e);

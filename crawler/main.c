@@ -23,7 +23,7 @@
 enum { EXIT_USAGE = 2 };
 
 struct signals {
-	sigset_t set;         /* SIGINT, SIGTERM */
+	sigset_t set;         /* SIGINT, SIGTERM, and SIGUSR1 to end */
 	struct ctx root;      /* the crawl's parent, cancelled on the first */
 	pthread_mutex_t lock; /* guards crawl */
 	struct crawl *crawl;  /* halted on the second signal; NULL: exit */
@@ -38,6 +38,8 @@ static void *signal_main(void *arg)
 	for (;;) {
 		if (sigwait(&s->set, &sig))
 			continue;
+		if (sig == SIGUSR1) /* main is done with us */
+			return NULL;
 		if (!atomic_load(&s->first)) {
 			atomic_store(&s->first, sig);
 			ctx_cancel(&s->root, CRAWL_INTERRUPTED);
@@ -148,6 +150,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sig.set);
 	sigaddset(&sig.set, SIGINT);
 	sigaddset(&sig.set, SIGTERM);
+	sigaddset(&sig.set, SIGUSR1); /* only ever sent by main, to end the thread */
 	pthread_sigmask(SIG_BLOCK, &sig.set, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed output is a write error, not death */
 
@@ -170,8 +173,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	status = run(&opts, &sig);
-	/* sigwait is a cancellation point; the thread holds no lock there. */
-	pthread_cancel(sig_thread);
+	pthread_kill(sig_thread, SIGUSR1);
 	pthread_join(sig_thread, NULL);
 	ctx_release(&sig.root);
 	curl_global_cleanup();
