@@ -27,6 +27,7 @@
 #include "ctx.h"
 #include "fetch.h"
 #include "frontier.h"
+#include "journal.h"
 #include "origin.h"
 #include "parse.h"
 #include "record.h"
@@ -102,6 +103,7 @@ void crawl_config_init(struct crawl_config *cfg)
 		.max_size = 10 * 1024 * 1024,
 		.robots = true,
 		.max_delay_ms = 30000,
+		.checkpoint_ms = 1000,
 		.retries = 2,
 		.retry_base_ms = 1000,
 		.max_redirects = 10,
@@ -239,6 +241,11 @@ static void queue(struct crawl *c, const struct batch *b, size_t i)
 	if (c->level_left)
 		atomic_fetch_add(&c->level_left[b->depth], 1);
 	rc = frontier_push(c->frontier, &it);
+	/* Journaled before the record of the page that found it can reach
+	 * the writer, which flushes the journal before the output. */
+	if (rc == FRONTIER_QUEUED && c->cfg.journal &&
+	    journal_admit(c->cfg.journal, it.url, it.parent, it.depth))
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
 	if (rc == FRONTIER_QUEUED)
 		return;
 	if (c->level_left)
@@ -528,10 +535,43 @@ static void wake_fetcher(void *arg)
 	fetch_pool_wakeup(arg);
 }
 
+/* A URL an earlier run admitted: visited again, and queued unless the
+ * output already has its record. */
+static void readmit(void *arg, const char *url, const char *parent,
+		    unsigned depth)
+{
+	struct crawl *c = arg;
+	char *u = (char *)url;
+	bool fresh = false;
+	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+
+	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
+		return;
+	if (visited_add_batch(c->visited, &u, 1, &fresh) == (size_t)-1 || !fresh)
+		return;
+	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
+		return;
+	atomic_fetch_add(&c->outstanding, 1);
+	if (c->level_left)
+		atomic_fetch_add(&c->level_left[depth], 1);
+	if (frontier_push(c->frontier, &it) == FRONTIER_QUEUED)
+		return;
+	if (c->level_left)
+		atomic_fetch_sub(&c->level_left[depth], 1);
+	atomic_fetch_sub(&c->outstanding, 1);
+}
+
+/* The seeds, or, resuming a --state crawl, everything it had admitted. */
 static void admit_seeds(struct crawl *c)
 {
 	struct batch b = { .links = c->seeds, .n = c->nseeds };
 
+	if (c->cfg.journal && journal_entries(c->cfg.journal)) {
+		if (journal_replay(c->cfg.journal, readmit, c))
+			ctx_cancel(&c->ctx, CRAWL_FAILED);
+		fetch_pool_wakeup(c->pool);
+		return;
+	}
 	admit(c, &b);
 }
 
@@ -705,6 +745,8 @@ static int pipeline_start(struct crawl *c)
 		.gauges = gauges,
 		.on_fail = on_write_failed,
 		.arg = c,
+		.journal = c->cfg.journal,
+		.checkpoint_ms = c->cfg.checkpoint_ms,
 	};
 
 	c->frontier = frontier_new(&frc);

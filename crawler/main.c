@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,11 @@
 
 #include "crawl.h"
 #include "ctx.h"
+#include "journal.h"
 #include "options.h"
 #include "parse.h"
+#include "resume.h"
+#include "visited.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -54,11 +58,43 @@ static void *signal_main(void *arg)
 	return NULL;
 }
 
-static int open_output(const char *path)
+/* Truncated for a new crawl; appended to when resuming one. */
+static int open_output(const char *path, bool resume)
 {
 	if (!path || !strcmp(path, "-"))
 		return STDOUT_FILENO;
+	if (resume)
+		return open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+/* --state: open the journal and, when it has entries (a crawl to resume),
+ * learn from the output which URLs already have a record. */
+static int state_open(struct options *o, struct visited **recorded)
+{
+	char err[512];
+	long n;
+
+	o->crawl.journal = journal_open(o->state_dir, err, sizeof(err));
+	if (!o->crawl.journal) {
+		fprintf(stderr, "crawler: %s\n", err);
+		return -1;
+	}
+	if (!journal_entries(o->crawl.journal))
+		return 0;
+	*recorded = visited_new();
+	n = *recorded ? resume_scan_output(o->crawl.out_fd, *recorded, err, sizeof(err))
+		      : -1;
+	if (n < 0) {
+		fprintf(stderr, "crawler: cannot resume from '%s': %s\n", o->output,
+			*recorded ? err : "out of memory");
+		return -1;
+	}
+	o->crawl.recorded = *recorded;
+	if (o->crawl.verbose)
+		fprintf(stderr, "crawler: resuming: %ld records in '%s', %zu URLs admitted\n",
+			n, o->output, journal_entries(o->crawl.journal));
+	return 0;
 }
 
 static int write_summary(const struct options *o, const char *summary)
@@ -101,20 +137,32 @@ static int run(struct options *o, struct signals *sig)
 	char err[512];
 	struct crawl_result res;
 	struct crawl *c;
+	struct visited *recorded = NULL;
 	int status;
 
-	o->crawl.out_fd = open_output(o->output);
+	o->crawl.out_fd = open_output(o->output, o->state_dir != NULL);
 	if (o->crawl.out_fd < 0) {
 		fprintf(stderr, "crawler: cannot open '%s': %s\n", o->output,
 			strerror(errno));
 		return EXIT_FAILURE;
+	}
+	if (o->state_dir && state_open(o, &recorded)) {
+		status = EXIT_FAILURE;
+		goto out;
+	}
+	if (o->state_dir && !o->crawl.recorded && ftruncate(o->crawl.out_fd, 0)) {
+		fprintf(stderr, "crawler: cannot truncate '%s': %s\n", o->output,
+			strerror(errno));
+		status = EXIT_FAILURE;
+		goto out;
 	}
 	o->crawl.progress = !o->quiet && (o->progress < 0 ? isatty(STDERR_FILENO)
 							 : o->progress);
 	c = crawl_new(&o->crawl, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "crawler: %s\nTry 'crawler --help'.\n", err);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	pthread_mutex_lock(&sig->lock);
 	sig->crawl = c;
@@ -135,6 +183,9 @@ static int run(struct options *o, struct signals *sig)
 	sig->crawl = NULL;
 	pthread_mutex_unlock(&sig->lock);
 	crawl_free(c);
+out:
+	journal_close(o->crawl.journal);
+	visited_free(recorded);
 	return status;
 }
 

@@ -509,6 +509,18 @@ static int set_proxy(struct options *o, const char *v, char *err, size_t n)
 	return 0;
 }
 
+static int set_state(struct options *o, const char *v, char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->state_dir = v;
+	return 0;
+}
+
+static int set_checkpoint(struct options *o, const char *v, char *err, size_t n)
+{
+	return set_duration("checkpoint-interval", v, &o->crawl.checkpoint_ms, err, n);
+}
+
 /* --help and --version are answered in options_parse itself. */
 static const struct option_spec table[] = {
 	{ "input-file", 'i', "FILE", NULL,
@@ -571,6 +583,10 @@ static const struct option_spec table[] = {
 	  "User-Agent header", set_user_agent },
 	{ "header", 'H', "'NAME: VALUE'", NULL,
 	  "extra request header (repeatable)", set_header },
+	{ "state", 0, "DIR", NULL,
+	  "journal the crawl in DIR; the same command resumes it", set_state },
+	{ "checkpoint-interval", 0, "DURATION", "1s",
+	  "with --state, fsync journal and output this often", set_checkpoint },
 	{ "links", 0, NULL, "off",
 	  "add \"outlinks\", every link of the page, to its record", set_links },
 	{ "stats", 0, "FILE", "standard error",
@@ -709,6 +725,11 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 		}
 	if (!o->nseeds) {
 		snprintf(err, errlen, "no URL given");
+		return OPTIONS_USAGE;
+	}
+	if (o->state_dir && (!o->output || !strcmp(o->output, "-"))) {
+		snprintf(err, errlen, "--state needs --output FILE: the output is "
+			 "half of what a resume reads");
 		return OPTIONS_USAGE;
 	}
 	o->crawl.seeds = o->seeds;

@@ -126,3 +126,14 @@ size_t visited_count(struct visited *v)
 	pthread_mutex_unlock(&v->lock);
 	return n;
 }
+
+bool visited_has(struct visited *v, const char *url)
+{
+	uint64_t fp = visited_fingerprint(url);
+	struct visited_entry *e;
+
+	pthread_mutex_lock(&v->lock);
+	HASH_FIND(hh, v->table, &fp, sizeof(fp), e);
+	pthread_mutex_unlock(&v->lock);
+	return e != NULL;
+}

@@ -29,6 +29,8 @@
 #include "stats.h"
 
 struct ctx;
+struct journal;
+struct visited;
 
 struct crawl_config {
 	char **seeds;            /* absolute http(s) URLs; borrowed */
@@ -62,6 +64,10 @@ struct crawl_config {
 	const char *proxy;       /* borrowed; NULL: libcurl's default */
 	bool insecure;           /* skip TLS verification */
 	bool http11;             /* never HTTP/2 */
+	struct journal *journal; /* --state: admissions log; borrowed or NULL */
+	struct visited *recorded; /* --state resume: URLs the output already
+				    has; borrowed or NULL */
+	int64_t checkpoint_ms;   /* --state: fsync journal and output this often */
 	bool links;              /* records carry outlinks */
 	bool progress;           /* live status line on log */
 	bool verbose;            /* a log line per record */

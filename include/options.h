@@ -17,6 +17,7 @@ struct options {
 	struct crawl_config crawl;
 	const char *output;     /* -o; NULL: standard output */
 	const char *stats_path; /* --stats; NULL: standard error */
+	const char *state_dir;  /* --state; NULL: no journal, no resume */
 	int progress;           /* 1, 0, or -1: when stderr is a terminal */
 	bool quiet;
 	char **seeds;           /* owned: -i lines, then argv URLs */

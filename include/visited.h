@@ -26,6 +26,9 @@ uint64_t visited_fingerprint(const char *url);
 size_t visited_add_batch(struct visited *v, char *const *urls, size_t n,
 			 bool *fresh);
 
+/* Whether url is in the set. */
+bool visited_has(struct visited *v, const char *url);
+
 /* URLs in the set. */
 size_t visited_count(struct visited *v);
 

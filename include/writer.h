@@ -19,6 +19,7 @@
 #include "stats.h"
 
 struct chan;
+struct journal;
 struct record;
 
 struct writer_config {
@@ -34,6 +35,9 @@ struct writer_config {
 	/* Called once when a write fails; the crawl should stop. */
 	void (*on_fail)(void *arg);
 	void *arg;
+	struct journal *journal; /* --state: flushed before every output write
+				    and synced with it; borrowed or NULL */
+	int64_t checkpoint_ms;   /* how often to fsync the journal and output */
 };
 
 struct writer;

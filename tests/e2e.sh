@@ -57,6 +57,8 @@ check "bad scope" exit_is 2 "$crawler" --scope planet http://127.0.0.1/
 check "bad --include regex" exit_is 2 "$crawler" --include '([' http://127.0.0.1/
 check "  ... named" err_says "--include"
 check "bad --retries" exit_is 2 "$crawler" --retries many http://127.0.0.1/
+check "--state without --output" exit_is 2 "$crawler" --state "$tmp/st0" http://127.0.0.1/
+check "  ... says why" err_says "--state needs --output"
 check "non-http seed" exit_is 2 "$crawler" ftp://127.0.0.1/
 check "  ... named" err_says "ftp://127.0.0.1/"
 check "malformed seed" exit_is 2 "$crawler" "http://"
@@ -129,6 +131,23 @@ check "  ... with whole lines" whole_lines "$tmp/term.jsonl"
 sig_run INT 2 "$tmp/int2.jsonl"; st=$?
 check "a second SIGINT exits at once with 130" test "$st" = 130
 check "  ... still with whole lines" whole_lines "$tmp/int2.jsonl"
+
+# --- kill -9 at random moments, resume each time: nothing lost, nothing twice ---
+jq -r .url "$tmp/site.jsonl" | sort >"$tmp/site.urls"
+kills=0
+for i in $(seq 6); do
+	"$crawler" -q -c 4 --delay 2ms --state "$tmp/state" -o "$tmp/resumed.jsonl" "$site" &
+	pid=$!
+	sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+	wait $pid 2>/dev/null
+done
+check "resume after $kills kills finishes with exit 0" exit_is 0 "$crawler" -q -c 4 --state "$tmp/state" -o "$tmp/resumed.jsonl" "$site"
+check "  ... with whole lines" whole_lines "$tmp/resumed.jsonl"
+check "  ... no URL recorded twice" test -z "$(jq -r .url "$tmp/resumed.jsonl" | sort | uniq -d)"
+check "  ... and every URL of a clean crawl recorded" diff -q "$tmp/site.urls" <(jq -r .url "$tmp/resumed.jsonl" | sort)
+check "a finished crawl resumes to nothing" exit_is 0 "$crawler" -q --state "$tmp/state" -o "$tmp/resumed.jsonl" --stats "$tmp/again.stats" "$site"
+check "  ... fetching no page" test "$(jq .pages "$tmp/again.stats")" = 0
 
 # --- the manual ------------------------------------------------------------------
 man_dir=$(dirname "$0")/../man

@@ -1,0 +1,75 @@
+/* resume: the records an earlier run already wrote (see resume.h). */
+#include "resume.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "visited.h"
+
+static int add_record(struct visited *recorded, const char *line, size_t len)
+{
+	json_t *o = json_loadb(line, len, 0, NULL);
+	const char *url = json_string_value(json_object_get(o, "url"));
+	char *copy = url ? strdup(url) : NULL;
+	bool fresh;
+	int rc = 0;
+
+	if (copy && visited_add_batch(recorded, &copy, 1, &fresh) == (size_t)-1)
+		rc = -1;
+	free(copy);
+	json_decref(o);
+	return rc;
+}
+
+/* A stream over fd from its start, whatever its offset (O_APPEND writes go
+ * to the end anyway, and a dup shares the offset). */
+static FILE *from_start(int fd)
+{
+	int copy;
+	FILE *in;
+
+	if (lseek(fd, 0, SEEK_SET) < 0 || (copy = dup(fd)) < 0)
+		return NULL;
+	in = fdopen(copy, "r");
+	if (!in)
+		close(copy);
+	return in;
+}
+
+long resume_scan_output(int fd, struct visited *recorded, char *err,
+			size_t errlen)
+{
+	FILE *in = from_start(fd);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	off_t whole = 0;
+	long records = 0;
+
+	if (!in) {
+		snprintf(err, errlen, "cannot read the output: %s", strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, in)) > 0 && line[n - 1] == '\n') {
+		if (add_record(recorded, line, (size_t)n)) {
+			records = -1;
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		whole += n;
+		records++;
+	}
+	free(line);
+	fclose(in);
+	if (records >= 0 && ftruncate(fd, whole)) {
+		snprintf(err, errlen, "cannot cut the output's torn line: %s",
+			 strerror(errno));
+		records = -1;
+	}
+	return records;
+}
