@@ -8,7 +8,7 @@ TEST_PKGS := criterion libmicrohttpd
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
              libpsl-dev libidn2-dev libmicrohttpd-dev jq groff-base man-db \
-             clang libclang-rt-14-dev
+             clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 
 comma     := ,
 # SANITIZER=address,undefined or SANITIZER=thread builds into its own tree.
@@ -42,7 +42,7 @@ MAIN_OBJ  := $(BUILD)/obj/crawler/main.o
 SUP_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
 TEST_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/*_test.c))
 
-.PHONY: all deps check test demo install clean asan tsan tsan-e2e
+.PHONY: all deps check test demo install clean asan tsan tsan-e2e lint
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -88,6 +88,16 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler
 
 test: check
 
+# Static checks: cppcheck, and clang-tidy with the committed .clang-tidy.
+# Library headers go in as -isystem so only our code is judged.
+LINT_FLAGS = -std=c11 -D_GNU_SOURCE -Iinclude \
+             $(patsubst -I%,-isystem %,$(shell pkg-config --cflags-only-I $(PKGS)))
+lint:
+	cppcheck --enable=warning,performance,portability --inline-suppr \
+		--error-exitcode=1 --quiet -D_GNU_SOURCE -Iinclude \
+		--suppress=missingIncludeSystem crawler/
+	clang-tidy --quiet crawler/*.c -- $(LINT_FLAGS)
+
 asan:
 	$(MAKE) SANITIZER=address,undefined CC=clang check
 
@@ -110,4 +120,48 @@ clean:
 	rm -rf build build-* demo.jsonl demo-stats.json
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- Fuzzing (tests/fuzz/) ------------------------------------------------
+# fuzz-replay: each fuzz target, built with $(CC) like the tests (ASan too
+# under SANITIZER=), over its corpus and the crashes kept in regressions/.
+# fuzz: libFuzzer + ASan + UBSan builds in build-fuzz/, FUZZ_SECONDS each on
+# a copy of the corpus; crash inputs land in build-fuzz/; fails on a crash.
+FUZZ_TARGETS := url parse robots options record
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build-fuzz
+FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+
+.PHONY: fuzz fuzz-build fuzz-replay
+
+$(FUZZ_REPLAY): $(BUILD)/fuzz-replay-%: $(BUILD)/obj/tests/fuzz/%_fuzz.o \
+		$(BUILD)/obj/tests/fuzz/replay.o $(BUILD)/libcrawler.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@for t in $(FUZZ_TARGETS); do \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+		$(BUILD)/fuzz-replay-$$t tests/fuzz/corpus/$$t \
+			$$(test -d tests/fuzz/regressions/$$t && \
+			   echo tests/fuzz/regressions/$$t) || exit 1; \
+	done
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+$(FUZZ_BIN): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+# ---- end of fuzzing ---------------------------------------------------------
 endif

@@ -24,6 +24,7 @@ struct frontier_host {
 	bool in_ring;
 	bool gated;                         /* waiting for frontier_open */
 	struct frontier_host *ring_next;    /* next in the ring, or gated list */
+	struct frontier_host *all_next;     /* every origin, for frontier_free */
 	void *policy;                       /* from frontier_open; owned */
 	UT_hash_handle hh;
 	char origin[];                      /* "scheme://host[:port]", the key */
@@ -33,6 +34,7 @@ struct frontier {
 	pthread_mutex_t lock;        /* guards everything below */
 	struct frontier_config cfg;
 	struct frontier_host *hosts; /* uthash by origin */
+	struct frontier_host *all;   /* the same origins, a plain list */
 	struct frontier_host *ring_head, *ring_tail;
 	size_t ring_len;             /* origins in the ring */
 	struct frontier_host *gated; /* gated origins not yet taken, LIFO */
@@ -54,12 +56,13 @@ struct frontier *frontier_new(const struct frontier_config *cfg)
 
 void frontier_free(struct frontier *f)
 {
-	struct frontier_host *h, *tmp;
-
 	if (!f)
 		return;
-	HASH_ITER(hh, f->hosts, h, tmp) {
-		HASH_DEL(f->hosts, h);
+	HASH_CLEAR(hh, f->hosts);
+	while (f->all) {
+		struct frontier_host *h = f->all;
+
+		f->all = h->all_next;
 		while (h->head) {
 			struct frontier_entry *e = h->head;
 
@@ -130,6 +133,8 @@ static struct frontier_host *host_get(struct frontier *f, const char *url)
 	memcpy(h->origin, url, len);
 	h->delay_ns = f->cfg.delay_ns;
 	HASH_ADD(hh, f->hosts, origin[0], len, h);
+	h->all_next = f->all;
+	f->all = h;
 	if (f->cfg.gated) {
 		h->gated = true;
 		h->ring_next = f->gated;

@@ -383,7 +383,7 @@ static void add_element_links(struct parse_state *st, const char *name,
 	for (size_t i = 0; i < ARRAY_SIZE(link_attrs); i++) {
 		const struct link_attr *la = &link_attrs[i];
 
-		if (strcmp(name, la->element) || !rule_holds(st, la, rel))
+		if (strcmp(name, la->element) != 0 || !rule_holds(st, la, rel))
 			continue;
 		if (!(v = attr_value(atts, la->attr)))
 			continue;

@@ -140,7 +140,8 @@ static json_t *json_text(const char *s)
 			out += n;
 			i += n;
 		} else {
-			memcpy(fixed + out, "\xEF\xBF\xBD", 3);
+			/* U+FFFD; the result is counted, not NUL-terminated. */
+			memcpy(fixed + out, "\xEF\xBF\xBD", 3); // NOLINT(bugprone-not-null-terminated-result)
 			out += 3;
 			i++;
 		}

@@ -199,7 +199,8 @@ static enum url_status encode(const char *s, bool relative, char **out)
 	if (!d)
 		return URL_NOMEM;
 	if (dot) {
-		memcpy(d, "./", 2);
+		/* put_tail terminates d. */
+		memcpy(d, "./", 2); // NOLINT(bugprone-not-null-terminated-result)
 		j = 2;
 	}
 	memcpy(d + j, s, head);

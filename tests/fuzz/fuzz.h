@@ -15,8 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Say which invariant broke (the input is in libFuzzer's crash-* file or
- * the replay's "replaying" line), then trap. */
+/* Say which invariant broke, then trap (libFuzzer keeps the input in a
+ * crash-* file; the replay names the file it was reading). */
 #define FUZZ_CHECK(cond)                                                  \
 	do {                                                              \
 		if (!(cond)) {                                            \

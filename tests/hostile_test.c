@@ -1,0 +1,845 @@
+/* Integration: hostile servers, through the crawl API against rawsrv (raw
+ * bytes, for what a compliant server will not do) and testsrv on 127.0.0.x.
+ *
+ * Each test crawls a small site on which one URL, /bad, misbehaves: "/"
+ * links /good1, /bad and /good2, and /good1 links /good3. It pins down that
+ * the crawl ends (the suite's .timeout is only a safety net), that /bad has
+ * exactly one record with the right error kind (and status, where one
+ * arrived), that every good page is crawled without error, and that no
+ * record breaks the output (every line is parsed back with jansson).
+ *
+ * The HTTP level: no answer, a body or headers dripped slower than
+ * --timeout, headers or a body that never end, a body cut short by a FIN or
+ * an RST, an empty reply, bad gzip, a bad chunk size, a 5 GB
+ * Content-Length, a 100 KiB header line, a garbage status line, redirect
+ * loops, chains and Locations that are not URLs. The HTML level: 200,000
+ * links, 100,000 nested elements, a 50 MB line, NUL bytes and invalid UTF-8,
+ * a 1 MB href, thousands of javascript: and data: links. The crawl level:
+ * an infinite link space under --max-pages, robots.txt that is huge,
+ * binary or dripped, names that do not resolve, ports that refuse. And the
+ * peak memory of a crawl that meets a 50 MB page and an endless body.
+ *
+ * Results pinned here are libcurl 7.88's (Debian 12). */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "crawl.h"
+#include "parse.h"
+#include "rawsrv.h"
+#include "testsrv.h"
+
+#define HTML(body) "<!doctype html><html><head><title>t</title></head><body>" body "</body></html>"
+#define TEXT "text/plain"
+#define TIMEOUT_MS 1500   /* --timeout of every crawl here */
+#define SLACK_MS 50
+#define KIB 1024
+#define MIB (1024 * 1024)
+
+/* A page from rawsrv: no Content-Length, the body ends at the close. */
+#define RAW_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" \
+		 "Connection: close\r\n\r\n"
+#define RAW_PAGE(body) RAW_HEAD HTML(body)
+
+struct run {
+	struct crawl_result res;
+	json_t **recs; /* every output line, parsed */
+	size_t n;
+};
+
+typedef void (*tweak_fn)(struct crawl_config *);
+
+static void setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	parse_global_init();
+}
+
+TestSuite(hostile, .init = setup, .timeout = 60);
+
+/* ---- crawling and reading back --------------------------------------- */
+
+static void read_records(FILE *out, struct run *run)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	rewind(out);
+	while ((len = getline(&line, &cap, out)) > 0) {
+		json_error_t jerr;
+		json_t *j;
+
+		cr_assert_eq(line[len - 1], '\n', "a line without its newline: %.200s", line);
+		j = json_loads(line, 0, &jerr);
+		cr_assert(j && json_is_object(j), "not a JSON object (%s): %.500s",
+			  jerr.text, line);
+		run->recs = realloc(run->recs, (run->n + 1) * sizeof(*run->recs));
+		run->recs[run->n++] = j;
+	}
+	free(line);
+}
+
+static void crawl_with(struct crawl_config *cfg, struct run *run)
+{
+	FILE *out = tmpfile();
+	char err[256];
+	struct crawl *c;
+
+	cr_assert(out);
+	memset(run, 0, sizeof(*run));
+	cfg->out_fd = fileno(out);
+	c = crawl_new(cfg, err, sizeof(err));
+	cr_assert(c, "crawl_new: %s", err);
+	cr_assert_eq(crawl_run(c, NULL, &run->res), 0);
+	crawl_free(c);
+	read_records(out, run);
+	fclose(out);
+	cr_assert_eq(run->n, run->res.stats.pages, "%zu lines but the writer counted %llu",
+		     run->n, (unsigned long long)run->res.stats.pages);
+}
+
+static void run_free(struct run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		json_decref(run->recs[i]);
+	free(run->recs);
+	free(run->res.summary);
+}
+
+/* Short timeouts and no retries, so that every bad URL is asked for once
+ * and no test waits long. */
+static void config(struct crawl_config *cfg, char **seeds, size_t n)
+{
+	crawl_config_init(cfg);
+	cfg->seeds = seeds;
+	cfg->nseeds = n;
+	cfg->timeout_ms = TIMEOUT_MS;
+	cfg->connect_timeout_ms = 1000;
+	cfg->retries = 0;
+	cfg->retry_base_ms = 50;
+	cfg->log = stderr;
+}
+
+static json_t *find(const struct run *run, const char *url)
+{
+	for (size_t i = 0; i < run->n; i++)
+		if (!strcmp(json_string_value(json_object_get(run->recs[i], "url")), url))
+			return run->recs[i];
+	return NULL;
+}
+
+static size_t count_records(const struct run *run, const char *url)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->n; i++)
+		n += !strcmp(json_string_value(json_object_get(run->recs[i], "url")), url);
+	return n;
+}
+
+static json_t *must_find(const struct run *run, const char *url)
+{
+	json_t *r = find(run, url);
+
+	cr_assert(r, "no record for %s", url);
+	return r;
+}
+
+static long status_of(json_t *r)
+{
+	json_t *s = json_object_get(r, "status");
+
+	return json_is_null(s) ? 0 : (long)json_integer_value(s);
+}
+
+static long long int_of(json_t *r, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(r, key));
+}
+
+static const char *str_of(json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(r, key));
+}
+
+static const char *err_kind(json_t *r)
+{
+	json_t *e = json_object_get(r, "error");
+
+	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "kind"));
+}
+
+static const char *err_msg(json_t *r)
+{
+	json_t *e = json_object_get(r, "error");
+
+	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "message"));
+}
+
+/* r has status (0: null) and error kind (NULL: no error). */
+static void expect_rec(json_t *r, long status, const char *kind)
+{
+	const char *url = str_of(r, "url");
+
+	cr_expect_eq(status_of(r), status, "%s: status %ld, want %ld", url,
+		     status_of(r), status);
+	if (!status)
+		cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", url);
+	if (kind)
+		cr_expect(err_kind(r) && !strcmp(err_kind(r), kind),
+			  "%s: error %s (%s), want %s", url, err_kind(r), err_msg(r), kind);
+	else
+		cr_expect_null(err_kind(r), "%s: error %s (%s)", url, err_kind(r), err_msg(r));
+}
+
+/* The summary's skipped count for reason, 0 when absent. */
+static long long skipped(const struct run *run, const char *reason)
+{
+	json_t *sum = json_loads(run->res.summary, 0, NULL);
+	json_t *n;
+	long long v;
+
+	cr_assert(sum, "summary is not JSON: %s", run->res.summary);
+	n = json_object_get(json_object_get(sum, "skipped"), reason);
+	v = n ? (long long)json_integer_value(n) : 0;
+	json_decref(sum);
+	return v;
+}
+
+static void max_size_64k(struct crawl_config *cfg)
+{
+	cfg->max_size = 64 * KIB;
+}
+
+static void max_size_64m(struct crawl_config *cfg)
+{
+	cfg->max_size = 64 * MIB;
+}
+
+static void scope_any(struct crawl_config *cfg)
+{
+	cfg->scope.mode = SCOPE_ANY;
+}
+
+/* ---- the site: good pages around one bad URL --------------------------- */
+
+#define LINKS_HOME "<a href='/good1'>1</a><a href='/bad'>b</a><a href='/good2'>2</a>"
+#define BODY_GOOD1 "<a href='/good3'>3</a>"
+
+#define NGOOD 4
+static const char *const good_paths[NGOOD] = { "/", "/good1", "/good2", "/good3" };
+
+static const struct rawsrv_case raw_good[NGOOD] = {
+	{ "/", RAWSRV_SEND, RAW_PAGE(LINKS_HOME) },
+	{ "/good1", RAWSRV_SEND, RAW_PAGE(BODY_GOOD1) },
+	{ "/good2", RAWSRV_SEND, RAW_PAGE("2") },
+	{ "/good3", RAWSRV_SEND, RAW_PAGE("3") },
+};
+
+static const struct testsrv_route web_good[NGOOD] = {
+	{ "/", { .body = HTML(LINKS_HOME) } },
+	{ "/good1", { .body = HTML(BODY_GOOD1) } },
+	{ "/good2", { .body = HTML("2") } },
+	{ "/good3", { .body = HTML("3") } },
+};
+
+/* A body made for /bad on each request (too big for a static buffer). */
+struct gen {
+	char *(*make)(size_t *len); /* malloc'd body */
+	const char *content_type;   /* NULL: HTML */
+};
+
+static bool gen_handler(void *arg, const char *path, struct testsrv_reply *reply,
+			void **free_body)
+{
+	const struct gen *g = arg;
+
+	if (strcmp(path, "/bad"))
+		return false;
+	reply->body = g->make(&reply->body_len);
+	reply->content_type = g->content_type;
+	*free_body = (void *)free;
+	return true;
+}
+
+/* The site on one server, rawsrv or testsrv, crawled from "/". */
+struct site {
+	struct rawsrv *raw;
+	struct rawsrv_case cases[NGOOD + 1];
+	struct testsrv *web;
+	struct testsrv_route routes[NGOOD + 1];
+	struct gen gen;
+	struct run run;
+	json_t *bad; /* the record of /bad, held by run */
+};
+
+static char *site_url(const struct site *s, const char *path)
+{
+	return s->raw ? rawsrv_url(s->raw, path) : testsrv_url(s->web, path);
+}
+
+static size_t site_hits(struct site *s, const char *path)
+{
+	return s->raw ? rawsrv_hits(s->raw, path) : testsrv_hits(s->web, path);
+}
+
+static json_t *site_rec(const struct site *s, const char *path)
+{
+	char *url = site_url(s, path);
+	json_t *r = must_find(&s->run, url);
+
+	free(url);
+	return r;
+}
+
+/* Crawl from "/" and check what every test of a site checks: every good
+ * page fetched once and recorded without error, /bad asked for once and
+ * recorded once, the crawl run to its end. */
+static void site_crawl(struct site *s, tweak_fn tweak)
+{
+	struct crawl_config cfg;
+	char *seed = site_url(s, "/");
+	char *bad = site_url(s, "/bad");
+
+	config(&cfg, &seed, 1);
+	if (tweak)
+		tweak(&cfg);
+	crawl_with(&cfg, &s->run);
+	cr_expect_eq(s->run.res.stop, CRAWL_DONE, "stop %d", s->run.res.stop);
+	for (size_t i = 0; i < NGOOD; i++) {
+		json_t *r = site_rec(s, good_paths[i]);
+
+		expect_rec(r, 200, NULL);
+		cr_expect_eq(site_hits(s, good_paths[i]), 1, "%s asked for %zu times",
+			     good_paths[i], site_hits(s, good_paths[i]));
+	}
+	cr_expect_eq(count_records(&s->run, bad), 1, "%zu records of /bad",
+		     count_records(&s->run, bad));
+	s->bad = must_find(&s->run, bad);
+	cr_expect_eq(site_hits(s, "/bad"), 1, "/bad asked for %zu times",
+		     site_hits(s, "/bad"));
+	cr_expect_eq(int_of(s->bad, "attempts"), 1);
+	free(seed);
+	free(bad);
+}
+
+/* rawsrv serves the good pages and bad as /bad. */
+static void raw_site(struct site *s, struct rawsrv_case bad, tweak_fn tweak)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->cases, raw_good, sizeof(raw_good));
+	bad.path = "/bad";
+	s->cases[NGOOD] = bad;
+	s->raw = rawsrv_start("127.0.0.1", s->cases, NGOOD + 1);
+	site_crawl(s, tweak);
+	/* Nothing but the pages of the site (and a robots.txt 404). */
+	cr_expect_eq(s->run.n, NGOOD + 1, "records: %zu", s->run.n);
+	cr_expect_eq(rawsrv_nrequests(s->raw), NGOOD + 2, "requests: %zu",
+		     rawsrv_nrequests(s->raw));
+}
+
+/* testsrv serves the good pages and /bad, as bad (a route; its path is
+ * ignored) or else as gen makes it. */
+static void web_site(struct site *s, const struct testsrv_reply *bad,
+		     const struct gen *gen, tweak_fn tweak)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->routes, web_good, sizeof(web_good));
+	if (bad)
+		s->routes[NGOOD] = (struct testsrv_route){ "/bad", *bad };
+	if (gen)
+		s->gen = *gen;
+	s->web = testsrv_start("127.0.0.1", s->routes, bad ? NGOOD + 1 : NGOOD,
+			       gen ? gen_handler : NULL, &s->gen);
+	site_crawl(s, tweak);
+}
+
+static void site_free(struct site *s)
+{
+	run_free(&s->run);
+	rawsrv_stop(s->raw);
+	testsrv_stop(s->web);
+}
+
+/* /bad failed on time: not before --timeout, and not much after. */
+static void expect_timed_out(const struct site *s)
+{
+	long long ms = int_of(s->bad, "elapsed_ms");
+
+	cr_expect_geq(ms, TIMEOUT_MS - SLACK_MS, "timed out after %lld ms", ms);
+	cr_expect_lt(ms, TIMEOUT_MS + 5000, "timed out after %lld ms", ms);
+}
+
+/* ---- no answer, or too slow -------------------------------------------- */
+
+Test(hostile, accepted_and_never_answered_is_a_timeout)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_NEVER }, NULL);
+	expect_rec(s.bad, 0, "timeout");
+	expect_timed_out(&s);
+	site_free(&s);
+}
+
+#define DRIP_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n"
+
+Test(hostile, body_dripped_a_byte_a_second_is_a_timeout)
+{
+	static char bytes[sizeof(DRIP_HEAD) - 1 + 1000];
+	struct site s;
+
+	memcpy(bytes, DRIP_HEAD, sizeof(DRIP_HEAD) - 1);
+	memset(bytes + sizeof(DRIP_HEAD) - 1, 'x', 1000);
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_DRIP, .bytes = bytes,
+					   .len = sizeof(bytes), .param = 1000,
+					   .burst = sizeof(DRIP_HEAD) - 1 }, NULL);
+	/* The headers came: the status with them. */
+	expect_rec(s.bad, 200, "timeout");
+	cr_expect_leq(int_of(s.bad, "bytes"), 1 + TIMEOUT_MS / 1000);
+	expect_timed_out(&s);
+	site_free(&s);
+}
+
+#define SLOW_HEADER "HTTP/1.1 200 OK\r\nX-Slow: "
+
+Test(hostile, header_line_dripped_is_a_timeout)
+{
+	static char bytes[sizeof(SLOW_HEADER) - 1 + 1000 + 4];
+	struct site s;
+	size_t n = sizeof(SLOW_HEADER) - 1;
+
+	memcpy(bytes, SLOW_HEADER, n);
+	memset(bytes + n, 'a', 1000);
+	memcpy(bytes + n + 1000, "\r\n\r\n", 4);
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_DRIP, .bytes = bytes,
+					   .len = sizeof(bytes), .param = 100,
+					   .burst = n }, NULL);
+	/* The status line came, the headers never ended: no response. */
+	expect_rec(s.bad, 0, "timeout");
+	expect_timed_out(&s);
+	site_free(&s);
+}
+
+Test(hostile, header_lines_without_end_are_cut_off_by_curl)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_ENDLESS,
+					   .bytes = "HTTP/1.1 200 OK\r\n",
+					   .param = RAWSRV_FILL_HEADERS }, NULL);
+	/* libcurl 7.88 refuses more than 300 KiB of response headers
+	 * ("Too large response headers"), long before --timeout. */
+	expect_rec(s.bad, 0, "http");
+	cr_expect_lt(int_of(s.bad, "elapsed_ms"), TIMEOUT_MS);
+	site_free(&s);
+}
+
+/* ---- bodies that never end, or end too soon ---------------------------- */
+
+#define CHUNKED_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" \
+		     "Transfer-Encoding: chunked\r\n\r\n"
+
+Test(hostile, chunked_body_without_end_is_too_large_at_max_size)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_ENDLESS, .bytes = CHUNKED_HEAD,
+					   .param = RAWSRV_FILL_CHUNKS }, max_size_64k);
+	expect_rec(s.bad, 200, "too_large");
+	cr_expect_leq(int_of(s.bad, "bytes"), 64 * KIB);
+	cr_expect_gt(int_of(s.bad, "bytes"), 0);
+	cr_expect(json_is_null(json_object_get(s.bad, "links")), "a cut body was parsed");
+	site_free(&s);
+}
+
+Test(hostile, raw_body_without_end_is_too_large_at_max_size)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_ENDLESS, .bytes = RAW_HEAD,
+					   .param = RAWSRV_FILL_RAW }, max_size_64k);
+	expect_rec(s.bad, 200, "too_large");
+	cr_expect_leq(int_of(s.bad, "bytes"), 64 * KIB);
+	site_free(&s);
+}
+
+Test(hostile, content_length_longer_than_the_body_is_http)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+				      "Content-Length: 1000\r\n\r\n" HTML("short") },
+		 NULL);
+	/* CURLE_PARTIAL_FILE */
+	expect_rec(s.bad, 200, "http");
+	cr_expect_eq(int_of(s.bad, "bytes"), (long long)strlen(HTML("short")));
+	cr_expect(json_is_null(json_object_get(s.bad, "links")), "a cut body was parsed");
+	site_free(&s);
+}
+
+Test(hostile, close_in_the_middle_of_a_chunk_is_http)
+{
+	static const char bytes[] = CHUNKED_HEAD "100\r\n<html><title>cut</title>";
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_SEND, .bytes = bytes }, NULL);
+	expect_rec(s.bad, 200, "http");
+	site_free(&s);
+}
+
+Test(hostile, reset_in_the_middle_of_the_body_is_http)
+{
+	static char bytes[sizeof(DRIP_HEAD) - 1 + 1000];
+	struct site s;
+
+	memcpy(bytes, DRIP_HEAD, sizeof(DRIP_HEAD) - 1);
+	memset(bytes + sizeof(DRIP_HEAD) - 1, 'x', 1000);
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_RESET, .bytes = bytes,
+					   .len = sizeof(bytes),
+					   .param = sizeof(DRIP_HEAD) - 1 + 100 }, NULL);
+	/* CURLE_RECV_ERROR, "Connection reset by peer" */
+	expect_rec(s.bad, 200, "http");
+	cr_expect_leq(int_of(s.bad, "bytes"), 100);
+	site_free(&s);
+}
+
+Test(hostile, reset_before_any_answer_is_http)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_RESET }, NULL);
+	expect_rec(s.bad, 0, "http");
+	site_free(&s);
+}
+
+Test(hostile, empty_reply_is_http_without_status)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_SEND }, NULL);
+	/* CURLE_GOT_NOTHING */
+	expect_rec(s.bad, 0, "http");
+	cr_expect_null(str_of(s.bad, "content_type"));
+	site_free(&s);
+}
+
+/* ---- malformed HTTP ---------------------------------------------------- */
+
+Test(hostile, invalid_gzip_is_http)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+				      "Content-Encoding: gzip\r\nContent-Length: 32\r\n\r\n"
+				      "this is not gzip at all, really!" },
+		 NULL);
+	/* CURLE_BAD_CONTENT_ENCODING */
+	expect_rec(s.bad, 200, "http");
+	site_free(&s);
+}
+
+Test(hostile, five_gigabyte_content_length_is_too_large_before_the_body)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+				      "Content-Length: 5368709120\r\n\r\n" },
+		 NULL);
+	/* CURLE_FILESIZE_EXCEEDED from CURLOPT_MAXFILESIZE (default 10M),
+	 * before a byte of the body is read. */
+	expect_rec(s.bad, 200, "too_large");
+	cr_expect_eq(int_of(s.bad, "bytes"), 0);
+	site_free(&s);
+}
+
+Test(hostile, bad_chunk_size_is_http)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_SEND,
+					   .bytes = CHUNKED_HEAD "zz\r\nabc\r\n0\r\n\r\n" },
+		 NULL);
+	expect_rec(s.bad, 200, "http");
+	site_free(&s);
+}
+
+#define BIG_HEADER "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Big: "
+#define BIG_TAIL "\r\nContent-Length: 2\r\n\r\nok"
+
+Test(hostile, header_line_of_100_kib_is_http)
+{
+	static char bytes[sizeof(BIG_HEADER) - 1 + 100 * KIB + sizeof(BIG_TAIL)];
+	size_t n = sizeof(BIG_HEADER) - 1;
+	struct site s;
+
+	memcpy(bytes, BIG_HEADER, n);
+	memset(bytes + n, 'a', 100 * KIB);
+	memcpy(bytes + n + 100 * KIB, BIG_TAIL, sizeof(BIG_TAIL));
+	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_SEND, .bytes = bytes }, NULL);
+	/* libcurl 7.88 keeps a header line in a buffer of at most
+	 * CURL_MAX_HTTP_HEADER (100 KiB). */
+	expect_rec(s.bad, 0, "http");
+	site_free(&s);
+}
+
+Test(hostile, garbage_status_line_is_http)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 abc\r\nContent-Type: text/html\r\n\r\n" HTML("x") },
+		 NULL);
+	expect_rec(s.bad, 0, "http");
+	site_free(&s);
+}
+
+/* ---- redirects --------------------------------------------------------- */
+
+Test(hostile, redirect_to_itself_is_a_loop)
+{
+	struct site s;
+	char *bad;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 301 Moved Permanently\r\nLocation: /bad\r\n"
+				      "Content-Length: 0\r\n\r\n" },
+		 NULL);
+	bad = site_url(&s, "/bad");
+	expect_rec(s.bad, 301, "redirect_loop");
+	cr_expect_str_eq(str_of(s.bad, "location"), bad);
+	free(bad);
+	site_free(&s);
+}
+
+Test(hostile, location_that_is_not_a_url_is_recorded_without_a_target)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 301 Moved Permanently\r\nLocation: http://[bad\r\n"
+				      "Content-Length: 0\r\n\r\n" },
+		 NULL);
+	/* The 301 is what the server said; there is nothing to follow. */
+	expect_rec(s.bad, 301, NULL);
+	cr_expect(json_is_null(json_object_get(s.bad, "location")), "location %s",
+		  str_of(s.bad, "location"));
+	site_free(&s);
+}
+
+/* /r<n> redirects to /r<n+1> up to /r50, a page. */
+static bool chain_handler(void *arg, const char *path, struct testsrv_reply *reply,
+			  void **free_body)
+{
+	static char locations[50][16];
+	unsigned n;
+	char tail;
+
+	(void)arg;
+	(void)free_body;
+	if (sscanf(path, "/r%u%c", &n, &tail) != 1 || n > 50)
+		return false;
+	if (n == 50) {
+		reply->body = HTML("end");
+		return true;
+	}
+	/* Written once per n, always with the same bytes. */
+	snprintf(locations[n], sizeof(locations[n]), "/r%u", n + 1);
+	reply->status = 301;
+	reply->location = locations[n];
+	return true;
+}
+
+Test(hostile, chain_of_50_redirects_ends_at_max_redirects)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/r0'>r</a><a href='/good1'>1</a>") } },
+		{ "/good1", { .body = HTML("1") } },
+	};
+	struct testsrv *srv = testsrv_start("127.0.0.1", routes, 2, chain_handler, NULL);
+	char *seed = testsrv_url(srv, "/");
+	struct crawl_config cfg;
+	struct run run;
+	size_t chain = 0;
+
+	config(&cfg, &seed, 1);
+	crawl_with(&cfg, &run);
+	/* Default --max-redirects 10: /r0 to /r9 redirect, /r10 would make
+	 * the eleventh redirect. */
+	for (unsigned i = 0; i <= 10; i++) {
+		char path[16], *url;
+
+		snprintf(path, sizeof(path), "/r%u", i);
+		url = testsrv_url(srv, path);
+		expect_rec(must_find(&run, url), 301, i < 10 ? NULL : "too_many_redirects");
+		cr_expect_eq(testsrv_hits(srv, path), 1, "%s asked for %zu times", path,
+			     testsrv_hits(srv, path));
+		free(url);
+	}
+	for (unsigned i = 0; i <= 50; i++) {
+		char path[16];
+
+		snprintf(path, sizeof(path), "/r%u", i);
+		chain += testsrv_hits(srv, path);
+	}
+	cr_expect_eq(chain, 11, "%zu requests along the chain", chain);
+	cr_expect_eq(run.n, 13, "records: %zu", run.n);
+	expect_rec(must_find(&run, seed), 200, NULL);
+	cr_expect_eq(run.res.stop, CRAWL_DONE);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+/* ---- hostile HTML ------------------------------------------------------ */
+
+#define NFOREIGN 200000
+
+/* 200,000 links to another host (out of scope: none is fetched), and
+ * /good3 at the end. */
+static char *many_links(size_t *len)
+{
+	static const char head[] = "<!doctype html><html><head><title>many</title></head><body>";
+	static const char tail[] = "<a href='/good3'>g</a></body></html>";
+	size_t cap = sizeof(head) + (size_t)NFOREIGN * 40 + sizeof(tail), n;
+	char *b = malloc(cap);
+
+	cr_assert(b);
+	n = (size_t)snprintf(b, cap, "%s", head);
+	for (unsigned i = 0; i < NFOREIGN; i++)
+		n += (size_t)snprintf(b + n, cap - n, "<a href=//127.0.0.2:1/l/%u>x</a>", i);
+	n += (size_t)snprintf(b + n, cap - n, "%s", tail);
+	*len = n;
+	return b;
+}
+
+Test(hostile, page_with_200000_links_is_counted_and_the_crawl_ends)
+{
+	static const struct gen gen = { many_links, NULL };
+	struct site s;
+
+	web_site(&s, NULL, &gen, NULL);
+	expect_rec(s.bad, 200, NULL);
+	cr_expect_str_eq(str_of(s.bad, "title"), "many");
+	cr_expect_eq(int_of(s.bad, "links"), NFOREIGN + 1);
+	cr_expect_eq(skipped(&s.run, "scope"), NFOREIGN, "summary: %s", s.run.res.summary);
+	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
+	cr_expect_eq(testsrv_nrequests(s.web), NGOOD + 2, "the site and robots.txt");
+	site_free(&s);
+}
+
+#define NDEEP 100000
+
+/* 100,000 <div>s inside each other: /good3 before them, a link to /deep
+ * at the bottom, /good3 again after them. */
+static char *deep_divs(size_t *len)
+{
+	static const char head[] = "<!doctype html><html><head><title>deep</title></head><body>"
+				   "<a href='/good3'>before</a>";
+	static const char middle[] = "<a href='/deep'>bottom</a>";
+	static const char tail[] = "<a href='/good3'>after</a></body></html>";
+	size_t cap = sizeof(head) + (size_t)NDEEP * 11 + sizeof(middle) + sizeof(tail);
+	char *b = malloc(cap), *p = b;
+
+	cr_assert(b);
+	p = mempcpy(p, head, sizeof(head) - 1);
+	for (unsigned i = 0; i < NDEEP; i++)
+		p = mempcpy(p, "<div>", 5);
+	p = mempcpy(p, middle, sizeof(middle) - 1);
+	for (unsigned i = 0; i < NDEEP; i++)
+		p = mempcpy(p, "</div>", 6);
+	p = mempcpy(p, tail, sizeof(tail) - 1);
+	*len = (size_t)(p - b);
+	return b;
+}
+
+Test(hostile, hundred_thousand_nested_divs_are_parsed)
+{
+	static const struct gen gen = { deep_divs, NULL };
+	struct site s;
+	char *deep;
+
+	web_site(&s, NULL, &gen, NULL);
+	expect_rec(s.bad, 200, NULL);
+	cr_expect_str_eq(str_of(s.bad, "title"), "deep");
+	/* Every link, the one at the bottom too. */
+	cr_expect_eq(int_of(s.bad, "links"), 3);
+	deep = site_url(&s, "/deep");
+	expect_rec(must_find(&s.run, deep), 404, NULL);
+	free(deep);
+	site_free(&s);
+}
+
+#define BIG_PAGE (50 * MIB)
+
+/* A 50 MB page on one line: a title, then words, then one link to /after
+ * at the very end. */
+static char *one_long_line(size_t *len)
+{
+	static const char head[] = "<!doctype html><html><head><title>long</title></head><body>";
+	static const char tail[] = "<a href='/good3'>after</a></body></html>";
+	static const char words[] = "lorem ipsum dolor sit amet ";
+	char *b = malloc(BIG_PAGE), *p = b;
+	size_t room;
+
+	cr_assert(b);
+	p = mempcpy(p, head, sizeof(head) - 1);
+	room = BIG_PAGE - (sizeof(head) - 1) - (sizeof(tail) - 1);
+	while (room >= sizeof(words) - 1) {
+		p = mempcpy(p, words, sizeof(words) - 1);
+		room -= sizeof(words) - 1;
+	}
+	memset(p, '.', room);
+	p += room;
+	p = mempcpy(p, tail, sizeof(tail) - 1);
+	*len = (size_t)(p - b);
+	return b;
+}
+
+/* The long page links /good3 only at its end: a site of its own. */
+static void long_line_site(struct site *s, tweak_fn tweak)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/good1'>1</a><a href='/bad'>b</a>"
+				      "<a href='/good2'>2</a>") } },
+		{ "/good1", { .body = HTML("1") } },
+		{ "/good2", { .body = HTML("2") } },
+		{ "/good3", { .body = HTML("3") } },
+	};
+	static const struct gen gen = { one_long_line, NULL };
+	struct crawl_config cfg;
+	char *seed, *bad;
+
+	memset(s, 0, sizeof(*s));
+	s->gen = gen;
+	s->web = testsrv_start("127.0.0.1", routes, 4, gen_handler, &s->gen);
+	seed = testsrv_url(s->web, "/");
+	bad = testsrv_url(s->web, "/bad");
+	config(&cfg, &seed, 1);
+	cfg.timeout_ms = 20000; /* 50 MB, also under sanitizers */
+	if (tweak)
+		tweak(&cfg);
+	crawl_with(&cfg, &s->run);
+	cr_expect_eq(count_records(&s->run, bad), 1);
+	s->bad = must_find(&s->run, bad);
+	cr_expect_eq(testsrv_hits(s->web, "/bad"), 1);
+	expect_rec(site_rec(s, "/good1"), 200, NULL);
+	expect_rec(site_rec(s, "/good2"), 200, NULL);
+	free(seed);
+	free(bad);
+}
+
