@@ -84,7 +84,7 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler
 	groff -man -ww -z man/crawler.1
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		$(BUILD)/test-crawler $(TEST_ARGS)
-	tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
+	E2E_VALGRIND=$(if $(SANITIZER),,1) tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check
 

@@ -11,6 +11,7 @@ pass=0 fail=0
 server_pids=()
 
 cleanup() {
+	mountpoint -q "$tmp/small" 2>/dev/null && umount "$tmp/small"
 	[ ${#server_pids[@]} -gt 0 ] && kill "${server_pids[@]}" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -148,6 +149,27 @@ check "  ... no URL recorded twice" test -z "$(jq -r .url "$tmp/resumed.jsonl" |
 check "  ... and every URL of a clean crawl recorded" diff -q "$tmp/site.urls" <(jq -r .url "$tmp/resumed.jsonl" | sort)
 check "a finished crawl resumes to nothing" exit_is 0 "$crawler" -q --state "$tmp/state" -o "$tmp/resumed.jsonl" --stats "$tmp/again.stats" "$site"
 check "  ... fetching no page" test "$(jq .pages "$tmp/again.stats")" = 0
+
+# --- a full disk: exit 1, whole lines, and the journal lets a resume finish -----
+if [ "$(id -u)" = 0 ] && mkdir -p "$tmp/small" &&
+   mount -t tmpfs -o size=64k tmpfs "$tmp/small" 2>/dev/null; then
+	check "a full disk exits 1" exit_is 1 "$crawler" -q --state "$tmp/full-state" -o "$tmp/small/out.jsonl" "$site"
+	check "  ... and says why" err_says "cannot write output"
+	check "  ... leaving whole lines" whole_lines "$tmp/small/out.jsonl"
+	mount -o remount,size=64m "$tmp/small"
+	check "  ... then, with room, the same command finishes" exit_is 0 "$crawler" -q --state "$tmp/full-state" -o "$tmp/small/out.jsonl" "$site"
+	check "  ... with every URL once" diff -q "$tmp/site.urls" <(jq -r .url "$tmp/small/out.jsonl" | sort)
+	umount "$tmp/small"
+else
+	echo "skip full-disk checks: they need root to mount a tmpfs"
+fi
+
+# --- valgrind over a whole crawl (plain builds only: not under a sanitizer) -----
+if [ -n "${E2E_VALGRIND:-}" ]; then
+	check "valgrind: a whole crawl with no error and no leak" \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible \
+		--error-exitcode=99 "$crawler" -q -o "$tmp/vg.jsonl" "$site"
+fi
 
 # --- the manual ------------------------------------------------------------------
 man_dir=$(dirname "$0")/../man
