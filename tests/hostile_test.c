@@ -843,3 +843,432 @@ static void long_line_site(struct site *s, tweak_fn tweak)
 	free(bad);
 }
 
+Test(hostile, line_of_50_mb_is_too_large_at_the_default_max_size)
+{
+	struct site s;
+
+	long_line_site(&s, NULL);
+	expect_rec(s.bad, 200, "too_large");
+	cr_expect_leq(int_of(s.bad, "bytes"), 10 * MIB);
+	cr_expect(json_is_null(json_object_get(s.bad, "links")), "a cut body was parsed");
+	cr_expect_eq(testsrv_hits(s.web, "/good3"), 0);
+	cr_expect_eq(s.run.n, 4, "records: %zu", s.run.n);
+	site_free(&s);
+}
+
+Test(hostile, line_of_50_mb_is_parsed_to_its_end_at_64m)
+{
+	struct site s;
+
+	long_line_site(&s, max_size_64m);
+	expect_rec(s.bad, 200, NULL);
+	cr_expect_eq(int_of(s.bad, "bytes"), BIG_PAGE);
+	cr_expect_str_eq(str_of(s.bad, "title"), "long");
+	cr_expect_eq(int_of(s.bad, "links"), 1);
+	expect_rec(site_rec(&s, "/good3"), 200, NULL);
+	cr_expect_eq(s.run.n, 5, "records: %zu", s.run.n);
+	site_free(&s);
+}
+
+/* NUL bytes and bytes that are not UTF-8 (though the header says UTF-8)
+ * in the title and in hrefs. */
+static const char nul_page[] =
+	"<!doctype html><html><head><title>caf\xff\xfe \0end</title></head><body>"
+	"<a href='/x\xff\xfey'>1</a><a href='/n\0ul'>2</a>\0\0"
+	"<a href='/good3'>3</a></body></html>";
+
+Test(hostile, nul_bytes_and_invalid_utf8_give_valid_json)
+{
+	static const struct testsrv_reply bad = {
+		.body = nul_page, .body_len = sizeof(nul_page) - 1,
+	};
+	struct site s;
+	const char *title;
+
+	web_site(&s, &bad, NULL, NULL);
+	expect_rec(s.bad, 200, NULL);
+	/* jansson took every line: the output is valid UTF-8. The title is
+	 * cut at the NUL, its bad bytes replaced. */
+	title = str_of(s.bad, "title");
+	cr_assert(title, "no title");
+	cr_expect(!strncmp(title, "caf", 3), "title %s", title);
+	cr_expect(strstr(title, "\xef\xbf\xbd") || strstr(title, "\xc3\xbf"),
+		  "title %s: the bad bytes were neither replaced nor decoded", title);
+	cr_expect_gt(int_of(s.bad, "links"), 0);
+	/* The links after the NULs still count, and are followed. */
+	cr_expect_eq(testsrv_hits(s.web, "/good3"), 1);
+	site_free(&s);
+}
+
+#define HUGE_HREF MIB
+
+/* A link to /good3, one whose href is 1 MB, and /good3 again. */
+static char *huge_href(size_t *len)
+{
+	static const char head[] = HTML("<a href='/good3'>g</a><a href='/");
+	static const char tail[] = "'>huge</a><a href='/good3'>g</a>";
+	char *b = malloc(sizeof(head) + HUGE_HREF + sizeof(tail)), *p = b;
+
+	cr_assert(b);
+	/* HTML() closed the page already; links after </html> still count. */
+	p = mempcpy(p, head, sizeof(head) - 1);
+	memset(p, 'a', HUGE_HREF);
+	p += HUGE_HREF;
+	p = mempcpy(p, tail, sizeof(tail) - 1);
+	*len = (size_t)(p - b);
+	return b;
+}
+
+Test(hostile, href_of_1_mb_is_skipped)
+{
+	static const struct gen gen = { huge_href, NULL };
+	struct site s;
+
+	web_site(&s, NULL, &gen, NULL);
+	expect_rec(s.bad, 200, NULL);
+	cr_expect_eq(int_of(s.bad, "links"), 2);
+	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
+	cr_expect_eq(testsrv_nrequests(s.web), NGOOD + 2, "requests: %zu",
+		     testsrv_nrequests(s.web));
+	site_free(&s);
+}
+
+#define NSCRIPT 1000
+
+/* A thousand each of javascript:, data:, mailto: and ftp: links, with
+ * what looks like links inside them, and one http link. */
+static char *script_links(size_t *len)
+{
+	static const char *const kinds[] = {
+		"<a href=\"javascript:location='/js%u'\">j</a>",
+		"<a href=\"data:text/html,<a href='/data%u'>x</a>\">d</a>",
+		"<a href='mailto:x%u@127.0.0.1'>m</a>",
+		"<a href='ftp://127.0.0.1/f%u'>f</a>",
+		"<iframe src='javascript:void(%u)'></iframe>",
+	};
+	size_t cap = 256 + (size_t)NSCRIPT * 5 * 64, n;
+	char *b = malloc(cap);
+
+	cr_assert(b);
+	n = (size_t)snprintf(b, cap, "<html><head><title>js</title></head><body>");
+	for (unsigned i = 0; i < NSCRIPT; i++)
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
+			n += (size_t)snprintf(b + n, cap - n, kinds[k], i);
+	n += (size_t)snprintf(b + n, cap - n, "<a href='/good3'>g</a></body></html>");
+	*len = n;
+	return b;
+}
+
+Test(hostile, thousands_of_javascript_and_data_links_are_not_links)
+{
+	static const struct gen gen = { script_links, NULL };
+	struct site s;
+
+	web_site(&s, NULL, &gen, NULL);
+	expect_rec(s.bad, 200, NULL);
+	cr_expect_eq(int_of(s.bad, "links"), 1);
+	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
+	cr_expect_eq(testsrv_nrequests(s.web), NGOOD + 2, "requests: %zu",
+		     testsrv_nrequests(s.web));
+	cr_expect_eq(skipped(&s.run, "scope"), 0, "summary: %s", s.run.res.summary);
+	site_free(&s);
+}
+
+/* ---- crawl limits ------------------------------------------------------ */
+
+/* /n/<i> links /n/<i+1> and /n/<i+2>: a link space without end. */
+static bool endless_handler(void *arg, const char *path, struct testsrv_reply *reply,
+			    void **free_body)
+{
+	unsigned long i;
+	char tail, *body;
+
+	(void)arg;
+	if (sscanf(path, "/n/%lu%c", &i, &tail) != 1)
+		return false;
+	if (asprintf(&body, HTML("<a href='/n/%lu'>a</a><a href='/n/%lu'>b</a>"),
+		     i + 1, i + 2) < 0)
+		return false;
+	reply->body = body;
+	*free_body = (void *)free;
+	return true;
+}
+
+static void max_pages_100(struct crawl_config *cfg)
+{
+	cfg->max_pages = 100;
+}
+
+Test(hostile, infinite_link_space_stops_at_max_pages)
+{
+	struct testsrv *srv = testsrv_start("127.0.0.1", NULL, 0, endless_handler, NULL);
+	char *seed = testsrv_url(srv, "/n/1");
+	struct crawl_config cfg;
+	struct run run;
+
+	config(&cfg, &seed, 1);
+	max_pages_100(&cfg);
+	crawl_with(&cfg, &run);
+	cr_expect_eq(run.n, 100, "records: %zu", run.n);
+	cr_expect_eq(run.res.stop, CRAWL_MAX_PAGES, "stop %d", run.res.stop);
+	cr_expect_eq(testsrv_nrequests(srv), 101, "100 pages and robots.txt, not %zu",
+		     testsrv_nrequests(srv));
+	cr_expect_gt(run.res.not_fetched, 0);
+	for (size_t i = 0; i < run.n; i++)
+		expect_rec(run.recs[i], 200, NULL);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+/* ---- robots.txt -------------------------------------------------------- */
+
+#define ROBOTS_HUGE (10 * MIB)
+#define ROBOTS_LATE (600 * KIB)
+
+/* 10 MB of robots.txt: Disallow /early at the top, Disallow /late after
+ * 600 KiB of comments, then comments to the end. */
+static char *huge_robots(size_t *len)
+{
+	static const char head[] = "User-agent: *\nDisallow: /early\n";
+	static const char late[] = "Disallow: /late\n";
+	static const char filler[] = "# a comment line to make this file long, "
+				     "long, long, long, long\n";
+	char *b = malloc(ROBOTS_HUGE), *p = b;
+
+	cr_assert(b);
+	p = mempcpy(p, head, sizeof(head) - 1);
+	while ((size_t)(p - b) < ROBOTS_LATE)
+		p = mempcpy(p, filler, sizeof(filler) - 1);
+	p = mempcpy(p, late, sizeof(late) - 1);
+	while ((size_t)(p - b) + sizeof(filler) < ROBOTS_HUGE)
+		p = mempcpy(p, filler, sizeof(filler) - 1);
+	*len = (size_t)(p - b);
+	return b;
+}
+
+/* 64 KiB of bytes from a fixed xorshift sequence. */
+static char *binary_robots(size_t *len)
+{
+	uint32_t x = 2463534242u;
+	char *b = malloc(64 * KIB);
+
+	cr_assert(b);
+	for (size_t i = 0; i < 64 * KIB; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b[i] = (char)(x >> 24);
+	}
+	*len = 64 * KIB;
+	return b;
+}
+
+static bool robots_handler(void *arg, const char *path, struct testsrv_reply *reply,
+			   void **free_body)
+{
+	char *(*make)(size_t *) = *(char *(**)(size_t *))arg;
+
+	if (strcmp(path, "/robots.txt"))
+		return false;
+	reply->body = make(&reply->body_len);
+	reply->content_type = TEXT;
+	*free_body = (void *)free;
+	return true;
+}
+
+static const struct testsrv_route robots_site[] = {
+	{ "/", { .body = HTML("<a href='/early'>e</a><a href='/late'>l</a>"
+			      "<a href='/good1'>1</a>") } },
+	{ "/early", { .body = HTML("e") } },
+	{ "/late", { .body = HTML("l") } },
+	{ "/good1", { .body = HTML("1") } },
+};
+
+static struct run crawl_robots(struct testsrv **srv, char *(*make)(size_t *))
+{
+	static char *(*maker)(size_t *);
+	struct crawl_config cfg;
+	struct run run;
+	char *seed;
+
+	maker = make;
+	*srv = testsrv_start("127.0.0.1", robots_site, 4, robots_handler, &maker);
+	seed = testsrv_url(*srv, "/");
+	config(&cfg, &seed, 1);
+	crawl_with(&cfg, &run);
+	free(seed);
+	cr_expect_eq(testsrv_hits(*srv, "/robots.txt"), 1);
+	cr_expect_eq(run.n, 4, "records: %zu", run.n);
+	return run;
+}
+
+static json_t *web_rec(struct testsrv *srv, const struct run *run, const char *path)
+{
+	char *url = testsrv_url(srv, path);
+	json_t *r = must_find(run, url);
+
+	free(url);
+	return r;
+}
+
+Test(hostile, robots_txt_of_10_mb_is_read_to_500_kib)
+{
+	struct testsrv *srv;
+	struct run run = crawl_robots(&srv, huge_robots);
+	json_t *early = web_rec(srv, &run, "/early");
+
+	/* Refused: never asked for, recorded with attempts 0. */
+	expect_rec(early, 0, "robots");
+	cr_expect_eq(int_of(early, "attempts"), 0);
+	cr_expect_eq(testsrv_hits(srv, "/early"), 0);
+	/* The Disallow past 500 KiB was never read. */
+	expect_rec(web_rec(srv, &run, "/late"), 200, NULL);
+	expect_rec(web_rec(srv, &run, "/good1"), 200, NULL);
+	cr_expect_eq(testsrv_hits(srv, "/late"), 1);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(hostile, binary_robots_txt_allows_everything)
+{
+	struct testsrv *srv;
+	struct run run = crawl_robots(&srv, binary_robots);
+
+	for (size_t i = 0; i < sizeof(robots_site) / sizeof(*robots_site); i++) {
+		expect_rec(web_rec(srv, &run, robots_site[i].path), 200, NULL);
+		cr_expect_eq(testsrv_hits(srv, robots_site[i].path), 1);
+	}
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+#define SLOW_ROBOTS_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 26\r\n\r\n"
+
+Test(hostile, robots_txt_dripped_past_the_timeout_closes_its_origin)
+{
+	static const char robots[] = SLOW_ROBOTS_HEAD "User-agent: *\nDisallow: /\n";
+	static const struct rawsrv_case cases[] = {
+		{ "/robots.txt", RAWSRV_DRIP, robots, 0, 100, sizeof(SLOW_ROBOTS_HEAD) - 1 },
+		{ "/", RAWSRV_SEND, RAW_PAGE("<a href='/a'>a</a>") },
+		{ "/a", RAWSRV_SEND, RAW_PAGE("a") },
+	};
+	struct rawsrv *raw = rawsrv_start("127.0.0.2", cases, 3);
+	struct testsrv *web = testsrv_start("127.0.0.1", web_good, NGOOD, NULL, NULL);
+	char *seeds[] = { rawsrv_url(raw, "/"), testsrv_url(web, "/") };
+	struct crawl_config cfg;
+	struct run run;
+	json_t *r;
+
+	config(&cfg, seeds, 2);
+	crawl_with(&cfg, &run);
+	/* The slow origin's seed: not fetched, recorded with the timeout of
+	 * its robots.txt. */
+	r = must_find(&run, seeds[0]);
+	expect_rec(r, 0, "timeout");
+	cr_expect_eq(int_of(r, "attempts"), 0);
+	cr_expect(err_msg(r) && strstr(err_msg(r), "robots.txt"), "message %s", err_msg(r));
+	cr_expect_eq(rawsrv_hits(raw, "/"), 0);
+	cr_expect_eq(rawsrv_nrequests(raw), 1, "only robots.txt, not %zu",
+		     rawsrv_nrequests(raw));
+	/* The other origin is crawled as if nothing happened (its /bad is
+	 * a 404 there). */
+	for (size_t i = 0; i < NGOOD; i++)
+		expect_rec(web_rec(web, &run, good_paths[i]), 200, NULL);
+	cr_expect_eq(run.n, NGOOD + 2, "records: %zu", run.n);
+	free(seeds[0]);
+	free(seeds[1]);
+	run_free(&run);
+	testsrv_stop(web);
+	rawsrv_stop(raw);
+}
+
+/* ---- names that do not resolve, ports that refuse ---------------------- */
+
+/* A label of 64 octets is longer than DNS allows (RFC 1035 2.3.4): the
+ * resolver fails without sending a query, so this test sends nothing
+ * beyond 127.0.0.x, and .invalid (RFC 6761) could never resolve anyway. */
+#define UNRESOLVABLE "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.invalid/"
+
+/* "/" on testsrv links to a URL on another host, and to /good1. */
+static void crawl_link_away(const char *away, struct testsrv **srv, struct run *run)
+{
+	static char home[512];
+	static struct testsrv_route routes[] = {
+		{ "/", { .body = home } },
+		{ "/good1", { .body = HTML("1") } },
+	};
+	struct crawl_config cfg;
+	char *seed;
+
+	snprintf(home, sizeof(home), HTML("<a href='%s'>x</a><a href='/good1'>1</a>"), away);
+	*srv = testsrv_start("127.0.0.1", routes, 2, NULL, NULL);
+	seed = testsrv_url(*srv, "/");
+	config(&cfg, &seed, 1);
+	scope_any(&cfg);
+	crawl_with(&cfg, run);
+	expect_rec(must_find(run, seed), 200, NULL);
+	expect_rec(web_rec(*srv, run, "/good1"), 200, NULL);
+	cr_expect_eq(run->n, 3, "records: %zu", run->n);
+	cr_expect_eq(count_records(run, away), 1);
+	free(seed);
+}
+
+Test(hostile, host_that_does_not_resolve_is_dns)
+{
+	struct testsrv *srv;
+	struct run run;
+
+	crawl_link_away(UNRESOLVABLE, &srv, &run);
+	expect_rec(must_find(&run, UNRESOLVABLE), 0, "dns");
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(hostile, refused_connection_is_connect)
+{
+	struct testsrv *srv;
+	struct run run;
+
+	crawl_link_away("http://127.0.0.1:9/", &srv, &run);
+	expect_rec(must_find(&run, "http://127.0.0.1:9/"), 0, "connect");
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+#define MAX_RSS_MIB 400
+
+Test(hostile, peak_memory_stays_bounded_by_the_bodies)
+{
+	static const struct rawsrv_case cases[] = {
+		{ "/endless", RAWSRV_ENDLESS, CHUNKED_HEAD, 0, RAWSRV_FILL_CHUNKS },
+	};
+	static const struct gen gen = { one_long_line, NULL };
+	struct rawsrv *raw = rawsrv_start("127.0.0.2", cases, 1);
+	struct testsrv *web = testsrv_start("127.0.0.1", web_good, NGOOD, gen_handler,
+					    (void *)&gen);
+	char *seeds[] = { testsrv_url(web, "/bad"), rawsrv_url(raw, "/endless") };
+	struct crawl_config cfg;
+	struct rusage ru;
+	struct run run;
+
+	config(&cfg, seeds, 2);
+	cfg.timeout_ms = 20000;
+	max_size_64m(&cfg);
+	crawl_with(&cfg, &run);
+	expect_rec(must_find(&run, seeds[0]), 200, NULL);
+	cr_expect_eq(int_of(must_find(&run, seeds[0]), "links"), 1);
+	expect_rec(must_find(&run, seeds[1]), 200, "too_large");
+	cr_expect_leq(int_of(must_find(&run, seeds[1]), "bytes"), 64 * MIB);
+	cr_assert_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	/* ru_maxrss is in KiB. The server's 50 MB copy counts too. */
+	cr_expect_lt(ru.ru_maxrss, MAX_RSS_MIB * KIB, "peak RSS %ld MiB",
+		     ru.ru_maxrss / KIB);
+	free(seeds[0]);
+	free(seeds[1]);
+	run_free(&run);
+	testsrv_stop(web);
+	rawsrv_stop(raw);
+}
