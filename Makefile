@@ -1,6 +1,7 @@
 # crawler: `make` builds build/crawler; `make check` runs every test;
 # `make demo` crawls a generated local site. See README.md.
 
+.DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 CC        ?= cc
 PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2
@@ -143,12 +144,12 @@ $(FUZZ_REPLAY): $(BUILD)/fuzz-replay-%: $(BUILD)/obj/tests/fuzz/%_fuzz.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 fuzz-replay: $(FUZZ_REPLAY)
-	@for t in $(FUZZ_TARGETS); do \
+	@status=0; for t in $(FUZZ_TARGETS); do \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		$(BUILD)/fuzz-replay-$$t tests/fuzz/corpus/$$t \
 			$$(test -d tests/fuzz/regressions/$$t && \
-			   echo tests/fuzz/regressions/$$t) || exit 1; \
-	done
+			   echo tests/fuzz/regressions/$$t) || status=1; \
+	done; exit $$status
 
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -216,7 +216,11 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 		curl_easy_setopt(e, CURLOPT_SHARE, t->pool->share);
 		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
 	}
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Waiting for a connection to multiplex on pays only where HTTP/2
+	 * can be negotiated; on plain http libcurl 7.88 would queue every
+	 * request to a closing HTTP/1 server behind the slowest one. */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+			 !cfg->http11 && !strncasecmp(req->url, "https://", 8) ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, cfg->headers);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
@@ -325,12 +329,27 @@ static enum record_err err_kind(CURLcode code, bool too_large)
 	}
 }
 
+static bool request_sent(struct transfer *t)
+{
+	long sent = 0;
+
+	curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent);
+	return sent > 0;
+}
+
 static void result_fill_err(struct fetch_result *res, struct transfer *t,
 			    CURLcode code)
 {
 	res->err = err_kind(code, t->too_large);
 	if (res->err == RECORD_ERR_NONE)
 		return;
+	if (code == CURLE_OUT_OF_MEMORY && request_sent(t)) {
+		/* libcurl 7.88 says "out of memory" for a response header line
+		 * over its 100 KiB limit: the server's fault, not ours. */
+		res->err = RECORD_ERR_HTTP;
+		res->err_msg = strdup("response header line over 100 KiB");
+		return;
+	}
 	/* A request cut short by the crawl's deadline, not its own, was
 	 * cancelled by --max-time. */
 	if (res->err == RECORD_ERR_TIMEOUT && ctx_done(t->pool->ctx)) {

@@ -78,44 +78,31 @@ static const char *target_name(const char *argv0)
 	return name;
 }
 
-/* The whole file into a buffer of its size (1 byte for an empty file, as
- * libFuzzer never passes NULL). */
+/* The whole file into a malloc'd buffer of exactly its size, so that ASan
+ * catches a read past the input (1 byte for an empty file: libFuzzer never
+ * passes NULL). */
 static int read_file(const char *path, uint8_t **data, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	size_t cap = 0, n = 0;
+	struct stat st;
+	uint8_t *buf;
+	size_t n;
 
 	if (!f)
 		return -1;
-	for (;;) {
-		uint8_t *b;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			b = realloc(buf, cap);
-			if (!b)
-				break;
-			buf = b;
-		}
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-	}
-	if (ferror(f) || n == cap) {
+	if (fstat(fileno(f), &st) || st.st_size < 0) {
 		fclose(f);
+		return -1;
+	}
+	n = (size_t)st.st_size;
+	buf = malloc(n ? n : 1);
+	if (!buf || fread(buf, 1, n, f) != n) {
 		free(buf);
+		fclose(f);
 		return -1;
 	}
 	fclose(f);
-	/* Exactly n bytes, so that ASan catches a read past the input. */
-	*data = malloc(n ? n : 1);
-	if (!*data) {
-		free(buf);
-		return -1;
-	}
-	memcpy(*data, buf, n);
-	free(buf);
+	*data = buf;
 	*size = n;
 	return 0;
 }

@@ -19,7 +19,9 @@
 #include <stddef.h>
 
 #define RAWSRV_REQUEST_MAX 16384  /* request bytes read before answering */
+#ifndef RAWSRV_LIFETIME_MS
 #define RAWSRV_LIFETIME_MS (60 * 1000)
+#endif
 
 enum rawsrv_action {
 	RAWSRV_SEND,        /* bytes, then close */
