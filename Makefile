@@ -80,7 +80,7 @@ $(BUILD)/sitegen: $(BUILD)/obj/tests/sitegen.o $(SUP_OBJ) $(BUILD)/libcrawler.a
 $(BUILD)/test-crawler: $(TEST_OBJ) $(SUP_OBJ) $(BUILD)/libcrawler.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) $(LDLIBS)
 
-check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler
+check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay
 	tests/check-source.sh
 	groff -man -ww -z man/crawler.1
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \

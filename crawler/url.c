@@ -179,7 +179,10 @@ static void put_tail(char *dst, const char *src)
 				dst[j++] = c;
 			else
 				j += put_escape(dst + j, c);
-		} else if (*p <= ' ' || *p >= 0x7f) {
+		} else if (*p <= ' ' || *p >= 0x7f || *p == '%') {
+			/* A '%' that starts no escape is written %25, so that
+			 * decoding cannot make a new escape ("%4%42" is not
+			 * "%4B"): the canonical form stays canonical. */
 			j += put_escape(dst + j, *p);
 		} else {
 			dst[j++] = *p;
@@ -273,6 +276,30 @@ static enum url_status copy_canonical(const char *cs, char **out)
 	return URL_OK;
 }
 
+/* curl decodes percent-escapes in a host after its own checks: what comes
+ * out must not hold control bytes, and a host that now reads as a number
+ * ("%342" is "42") must go through curl's IPv4 rules ("0.0.0.42"), or the
+ * canonical form would change when normalised again. */
+static CURLUcode host_check(CURLU *h, const char *host)
+{
+	char *url = NULL;
+	bool numeric = *host != '[';
+	CURLUcode rc;
+
+	for (const unsigned char *p = (const unsigned char *)host; *p; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			return CURLUE_MALFORMED_INPUT;
+		numeric = numeric && (is_hex(*p) || *p == '.' || *p == 'x' || *p == 'X');
+	}
+	if (!numeric)
+		return CURLUE_OK;
+	rc = curl_url_get(h, CURLUPART_URL, &url, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_set(h, CURLUPART_URL, url, 0);
+	curl_free(url);
+	return rc;
+}
+
 /* An internationalised host name becomes its punycode (IDNA 2008, UTS #46
  * non-transitional, as browsers do), so one site has one fingerprint.
  * libidn2 directly: curl 7.88's CURLU_PUNYCODE depends on the process
@@ -285,9 +312,10 @@ static CURLUcode host_to_ascii(CURLU *h)
 
 	if (rc != CURLUE_OK)
 		return rc;
-	for (const char *p = host; *p; p++)
+	rc = host_check(h, host);
+	for (const char *p = host; rc == CURLUE_OK && *p; p++)
 		plain = plain && (unsigned char)*p < 0x80;
-	if (!plain) {
+	if (rc == CURLUE_OK && !plain) {
 		if (idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL |
 					   IDN2_NFC_INPUT) == IDN2_OK)
 			rc = curl_url_set(h, CURLUPART_HOST, ascii, 0);

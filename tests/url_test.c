@@ -319,10 +319,22 @@ Test(url, escaped_reserved_characters_are_uppercased_not_decoded)
 	expect_normal("http://a/%c3%a9", "http://a/%C3%A9");
 }
 
-Test(url, stray_percent_sign_is_kept)
+Test(url, stray_percent_sign_is_escaped_so_the_form_is_stable)
 {
-	expect_normal("http://a/100%", "http://a/100%");
-	expect_normal("http://a/%zz%4", "http://a/%zz%4");
+	expect_normal("http://a/100%", "http://a/100%25");
+	expect_normal("http://a/%zz%4", "http://a/%25zz%254");
+	/* Decoding %42 must not make "%4B" out of "%4%42". */
+	expect_normal("http://p/%4%42", "http://p/%254B");
+	expect_normal("http://p/%254B", "http://p/%254B");
+}
+
+Test(url, escaped_host_is_judged_after_decoding)
+{
+	char *got = NULL;
+
+	expect_normal("http://%342/", "http://0.0.0.42/");
+	cr_expect_eq(url_normalize("http://a%7Fb.example/", &got), URL_MALFORMED);
+	cr_expect_null(got);
 }
 
 Test(url, dot_segments_are_removed)
