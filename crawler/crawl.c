@@ -440,7 +440,7 @@ static void on_robots(struct crawl *c, struct frontier_host *h,
 		atomic_fetch_add(&c->sitemaps, origin_sitemaps(o));
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
-	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0);
+	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
 	fetch_result_free(res);
 }
 
@@ -619,7 +619,7 @@ static void start_robots(struct crawl *c)
 
 		snprintf(url, sizeof(url), "%s/robots.txt", frontier_host_origin(h));
 		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
-			frontier_open(c->frontier, h, NULL, 0);
+			frontier_open(c->frontier, h, NULL, 0, ctx_now_ns());
 	}
 }
 

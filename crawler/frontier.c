@@ -297,12 +297,13 @@ struct frontier_host *frontier_take_gated(struct frontier *f)
 }
 
 void frontier_open(struct frontier *f, struct frontier_host *h, void *policy,
-		   int64_t delay_ns)
+		   int64_t delay_ns, int64_t now_ns)
 {
 	pthread_mutex_lock(&f->lock);
 	h->policy = policy;
 	if (delay_ns > h->delay_ns)
 		h->delay_ns = delay_ns;
+	h->next_ns = now_ns + h->delay_ns;
 	h->gated = false;
 	ring_offer(f, h);
 	pthread_mutex_unlock(&f->lock);

@@ -87,9 +87,11 @@ void frontier_retry(struct frontier *f, struct frontier_entry *e,
 struct frontier_host *frontier_take_gated(struct frontier *f);
 
 /* Open a gated origin with policy (owned by the frontier from now on) and
- * at least delay_ns between starts. */
+ * at least delay_ns between starts. The request that decided the gate (its
+ * robots.txt) counts as a start: the first entry waits its delay from
+ * now_ns. */
 void frontier_open(struct frontier *f, struct frontier_host *h, void *policy,
-		   int64_t delay_ns);
+		   int64_t delay_ns, int64_t now_ns);
 
 /* "scheme://host[:port]" of h; borrowed. */
 const char *frontier_host_origin(const struct frontier_host *h);

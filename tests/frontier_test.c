@@ -187,7 +187,7 @@ Test(frontier, a_gated_origin_waits_until_opened_and_keeps_its_policy)
 	cr_assert_not_null(h);
 	cr_expect_null(frontier_take_gated(f), "each gated origin is handed out once");
 	cr_expect_str_eq(frontier_host_origin(h), "http://a.test");
-	frontier_open(f, h, &freed, 0);
+	frontier_open(f, h, &freed, 0, 0);
 	e = pop_expect(f, "http://a.test/1");
 	cr_expect_eq(frontier_host_policy(e->host), &freed);
 	frontier_done(f, e);

@@ -37,7 +37,9 @@ static bool may_read_file(const char *word)
 	if (word[1] != '-')
 		return strchr(word + 1, 'i') != NULL;
 	n = strcspn(word + 2, "=");
-	return n && n < sizeof(input) && !strncmp(word + 2, input, n);
+	if (!n) /* "--" ends the options; "--=x" names none, or any */
+		return word[2] == '=';
+	return n < sizeof(input) && !strncmp(word + 2, input, n);
 }
 
 /* Whether regcomp could blow up on word: an interval, or many repeats. */

@@ -10,7 +10,7 @@
 # BUILD_DIR/TARGET-crash-* (or -leak-, -timeout-, -oom-). Prints the
 # executions of each target and a total, and fails if any target failed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 if [ $# -lt 3 ]; then
 	echo "usage: $0 BUILD_DIR SECONDS TARGET..." >&2
 	exit 2
