@@ -321,6 +321,9 @@ static CURLUcode host_to_ascii(CURLU *h)
 			rc = curl_url_set(h, CURLUPART_HOST, ascii, 0);
 		else
 			rc = CURLUE_MALFORMED_INPUT;
+		/* IDNA maps "１２．３" to "12.3": a number, once more. */
+		if (rc == CURLUE_OK)
+			rc = host_check(h, ascii);
 		idn2_free(ascii);
 	}
 	curl_free(host);

@@ -333,6 +333,9 @@ Test(url, escaped_host_is_judged_after_decoding)
 	char *got = NULL;
 
 	expect_normal("http://%342/", "http://0.0.0.42/");
+	/* Fullwidth digits map to a number through IDNA too. */
+	expect_normal("http://\xef\xbc\x91\xef\xbc\x92\xef\xbc\x8e\xef\xbc\x93/",
+		      "http://12.0.0.3/");
 	cr_expect_eq(url_normalize("http://a%7Fb.example/", &got), URL_MALFORMED);
 	cr_expect_null(got);
 }
