@@ -43,7 +43,7 @@ MAIN_OBJ  := $(BUILD)/obj/crawler/main.o
 SUP_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
 TEST_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/*_test.c))
 
-.PHONY: all deps check test demo install clean asan tsan tsan-e2e lint
+.PHONY: all deps check test demo install clean asan tsan tsan-e2e lint bench bench-quick
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -88,6 +88,17 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay
 	E2E_VALGRIND=$(if $(SANITIZER),,1) tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check
+
+# Benchmarks beside wget2 (tests/bench/bench.sh; results in docs/PERFORMANCE.md).
+bench: $(BUILD)/crawler $(BUILD)/sitegen
+	@command -v wget2 >/dev/null && command -v wrk >/dev/null || \
+		apt-get install -y wget2 wrk || { apt-get update && apt-get install -y wget2 wrk; }
+	tests/bench/bench.sh $(BUILD)/crawler $(BUILD)/sitegen
+
+bench-quick: $(BUILD)/crawler $(BUILD)/sitegen
+	@command -v wget2 >/dev/null && command -v wrk >/dev/null || \
+		apt-get install -y wget2 wrk || { apt-get update && apt-get install -y wget2 wrk; }
+	tests/bench/bench.sh $(BUILD)/crawler $(BUILD)/sitegen quick
 
 # Static checks: cppcheck, and clang-tidy with the committed .clang-tidy.
 # Library headers go in as -isystem so only our code is judged.
