@@ -2,9 +2,9 @@
  *
  * Keyed by the 64-bit XXH3 fingerprint of the canonical URL (two URLs
  * collide with probability about n^2 / 2^65: one in 10^7 at 2 million
- * URLs). Entries live in chunks, not one malloc each. One mutex guards the
- * table; a page's links go in as one batch, under one lock, with the hashing
- * done before it is taken. */
+ * URLs). The table is dense: 16 bytes per URL. One mutex guards it; a page's
+ * links go in as one batch, under one lock, with the hashing done before it
+ * is taken. */
 #ifndef CRAWLER_VISITED_H
 #define CRAWLER_VISITED_H
 
