@@ -14,73 +14,18 @@
 #include <string.h>
 
 #include "crawl.h"
+#include "crawlrun.h"
 #include "ctx.h"
 #include "parse.h"
 #include "site.h"
 #include "testsrv.h"
 
-struct run {
-	struct crawl_result res;
-	json_t **recs; /* every output line, parsed */
-	size_t n;
-};
 
-static void setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	parse_global_init();
-}
 
-TestSuite(crawl, .init = setup, .timeout = 120);
+TestSuite(crawl, .init = run_setup, .timeout = 120);
 
-static void read_records(FILE *out, struct run *run)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
 
-	rewind(out);
-	while ((len = getline(&line, &cap, out)) > 0) {
-		json_error_t jerr;
-		json_t *j;
 
-		cr_assert_eq(line[len - 1], '\n', "a line without its newline: %s", line);
-		j = json_loads(line, 0, &jerr);
-		cr_assert(j && json_is_object(j), "not a JSON object (%s): %s",
-			  jerr.text, line);
-		run->recs = realloc(run->recs, (run->n + 1) * sizeof(*run->recs));
-		run->recs[run->n++] = j;
-	}
-	free(line);
-}
-
-static void crawl_with(struct crawl_config *cfg, struct run *run)
-{
-	FILE *out = tmpfile();
-	char err[256];
-	struct crawl *c;
-
-	cr_assert(out);
-	memset(run, 0, sizeof(*run));
-	cfg->out_fd = fileno(out);
-	c = crawl_new(cfg, err, sizeof(err));
-	cr_assert(c, "crawl_new: %s", err);
-	cr_assert_eq(crawl_run(c, NULL, &run->res), 0);
-	crawl_free(c);
-	read_records(out, run);
-	fclose(out);
-	cr_assert_eq(run->n, run->res.stats.pages,
-		     "%zu lines but the writer counted %llu", run->n,
-		     (unsigned long long)run->res.stats.pages);
-}
-
-static void run_free(struct run *run)
-{
-	for (size_t i = 0; i < run->n; i++)
-		json_decref(run->recs[i]);
-	free(run->recs);
-	free(run->res.summary);
-}
 
 /* A config for seeds, quiet, with small timeouts so no test waits long. */
 static void config(struct crawl_config *cfg, char **seeds, size_t n)
@@ -93,40 +38,10 @@ static void config(struct crawl_config *cfg, char **seeds, size_t n)
 	cfg->log = stderr;
 }
 
-static json_t *find(const struct run *run, const char *url)
-{
-	for (size_t i = 0; i < run->n; i++)
-		if (!strcmp(json_string_value(json_object_get(run->recs[i], "url")), url))
-			return run->recs[i];
-	return NULL;
-}
 
-static json_t *must_find(const struct run *run, const char *url)
-{
-	json_t *r = find(run, url);
 
-	cr_assert(r, "no record for %s", url);
-	return r;
-}
 
-static long status_of(json_t *r)
-{
-	json_t *s = json_object_get(r, "status");
 
-	return json_is_null(s) ? 0 : (long)json_integer_value(s);
-}
-
-static const char *str_of(json_t *r, const char *key)
-{
-	return json_string_value(json_object_get(r, key));
-}
-
-static const char *err_kind(json_t *r)
-{
-	json_t *e = json_object_get(r, "error");
-
-	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "kind"));
-}
 
 /* ---- the generated site ------------------------------------------------ */
 
@@ -225,18 +140,18 @@ static void check_site_crawl(struct site_run *s, struct run *run,
 	cr_expect_eq(testsrv_hits(s->srv, "/robots.txt"), 1);
 	for (size_t i = 0; i < nwant; i++) {
 		char *url = testsrv_url(s->srv, want[i].path);
-		json_t *r = must_find(run, url);
+		json_t *r = run_must_find(run, url);
 
 		cr_expect_eq(testsrv_hits(s->srv, want[i].path), 1,
 			     "%s requested %zu times", want[i].path,
 			     testsrv_hits(s->srv, want[i].path));
-		cr_expect_eq(status_of(r), want[i].status, "%s: status %ld, want %u",
-			     url, status_of(r), want[i].status);
+		cr_expect_eq(rec_status(r), want[i].status, "%s: status %ld, want %u",
+			     url, rec_status(r), want[i].status);
 		if (want[i].err)
-			cr_expect(err_kind(r) && !strcmp(err_kind(r), want[i].err),
-				  "%s: error %s, want %s", url, err_kind(r), want[i].err);
+			cr_expect(rec_err(r) && !strcmp(rec_err(r), want[i].err),
+				  "%s: error %s, want %s", url, rec_err(r), want[i].err);
 		else
-			cr_expect_null(err_kind(r), "%s: error %s", url, err_kind(r));
+			cr_expect_null(rec_err(r), "%s: error %s", url, rec_err(r));
 		if (depths)
 			cr_expect_eq(json_integer_value(json_object_get(r, "depth")),
 				     want[i].depth, "%s: depth", url);
@@ -258,7 +173,7 @@ Test(crawl, generated_site_of_2000_pages_is_fetched_exactly_once)
 	config(&cfg, &s.seed, 1);
 	cfg.concurrency = 32;
 	cfg.per_host = 16;
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	check_site_crawl(&s, &run, want, nwant, false);
 	cr_expect_eq(run.res.stop, CRAWL_DONE);
 	cr_expect_eq(run.res.not_fetched, 0);
@@ -279,7 +194,7 @@ Test(crawl, max_depth_fetches_exactly_the_pages_within_n_hops)
 	nwant = walk(&s.site, 2, &want);
 	config(&cfg, &s.seed, 1);
 	cfg.max_depth = 2;
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	check_site_crawl(&s, &run, want, nwant, true);
 	free(want);
 	run_free(&run);
@@ -295,7 +210,7 @@ Test(crawl, max_depth_zero_fetches_only_the_seeds)
 	site_up(&s, 50);
 	config(&cfg, &s.seed, 1);
 	cfg.max_depth = 0;
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 1);
 	cr_expect_eq(testsrv_nrequests(s.srv), 2, "the seed and /robots.txt");
 	cr_expect_gt(json_integer_value(json_object_get(run.recs[0], "links")), 0);
@@ -312,14 +227,14 @@ Test(crawl, max_pages_fetches_exactly_n_urls_then_stops)
 	site_up(&s, 500);
 	config(&cfg, &s.seed, 1);
 	cfg.max_pages = 50;
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 50);
 	cr_expect_eq(testsrv_nrequests(s.srv), 51, "50 pages and /robots.txt");
 	cr_expect_eq(run.res.stop, CRAWL_MAX_PAGES);
 	cr_expect_gt(run.res.not_fetched, 0);
 	for (size_t i = 0; i < run.n; i++)
-		cr_expect_null(err_kind(run.recs[i]), "%s: %s", str_of(run.recs[i], "url"),
-			       err_kind(run.recs[i]));
+		cr_expect_null(rec_err(run.recs[i]), "%s: %s", rec_str(run.recs[i], "url"),
+			       rec_err(run.recs[i]));
 	run_free(&run);
 	site_down(&s);
 }
@@ -340,7 +255,7 @@ static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route 
 	config(&cfg, &seed, 1);
 	if (tweak)
 		tweak(&cfg);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	free(seed);
 	return run;
 }
@@ -354,7 +269,7 @@ static char *url_of(struct testsrv *srv, const char *path)
 static json_t *record_at(struct testsrv *srv, const struct run *run, const char *path)
 {
 	char *url = url_of(srv, path);
-	json_t *r = must_find(run, url);
+	json_t *r = run_must_find(run, url);
 
 	free(url);
 	return r;
@@ -364,15 +279,15 @@ static void expect_record(struct testsrv *srv, struct run *run, const char *path
 			  long status, const char *kind)
 {
 	char *url = url_of(srv, path);
-	json_t *r = must_find(run, url);
+	json_t *r = run_must_find(run, url);
 
-	cr_expect_eq(status_of(r), status, "%s: status %ld, want %ld", path,
-		     status_of(r), status);
+	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", path,
+		     rec_status(r), status);
 	if (kind)
-		cr_expect(err_kind(r) && !strcmp(err_kind(r), kind),
-			  "%s: error %s, want %s", path, err_kind(r), kind);
+		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
+			  "%s: error %s, want %s", path, rec_err(r), kind);
 	else
-		cr_expect_null(err_kind(r), "%s: error %s", path, err_kind(r));
+		cr_expect_null(rec_err(r), "%s: error %s", path, rec_err(r));
 	free(url);
 }
 
@@ -397,19 +312,19 @@ Test(crawl, redirects_are_records_and_their_targets_are_fetched_once)
 	{
 		char *a = url_of(srv, "/a");
 
-		cr_expect_str_eq(str_of(must_find(&run, a), "location"), b);
-		cr_expect_str_eq(str_of(must_find(&run, b), "parent"), a);
+		cr_expect_str_eq(rec_str(run_must_find(&run, a), "location"), b);
+		cr_expect_str_eq(rec_str(run_must_find(&run, b), "parent"), a);
 		free(a);
 	}
 	{
 		char *loop2 = url_of(srv, "/loop2");
 
-		cr_expect_str_eq(str_of(must_find(&run, loop2), "location"), loop1);
+		cr_expect_str_eq(rec_str(run_must_find(&run, loop2), "location"), loop1);
 		free(loop2);
 	}
 	/* Out of scope (another host): recorded as location, not fetched. */
-	cr_expect_str_eq(str_of(must_find(&run, b), "location"), "http://127.0.0.2:1/never");
-	cr_expect_null(find(&run, "http://127.0.0.2:1/never"));
+	cr_expect_str_eq(rec_str(run_must_find(&run, b), "location"), "http://127.0.0.2:1/never");
+	cr_expect_null(run_find(&run, "http://127.0.0.2:1/never"));
 	cr_expect_eq(testsrv_hits(srv, "/a"), 1);
 	cr_expect_eq(testsrv_hits(srv, "/loop1"), 1);
 	cr_expect_eq(testsrv_hits(srv, "/loop2"), 1);
@@ -489,14 +404,14 @@ Test(crawl, not_found_and_non_html_are_recorded_and_not_parsed)
 
 	cr_expect_eq(run.n, 3);
 	expect_record(srv, &run, "/gone", 404, NULL);
-	d = must_find(&run, data);
-	cr_expect_str_eq(str_of(d, "content_type"), "application/json");
+	d = run_must_find(&run, data);
+	cr_expect_str_eq(rec_str(d, "content_type"), "application/json");
 	cr_expect(json_is_null(json_object_get(d, "links")));
 	cr_expect_eq(json_integer_value(json_object_get(d, "bytes")),
 		     (json_int_t)strlen(routes[2].reply.body));
 	cr_expect_eq(testsrv_hits(srv, "/hidden"), 0);
 	cr_expect_eq(testsrv_hits(srv, "/hidden2"), 0);
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/"), "title"), "t");
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/"), "title"), "t");
 	free(data);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -522,7 +437,7 @@ static size_t crawl_link_to_host(const char *ip, void (*tweak)(struct crawl_conf
 	snprintf(body, sizeof(body), HTML("<a href='%s'>o</a>"), other_url);
 	*run = crawl_routes(&srv, routes, 1, tweak);
 	cr_expect_eq(json_integer_value(json_object_get(record_at(srv, run, "/"), "links")), 1);
-	cr_expect_eq(!!find(run, other_url), testsrv_hits(other, "/x"),
+	cr_expect_eq(!!run_find(run, other_url), testsrv_hits(other, "/x"),
 		     "a record for the other host's page without a request, or back");
 	hits = testsrv_hits(other, "/x");
 	testsrv_stop(srv);
@@ -583,10 +498,10 @@ Test(crawl, refused_connection_is_a_connect_error_record)
 	};
 	struct testsrv *srv;
 	struct run run = crawl_routes(&srv, routes, 1, scope_any);
-	json_t *r = must_find(&run, "http://127.0.0.1:9/");
+	json_t *r = run_must_find(&run, "http://127.0.0.1:9/");
 
-	cr_expect_eq(status_of(r), 0);
-	cr_expect_str_eq(err_kind(r), "connect");
+	cr_expect_eq(rec_status(r), 0);
+	cr_expect_str_eq(rec_err(r), "connect");
 	cr_expect(json_is_null(json_object_get(r, "status")));
 	run_free(&run);
 	testsrv_stop(srv);
@@ -643,8 +558,8 @@ Test(crawl, outlinks_list_every_link_in_document_order_followed_or_not)
 
 	config(&cfg, &seed, 1);
 	with_links(&cfg);
-	crawl_with(&cfg, &run);
-	links = json_object_get(must_find(&run, seed), "outlinks");
+	run_crawl(&cfg, &run);
+	links = json_object_get(run_must_find(&run, seed), "outlinks");
 	cr_assert(json_is_array(links));
 	cr_assert_eq(json_array_size(links), 4);
 	cr_expect_str_eq(json_string_value(json_array_get(links, 0)), b);
@@ -701,7 +616,7 @@ Test(crawl, user_agent_and_extra_headers_reach_the_server_on_every_request)
 	cfg.user_agent = "test-agent/1.0";
 	cfg.headers = headers;
 	cfg.nheaders = 2;
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	n = testsrv_log(srv, &log);
 	cr_assert_eq(n, 3, "/robots.txt, / and /a");
 	for (size_t i = 0; i < n; i++) {
@@ -762,7 +677,7 @@ Test(crawl, max_size_counts_decoded_bytes_so_a_gzip_bomb_is_too_large)
 
 	cr_assert_lt(sizeof(bomb), 64 * 1024, "the bomb must be small on the wire");
 	expect_record(srv, &run, "/bomb", 200, "too_large");
-	cr_expect_leq(json_integer_value(json_object_get(must_find(&run, url), "bytes")),
+	cr_expect_leq(json_integer_value(json_object_get(run_must_find(&run, url), "bytes")),
 		      64 * 1024);
 	free(url);
 	run_free(&run);

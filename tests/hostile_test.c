@@ -29,6 +29,7 @@
 #include <sys/resource.h>
 
 #include "crawl.h"
+#include "crawlrun.h"
 #include "parse.h"
 #include "rawsrv.h"
 #include "testsrv.h"
@@ -45,71 +46,16 @@
 		 "Connection: close\r\n\r\n"
 #define RAW_PAGE(body) RAW_HEAD HTML(body)
 
-struct run {
-	struct crawl_result res;
-	json_t **recs; /* every output line, parsed */
-	size_t n;
-};
 
 typedef void (*tweak_fn)(struct crawl_config *);
 
-static void setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	parse_global_init();
-}
 
-TestSuite(hostile, .init = setup, .timeout = 60);
+TestSuite(hostile, .init = run_setup, .timeout = 60);
 
 /* ---- crawling and reading back --------------------------------------- */
 
-static void read_records(FILE *out, struct run *run)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
 
-	rewind(out);
-	while ((len = getline(&line, &cap, out)) > 0) {
-		json_error_t jerr;
-		json_t *j;
 
-		cr_assert_eq(line[len - 1], '\n', "a line without its newline: %.200s", line);
-		j = json_loads(line, 0, &jerr);
-		cr_assert(j && json_is_object(j), "not a JSON object (%s): %.500s",
-			  jerr.text, line);
-		run->recs = realloc(run->recs, (run->n + 1) * sizeof(*run->recs));
-		run->recs[run->n++] = j;
-	}
-	free(line);
-}
-
-static void crawl_with(struct crawl_config *cfg, struct run *run)
-{
-	FILE *out = tmpfile();
-	char err[256];
-	struct crawl *c;
-
-	cr_assert(out);
-	memset(run, 0, sizeof(*run));
-	cfg->out_fd = fileno(out);
-	c = crawl_new(cfg, err, sizeof(err));
-	cr_assert(c, "crawl_new: %s", err);
-	cr_assert_eq(crawl_run(c, NULL, &run->res), 0);
-	crawl_free(c);
-	read_records(out, run);
-	fclose(out);
-	cr_assert_eq(run->n, run->res.stats.pages, "%zu lines but the writer counted %llu",
-		     run->n, (unsigned long long)run->res.stats.pages);
-}
-
-static void run_free(struct run *run)
-{
-	for (size_t i = 0; i < run->n; i++)
-		json_decref(run->recs[i]);
-	free(run->recs);
-	free(run->res.summary);
-}
 
 /* Short timeouts and no retries, so that every bad URL is asked for once
  * and no test waits long. */
@@ -125,13 +71,6 @@ static void config(struct crawl_config *cfg, char **seeds, size_t n)
 	cfg->log = stderr;
 }
 
-static json_t *find(const struct run *run, const char *url)
-{
-	for (size_t i = 0; i < run->n; i++)
-		if (!strcmp(json_string_value(json_object_get(run->recs[i], "url")), url))
-			return run->recs[i];
-	return NULL;
-}
 
 static size_t count_records(const struct run *run, const char *url)
 {
@@ -142,37 +81,14 @@ static size_t count_records(const struct run *run, const char *url)
 	return n;
 }
 
-static json_t *must_find(const struct run *run, const char *url)
-{
-	json_t *r = find(run, url);
 
-	cr_assert(r, "no record for %s", url);
-	return r;
-}
-
-static long status_of(json_t *r)
-{
-	json_t *s = json_object_get(r, "status");
-
-	return json_is_null(s) ? 0 : (long)json_integer_value(s);
-}
 
 static long long int_of(json_t *r, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(r, key));
 }
 
-static const char *str_of(json_t *r, const char *key)
-{
-	return json_string_value(json_object_get(r, key));
-}
 
-static const char *err_kind(json_t *r)
-{
-	json_t *e = json_object_get(r, "error");
-
-	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "kind"));
-}
 
 static const char *err_msg(json_t *r)
 {
@@ -184,17 +100,17 @@ static const char *err_msg(json_t *r)
 /* r has status (0: null) and error kind (NULL: no error). */
 static void expect_rec(json_t *r, long status, const char *kind)
 {
-	const char *url = str_of(r, "url");
+	const char *url = rec_str(r, "url");
 
-	cr_expect_eq(status_of(r), status, "%s: status %ld, want %ld", url,
-		     status_of(r), status);
+	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", url,
+		     rec_status(r), status);
 	if (!status)
 		cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", url);
 	if (kind)
-		cr_expect(err_kind(r) && !strcmp(err_kind(r), kind),
-			  "%s: error %s (%s), want %s", url, err_kind(r), err_msg(r), kind);
+		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
+			  "%s: error %s (%s), want %s", url, rec_err(r), err_msg(r), kind);
 	else
-		cr_expect_null(err_kind(r), "%s: error %s (%s)", url, err_kind(r), err_msg(r));
+		cr_expect_null(rec_err(r), "%s: error %s (%s)", url, rec_err(r), err_msg(r));
 }
 
 /* The summary's skipped count for reason, 0 when absent. */
@@ -287,7 +203,7 @@ static size_t site_hits(struct site *s, const char *path)
 static json_t *site_rec(const struct site *s, const char *path)
 {
 	char *url = site_url(s, path);
-	json_t *r = must_find(&s->run, url);
+	json_t *r = run_must_find(&s->run, url);
 
 	free(url);
 	return r;
@@ -305,7 +221,7 @@ static void site_crawl(struct site *s, tweak_fn tweak)
 	config(&cfg, &seed, 1);
 	if (tweak)
 		tweak(&cfg);
-	crawl_with(&cfg, &s->run);
+	run_crawl(&cfg, &s->run);
 	cr_expect_eq(s->run.res.stop, CRAWL_DONE, "stop %d", s->run.res.stop);
 	for (size_t i = 0; i < NGOOD; i++) {
 		json_t *r = site_rec(s, good_paths[i]);
@@ -316,7 +232,7 @@ static void site_crawl(struct site *s, tweak_fn tweak)
 	}
 	cr_expect_eq(count_records(&s->run, bad), 1, "%zu records of /bad",
 		     count_records(&s->run, bad));
-	s->bad = must_find(&s->run, bad);
+	s->bad = run_must_find(&s->run, bad);
 	cr_expect_eq(site_hits(s, "/bad"), 1, "/bad asked for %zu times",
 		     site_hits(s, "/bad"));
 	cr_expect_eq(int_of(s->bad, "attempts"), 1);
@@ -448,7 +364,7 @@ Test(hostile, header_line_dripped_is_a_timeout)
 	/* The status line came (libcurl reports its code), the headers never
 	 * ended. */
 	expect_rec(s.bad, 200, "timeout");
-	cr_expect_null(str_of(s.bad, "content_type"));
+	cr_expect_null(rec_str(s.bad, "content_type"));
 	expect_timed_out(&s);
 	site_free(&s);
 }
@@ -555,7 +471,7 @@ Test(hostile, empty_reply_is_http_without_status)
 	raw_site_with(&s, (struct rawsrv_case){ .action = RAWSRV_SEND }, NULL, false);
 	/* CURLE_GOT_NOTHING */
 	expect_rec(s.bad, 0, "http");
-	cr_expect_null(str_of(s.bad, "content_type"));
+	cr_expect_null(rec_str(s.bad, "content_type"));
 	site_free(&s);
 }
 
@@ -577,10 +493,10 @@ Test(hostile, empty_reply_on_a_kept_alive_connection_is_sent_again_by_libcurl)
 	struct run run;
 
 	config(&cfg, &seed, 1);
-	crawl_with(&cfg, &run);
-	expect_rec(must_find(&run, seed), 200, NULL);
-	expect_rec(must_find(&run, bad), 0, "http");
-	cr_expect_eq(int_of(must_find(&run, bad), "attempts"), 1);
+	run_crawl(&cfg, &run);
+	expect_rec(run_must_find(&run, seed), 200, NULL);
+	expect_rec(run_must_find(&run, bad), 0, "http");
+	cr_expect_eq(int_of(run_must_find(&run, bad), "attempts"), 1);
 	/* On the connection "/" left open, then on a new one. */
 	cr_expect_eq(rawsrv_hits(srv, "/bad"), 2, "/bad asked for %zu times",
 		     rawsrv_hits(srv, "/bad"));
@@ -709,7 +625,7 @@ Test(hostile, redirect_to_itself_is_a_loop)
 		 NULL);
 	bad = site_url(&s, "/bad");
 	expect_rec(s.bad, 301, "redirect_loop");
-	cr_expect_str_eq(str_of(s.bad, "location"), bad);
+	cr_expect_str_eq(rec_str(s.bad, "location"), bad);
 	free(bad);
 	site_free(&s);
 }
@@ -726,7 +642,7 @@ Test(hostile, location_that_is_not_a_url_is_recorded_without_a_target)
 	/* The 301 is what the server said; there is nothing to follow. */
 	expect_rec(s.bad, 301, NULL);
 	cr_expect(json_is_null(json_object_get(s.bad, "location")), "location %s",
-		  str_of(s.bad, "location"));
+		  rec_str(s.bad, "location"));
 	site_free(&s);
 }
 
@@ -766,7 +682,7 @@ Test(hostile, chain_of_50_redirects_ends_at_max_redirects)
 	size_t chain = 0;
 
 	config(&cfg, &seed, 1);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	/* Default --max-redirects 10: /r0 to /r9 redirect, /r10 would make
 	 * the eleventh redirect. */
 	for (unsigned i = 0; i <= 10; i++) {
@@ -774,7 +690,7 @@ Test(hostile, chain_of_50_redirects_ends_at_max_redirects)
 
 		snprintf(path, sizeof(path), "/r%u", i);
 		url = testsrv_url(srv, path);
-		expect_rec(must_find(&run, url), 301, i < 10 ? NULL : "too_many_redirects");
+		expect_rec(run_must_find(&run, url), 301, i < 10 ? NULL : "too_many_redirects");
 		cr_expect_eq(testsrv_hits(srv, path), 1, "%s asked for %zu times", path,
 			     testsrv_hits(srv, path));
 		free(url);
@@ -787,7 +703,7 @@ Test(hostile, chain_of_50_redirects_ends_at_max_redirects)
 	}
 	cr_expect_eq(chain, 11, "%zu requests along the chain", chain);
 	cr_expect_eq(run.n, 13, "records: %zu", run.n);
-	expect_rec(must_find(&run, seed), 200, NULL);
+	expect_rec(run_must_find(&run, seed), 200, NULL);
 	cr_expect_eq(run.res.stop, CRAWL_DONE);
 	free(seed);
 	run_free(&run);
@@ -823,7 +739,7 @@ Test(hostile, page_with_200000_links_is_counted_and_the_crawl_ends)
 
 	web_site(&s, NULL, &gen, NULL);
 	expect_rec(s.bad, 200, NULL);
-	cr_expect_str_eq(str_of(s.bad, "title"), "many");
+	cr_expect_str_eq(rec_str(s.bad, "title"), "many");
 	cr_expect_eq(int_of(s.bad, "links"), NFOREIGN + 1);
 	cr_expect_eq(skipped(&s.run, "scope"), NFOREIGN, "summary: %s", s.run.res.summary);
 	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
@@ -864,11 +780,11 @@ Test(hostile, hundred_thousand_nested_divs_are_parsed)
 
 	web_site(&s, NULL, &gen, NULL);
 	expect_rec(s.bad, 200, NULL);
-	cr_expect_str_eq(str_of(s.bad, "title"), "deep");
+	cr_expect_str_eq(rec_str(s.bad, "title"), "deep");
 	/* Every link, the one at the bottom too. */
 	cr_expect_eq(int_of(s.bad, "links"), 3);
 	deep = site_url(&s, "/deep");
-	expect_rec(must_find(&s.run, deep), 404, NULL);
+	expect_rec(run_must_find(&s.run, deep), 404, NULL);
 	free(deep);
 	site_free(&s);
 }
@@ -922,9 +838,9 @@ static void long_line_site(struct site *s, tweak_fn tweak)
 	cfg.timeout_ms = 20000; /* 50 MB, also under sanitizers */
 	if (tweak)
 		tweak(&cfg);
-	crawl_with(&cfg, &s->run);
+	run_crawl(&cfg, &s->run);
 	cr_expect_eq(count_records(&s->run, bad), 1);
-	s->bad = must_find(&s->run, bad);
+	s->bad = run_must_find(&s->run, bad);
 	cr_expect_eq(testsrv_hits(s->web, "/bad"), 1);
 	expect_rec(site_rec(s, "/good1"), 200, NULL);
 	expect_rec(site_rec(s, "/good2"), 200, NULL);
@@ -952,7 +868,7 @@ Test(hostile, line_of_50_mb_is_parsed_to_its_end_at_64m)
 	long_line_site(&s, max_size_64m);
 	expect_rec(s.bad, 200, NULL);
 	cr_expect_eq(int_of(s.bad, "bytes"), BIG_PAGE);
-	cr_expect_str_eq(str_of(s.bad, "title"), "long");
+	cr_expect_str_eq(rec_str(s.bad, "title"), "long");
 	cr_expect_eq(int_of(s.bad, "links"), 1);
 	expect_rec(site_rec(&s, "/good3"), 200, NULL);
 	cr_expect_eq(s.run.n, 5, "records: %zu", s.run.n);
@@ -979,7 +895,7 @@ Test(hostile, nul_bytes_and_invalid_utf8_give_valid_json)
 	expect_rec(s.bad, 200, NULL);
 	/* jansson took every line: the output is valid UTF-8. The title's
 	 * bad bytes are replaced, its NUL dropped. */
-	title = str_of(s.bad, "title");
+	title = rec_str(s.bad, "title");
 	cr_expect_str_eq(title, "caf\xef\xbf\xbd\xef\xbf\xbd end");
 	/* Three links: libxml2 read the href's bad bytes as Latin-1 (a
 	 * browser would make them U+FFFD, %EF%BF%BD), and the href with a
@@ -988,8 +904,8 @@ Test(hostile, nul_bytes_and_invalid_utf8_give_valid_json)
 	cr_expect_eq(int_of(s.bad, "links"), 3);
 	x = site_url(&s, "/x%C3%BF%C3%BEy");
 	n = site_url(&s, "/n");
-	expect_rec(must_find(&s.run, x), 404, NULL);
-	expect_rec(must_find(&s.run, n), 404, NULL);
+	expect_rec(run_must_find(&s.run, x), 404, NULL);
+	expect_rec(run_must_find(&s.run, n), 404, NULL);
 	cr_expect_eq(testsrv_hits(s.web, "/good3"), 1);
 	cr_expect_eq(s.run.n, NGOOD + 3, "records: %zu", s.run.n);
 	free(x);
@@ -1105,7 +1021,7 @@ Test(hostile, infinite_link_space_stops_at_max_pages)
 
 	config(&cfg, &seed, 1);
 	max_pages_100(&cfg);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 100, "records: %zu", run.n);
 	cr_expect_eq(run.res.stop, CRAWL_MAX_PAGES, "stop %d", run.res.stop);
 	cr_expect_eq(testsrv_nrequests(srv), 101, "100 pages and robots.txt, not %zu",
@@ -1179,7 +1095,7 @@ static struct run crawl_robots(struct testsrv **srv, const struct gen *gen)
 	*srv = testsrv_start("127.0.0.1", robots_site, 4, gen_handler, (void *)gen);
 	seed = testsrv_url(*srv, "/");
 	config(&cfg, &seed, 1);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	free(seed);
 	cr_expect_eq(testsrv_hits(*srv, "/robots.txt"), 1);
 	cr_expect_eq(run.n, 4, "records: %zu", run.n);
@@ -1189,7 +1105,7 @@ static struct run crawl_robots(struct testsrv **srv, const struct gen *gen)
 static json_t *web_rec(struct testsrv *srv, const struct run *run, const char *path)
 {
 	char *url = testsrv_url(srv, path);
-	json_t *r = must_find(run, url);
+	json_t *r = run_must_find(run, url);
 
 	free(url);
 	return r;
@@ -1246,10 +1162,10 @@ Test(hostile, robots_txt_dripped_past_the_timeout_closes_its_origin)
 	json_t *r;
 
 	config(&cfg, seeds, 2);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	/* The slow origin's seed: not fetched, recorded with the timeout of
 	 * its robots.txt. */
-	r = must_find(&run, seeds[0]);
+	r = run_must_find(&run, seeds[0]);
 	expect_rec(r, 0, "timeout");
 	cr_expect_eq(int_of(r, "attempts"), 0);
 	cr_expect(err_msg(r) && strstr(err_msg(r), "robots.txt"), "message %s", err_msg(r));
@@ -1291,8 +1207,8 @@ static void crawl_link_away(const char *away, struct testsrv **srv, struct run *
 	seed = testsrv_url(*srv, "/");
 	config(&cfg, &seed, 1);
 	scope_any(&cfg);
-	crawl_with(&cfg, run);
-	expect_rec(must_find(run, seed), 200, NULL);
+	run_crawl(&cfg, run);
+	expect_rec(run_must_find(run, seed), 200, NULL);
 	expect_rec(web_rec(*srv, run, "/good1"), 200, NULL);
 	cr_expect_eq(run->n, 3, "records: %zu", run->n);
 	cr_expect_eq(count_records(run, away), 1);
@@ -1305,7 +1221,7 @@ Test(hostile, host_that_does_not_resolve_is_dns)
 	struct run run;
 
 	crawl_link_away(UNRESOLVABLE, &srv, &run);
-	expect_rec(must_find(&run, UNRESOLVABLE), 0, "dns");
+	expect_rec(run_must_find(&run, UNRESOLVABLE), 0, "dns");
 	run_free(&run);
 	testsrv_stop(srv);
 }
@@ -1316,7 +1232,7 @@ Test(hostile, refused_connection_is_connect)
 	struct run run;
 
 	crawl_link_away("http://127.0.0.1:9/", &srv, &run);
-	expect_rec(must_find(&run, "http://127.0.0.1:9/"), 0, "connect");
+	expect_rec(run_must_find(&run, "http://127.0.0.1:9/"), 0, "connect");
 	run_free(&run);
 	testsrv_stop(srv);
 }
@@ -1354,11 +1270,11 @@ Test(hostile, peak_memory_stays_bounded_by_the_bodies)
 	config(&cfg, seeds, 2);
 	cfg.timeout_ms = 20000;
 	max_size_64m(&cfg);
-	crawl_with(&cfg, &run);
-	expect_rec(must_find(&run, seeds[0]), 200, NULL);
-	cr_expect_eq(int_of(must_find(&run, seeds[0]), "links"), 1);
-	expect_rec(must_find(&run, seeds[1]), 200, "too_large");
-	cr_expect_leq(int_of(must_find(&run, seeds[1]), "bytes"), 64 * MIB);
+	run_crawl(&cfg, &run);
+	expect_rec(run_must_find(&run, seeds[0]), 200, NULL);
+	cr_expect_eq(int_of(run_must_find(&run, seeds[0]), "links"), 1);
+	expect_rec(run_must_find(&run, seeds[1]), 200, "too_large");
+	cr_expect_leq(int_of(run_must_find(&run, seeds[1]), "bytes"), 64 * MIB);
 	cr_assert_eq(getrusage(RUSAGE_SELF, &ru), 0);
 	/* ru_maxrss is in KiB. The server's 50 MB copy counts too. */
 	cr_log_info("peak RSS %ld MiB", ru.ru_maxrss / KIB);
@@ -1396,11 +1312,11 @@ Test(hostile, slow_url_does_not_hold_up_the_other_urls_of_its_origin)
 	struct run run;
 
 	config(&cfg, &seed, 1);
-	crawl_with(&cfg, &run);
-	expect_rec(must_find(&run, never), 0, "timeout");
+	run_crawl(&cfg, &run);
+	expect_rec(run_must_find(&run, never), 0, "timeout");
 	for (size_t i = 0; i < 4; i++) {
 		char *url = rawsrv_url(srv, pages[i]);
-		json_t *r = must_find(&run, url);
+		json_t *r = run_must_find(&run, url);
 
 		expect_rec(r, 200, NULL);
 		cr_expect_eq(rawsrv_hits(srv, pages[i]), 1, "%s asked for %zu times",

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "crawl.h"
+#include "crawlrun.h"
 #include "parse.h"
 #include "testsrv.h"
 
@@ -44,71 +45,16 @@ static int64_t at_least(int64_t ms)
 	return (ms - ms / 4) * MS;
 }
 
-struct run {
-	struct crawl_result res;
-	json_t **recs; /* every output line, parsed */
-	size_t n;
-};
 
 typedef void (*tweak_fn)(struct crawl_config *);
 
-static void setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	parse_global_init();
-}
 
-TestSuite(polite, .init = setup, .timeout = 60);
+TestSuite(polite, .init = run_setup, .timeout = 60);
 
 /* ---- crawling and reading back --------------------------------------- */
 
-static void read_records(FILE *out, struct run *run)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
 
-	rewind(out);
-	while ((len = getline(&line, &cap, out)) > 0) {
-		json_error_t jerr;
-		json_t *j;
 
-		cr_assert_eq(line[len - 1], '\n', "a line without its newline: %s", line);
-		j = json_loads(line, 0, &jerr);
-		cr_assert(j && json_is_object(j), "not a JSON object (%s): %s",
-			  jerr.text, line);
-		run->recs = realloc(run->recs, (run->n + 1) * sizeof(*run->recs));
-		run->recs[run->n++] = j;
-	}
-	free(line);
-}
-
-static void crawl_with(struct crawl_config *cfg, struct run *run)
-{
-	FILE *out = tmpfile();
-	char err[256];
-	struct crawl *c;
-
-	cr_assert(out);
-	memset(run, 0, sizeof(*run));
-	cfg->out_fd = fileno(out);
-	c = crawl_new(cfg, err, sizeof(err));
-	cr_assert(c, "crawl_new: %s", err);
-	cr_assert_eq(crawl_run(c, NULL, &run->res), 0);
-	crawl_free(c);
-	read_records(out, run);
-	fclose(out);
-	cr_assert_eq(run->n, run->res.stats.pages, "%zu lines but the writer counted %llu",
-		     run->n, (unsigned long long)run->res.stats.pages);
-}
-
-static void run_free(struct run *run)
-{
-	for (size_t i = 0; i < run->n; i++)
-		json_decref(run->recs[i]);
-	free(run->recs);
-	free(run->res.summary);
-}
 
 /* Small timeouts so no test waits long, and a fast retry backoff. */
 static void config(struct crawl_config *cfg, char **seeds, size_t n)
@@ -132,7 +78,7 @@ static struct run crawl_at(struct testsrv *srv, const char *path, tweak_fn tweak
 	config(&cfg, &seed, 1);
 	if (tweak)
 		tweak(&cfg);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	free(seed);
 	return run;
 }
@@ -145,26 +91,12 @@ static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route 
 	return crawl_at(*srv, "/", tweak);
 }
 
-static json_t *find(const struct run *run, const char *url)
-{
-	for (size_t i = 0; i < run->n; i++)
-		if (!strcmp(json_string_value(json_object_get(run->recs[i], "url")), url))
-			return run->recs[i];
-	return NULL;
-}
 
-static json_t *must_find(const struct run *run, const char *url)
-{
-	json_t *r = find(run, url);
-
-	cr_assert(r, "no record for %s", url);
-	return r;
-}
 
 static json_t *find_at(struct testsrv *srv, const struct run *run, const char *path)
 {
 	char *url = testsrv_url(srv, path);
-	json_t *r = find(run, url);
+	json_t *r = run_find(run, url);
 
 	free(url);
 	return r;
@@ -178,42 +110,26 @@ static json_t *record_at(struct testsrv *srv, const struct run *run, const char 
 	return r;
 }
 
-static long status_of(json_t *r)
-{
-	json_t *s = json_object_get(r, "status");
-
-	return json_is_null(s) ? 0 : (long)json_integer_value(s);
-}
 
 static long int_of(json_t *r, const char *key)
 {
 	return (long)json_integer_value(json_object_get(r, key));
 }
 
-static const char *str_of(json_t *r, const char *key)
-{
-	return json_string_value(json_object_get(r, key));
-}
 
-static const char *err_kind(json_t *r)
-{
-	json_t *e = json_object_get(r, "error");
-
-	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "kind"));
-}
 
 static void expect_record(struct testsrv *srv, struct run *run, const char *path,
 			  long status, const char *kind)
 {
 	json_t *r = record_at(srv, run, path);
 
-	cr_expect_eq(status_of(r), status, "%s: status %ld, want %ld", path,
-		     status_of(r), status);
+	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", path,
+		     rec_status(r), status);
 	if (kind)
-		cr_expect(err_kind(r) && !strcmp(err_kind(r), kind),
-			  "%s: error %s, want %s", path, err_kind(r), kind);
+		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
+			  "%s: error %s, want %s", path, rec_err(r), kind);
 	else
-		cr_expect_null(err_kind(r), "%s: error %s", path, err_kind(r));
+		cr_expect_null(rec_err(r), "%s: error %s", path, rec_err(r));
 }
 
 /* Refused by robots.txt: recorded (status null, attempts 0, kind robots),
@@ -225,8 +141,8 @@ static void expect_refused(struct testsrv *srv, struct run *run, const char *pat
 	cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", path);
 	cr_expect_eq(int_of(r, "attempts"), 0, "%s: attempts %ld", path,
 		     int_of(r, "attempts"));
-	cr_expect(err_kind(r) && !strcmp(err_kind(r), "robots"), "%s: error %s, want robots",
-		  path, err_kind(r));
+	cr_expect(rec_err(r) && !strcmp(rec_err(r), "robots"), "%s: error %s, want robots",
+		  path, rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, path), 0, "%s was requested", path);
 }
 
@@ -405,7 +321,7 @@ Test(polite, robots_txt_requested_once_per_origin_first)
 		 bx, by, bw);
 	run = crawl_routes(&a, routes, 3, scope_any);
 	cr_expect_eq(run.n, 6, "records: %zu", run.n);
-	cr_expect_eq(status_of(must_find(&run, bw)), 200);
+	cr_expect_eq(rec_status(run_must_find(&run, bw)), 200);
 	expect_robots_first(a, 3);
 	expect_robots_first(b, 5);
 	free(bx);
@@ -500,7 +416,7 @@ Test(polite, user_agent_reaches_robots_txt)
 
 	config(&cfg, &seed, 1);
 	cfg.user_agent = "polite-test/1.0";
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	n = testsrv_log(srv, &log);
 	cr_assert_geq(n, 1);
 	cr_expect_str_eq(log[0].path, "/robots.txt");
@@ -616,7 +532,7 @@ Test(polite, delay_on_one_origin_does_not_hold_up_another)
 
 	config(&cfg, seeds, 2);
 	scope_any(&cfg);
-	crawl_with(&cfg, &run);
+	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 6, "records: %zu", run.n);
 	expect_spaced(a, 3, 2000);
 	na = page_times(a, &ta);
@@ -706,9 +622,9 @@ Test(polite, flaky_endpoint_succeeds_on_the_third_attempt)
 	struct run run = crawl_at(srv, "/", NULL);
 	json_t *r = record_at(srv, &run, "/busy");
 
-	cr_expect_eq(status_of(r), 200);
+	cr_expect_eq(rec_status(r), 200);
 	cr_expect_eq(int_of(r, "attempts"), 3, "attempts %ld", int_of(r, "attempts"));
-	cr_expect_null(err_kind(r));
+	cr_expect_null(rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 3);
 	cr_expect_eq(run.n, 2, "one record per URL, not per attempt");
 	run_free(&run);
@@ -722,9 +638,9 @@ Test(polite, retries_exhausted_record_the_last_answer)
 	struct run run = crawl_at(srv, "/", NULL);
 	json_t *r = record_at(srv, &run, "/busy");
 
-	cr_expect_eq(status_of(r), 503);
+	cr_expect_eq(rec_status(r), 503);
 	cr_expect_eq(int_of(r, "attempts"), 3, "attempts %ld", int_of(r, "attempts"));
-	cr_expect_null(err_kind(r), "a 5xx is no error: %s", err_kind(r));
+	cr_expect_null(rec_err(r), "a 5xx is no error: %s", rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 3);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -742,7 +658,7 @@ Test(polite, retries_zero_tries_once)
 	struct run run = crawl_at(srv, "/", no_retries);
 	json_t *r = record_at(srv, &run, "/busy");
 
-	cr_expect_eq(status_of(r), 503);
+	cr_expect_eq(rec_status(r), 503);
 	cr_expect_eq(int_of(r, "attempts"), 1, "attempts %ld", int_of(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 1);
 	run_free(&run);
@@ -757,7 +673,7 @@ Test(polite, retry_after_is_honoured)
 	json_t *r = record_at(srv, &run, "/busy");
 	int64_t first = nth_arrival(srv, "/busy", 0), second = nth_arrival(srv, "/busy", 1);
 
-	cr_expect_eq(status_of(r), 200);
+	cr_expect_eq(rec_status(r), 200);
 	cr_expect_eq(int_of(r, "attempts"), 2, "attempts %ld", int_of(r, "attempts"));
 	cr_assert(first >= 0 && second >= 0, "/busy asked for %zu times",
 		  testsrv_hits(srv, "/busy"));
@@ -785,7 +701,7 @@ Test(polite, timeout_is_retried)
 	json_t *r = record_at(srv, &run, "/slow");
 
 	cr_expect(json_is_null(json_object_get(r, "status")));
-	cr_expect_str_eq(err_kind(r), "timeout");
+	cr_expect_str_eq(rec_err(r), "timeout");
 	cr_expect_eq(int_of(r, "attempts"), 3, "attempts %ld", int_of(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/slow"), 3);
 	run_free(&run);
@@ -845,9 +761,9 @@ Test(polite, redirect_chain_longer_than_max_redirects_ends_with_too_many_redirec
 	expect_record(srv, &run, "/r1", 301, NULL);
 	expect_record(srv, &run, "/r2", 301, NULL);
 	expect_record(srv, &run, "/r3", 301, "too_many_redirects");
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/r3"), "location"), r4);
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/r3"), "location"), r4);
 	cr_expect_eq(testsrv_hits(srv, "/r4"), 0);
-	cr_expect_null(find(&run, r4));
+	cr_expect_null(run_find(&run, r4));
 	cr_expect_eq(run.n, 5, "records: %zu", run.n);
 	free(r4);
 	run_free(&run);
@@ -884,7 +800,7 @@ Test(polite, max_redirects_zero_stops_at_the_first_redirect)
 	char *b = testsrv_url(srv, "/b");
 
 	expect_record(srv, &run, "/a", 301, "too_many_redirects");
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/a"), "location"), b);
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/a"), "location"), b);
 	cr_expect_eq(testsrv_hits(srv, "/b"), 0);
 	cr_expect_eq(run.n, 2, "records: %zu", run.n);
 	free(b);
@@ -903,7 +819,7 @@ Test(polite, redirect_to_itself_is_a_loop)
 	char *self = testsrv_url(srv, "/self");
 
 	expect_record(srv, &run, "/self", 301, "redirect_loop");
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/self"), "location"), self);
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/self"), "location"), self);
 	cr_expect_eq(testsrv_hits(srv, "/self"), 1);
 	cr_expect_eq(run.n, 2, "records: %zu", run.n);
 	free(self);
@@ -1117,9 +1033,9 @@ Test(polite, latin1_title_comes_out_as_utf8)
 	struct testsrv *srv;
 	struct run run = crawl_routes(&srv, routes, 3, NULL);
 
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/"), "title"), "caf\xc3\xa9");
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/meta"), "title"), "caf\xc3\xa9");
-	cr_expect_str_eq(str_of(record_at(srv, &run, "/cp1252"), "title"), "\xe2\x82\xac 5");
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/"), "title"), "caf\xc3\xa9");
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/meta"), "title"), "caf\xc3\xa9");
+	cr_expect_str_eq(rec_str(record_at(srv, &run, "/cp1252"), "title"), "\xe2\x82\xac 5");
 	run_free(&run);
 	testsrv_stop(srv);
 }

@@ -1,0 +1,35 @@
+/* crawlrun: run a crawl through the crawl API into a temporary file and
+ * read every line back as JSON, for the integration tests. Each line must be
+ * a whole JSON object ending in a newline, and there must be as many as the
+ * writer counted: the test fails otherwise. */
+#ifndef CRAWLER_CRAWLRUN_H
+#define CRAWLER_CRAWLRUN_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "crawl.h"
+
+struct run {
+	struct crawl_result res;
+	json_t **recs; /* every output line, parsed */
+	size_t n;
+};
+
+/* A suite's .init: what main() sets up before a crawl. */
+void run_setup(void);
+
+/* Crawl with cfg (its out_fd is set here) and fill *run. */
+void run_crawl(struct crawl_config *cfg, struct run *run);
+void run_free(struct run *run);
+
+/* The record of url, or NULL; run_must_find fails the test instead. */
+json_t *run_find(const struct run *run, const char *url);
+json_t *run_must_find(const struct run *run, const char *url);
+
+/* A record's status (0 for null), a string field, the error kind or NULL. */
+long rec_status(json_t *r);
+const char *rec_str(json_t *r, const char *key);
+const char *rec_err(json_t *r);
+
+#endif
