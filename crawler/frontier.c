@@ -15,6 +15,13 @@
 #include <string.h>
 #include <uthash.h>
 
+/* A parent URL shared by the entries of the links found on it: one copy
+ * per page instead of one per link. Counted under the frontier's lock. */
+struct frontier_parent {
+	unsigned refs;
+	char url[];
+};
+
 struct frontier_host {
 	struct frontier_entry *head, *tail; /* queued, by depth, then FIFO */
 	unsigned in_flight;                 /* handed out, not done */
@@ -38,6 +45,8 @@ struct frontier {
 	struct frontier_host *ring_head, *ring_tail;
 	size_t ring_len;             /* origins in the ring */
 	struct frontier_host *gated; /* gated origins not yet taken, LIFO */
+	struct frontier_parent *last; /* the last parent pushed (a page's links
+					 come in a row); one reference held */
 	size_t queued;
 };
 
@@ -52,29 +61,6 @@ struct frontier *frontier_new(const struct frontier_config *cfg)
 	if (!f->cfg.per_host)
 		f->cfg.per_host = 1;
 	return f;
-}
-
-void frontier_free(struct frontier *f)
-{
-	if (!f)
-		return;
-	HASH_CLEAR(hh, f->hosts);
-	while (f->all) {
-		struct frontier_host *h = f->all;
-
-		f->all = h->all_next;
-		while (h->head) {
-			struct frontier_entry *e = h->head;
-
-			h->head = e->next;
-			free(e);
-		}
-		if (h->policy && f->cfg.free_policy)
-			f->cfg.free_policy(h->policy);
-		free(h);
-	}
-	pthread_mutex_destroy(&f->lock);
-	free(f);
 }
 
 static void ring_append(struct frontier *f, struct frontier_host *h)
@@ -143,13 +129,41 @@ static struct frontier_host *host_get(struct frontier *f, const char *url)
 	return h;
 }
 
+static void parent_drop(struct frontier_parent *p)
+{
+	if (p && --p->refs == 0)
+		free(p);
+}
+
+/* A reference to parent's shared copy: the last one if it is the same
+ * page, else a new one. Under the lock. */
+static struct frontier_parent *parent_ref(struct frontier *f, const char *parent)
+{
+	size_t n;
+
+	if (!parent)
+		return NULL;
+	if (!f->last || strcmp(f->last->url, parent)) {
+		n = strlen(parent) + 1;
+		struct frontier_parent *p = malloc(sizeof(*p) + n);
+
+		if (!p)
+			return NULL;
+		p->refs = 1;
+		memcpy(p->url, parent, n);
+		parent_drop(f->last);
+		f->last = p;
+	}
+	f->last->refs++;
+	return f->last;
+}
+
 static struct frontier_entry *entry_new(const struct frontier_item *it)
 {
 	size_t ulen = strlen(it->url) + 1;
-	size_t plen = it->parent ? strlen(it->parent) + 1 : 0;
-	/* After the struct: the URL, the parent, then the chain at the next
-	 * multiple of 8 (the struct itself is 8-byte aligned). */
-	size_t at = (ulen + plen + 7) & ~(size_t)7;
+	/* After the struct: the URL, then the chain at the next multiple of 8
+	 * (the struct itself is 8-byte aligned). */
+	size_t at = (ulen + 7) & ~(size_t)7;
 	size_t chain = it->redirects * sizeof(uint64_t);
 	struct frontier_entry *e = malloc(sizeof(*e) + at + chain);
 
@@ -159,15 +173,42 @@ static struct frontier_entry *entry_new(const struct frontier_item *it)
 				      .redirects = it->redirects,
 				      .flags = it->flags };
 	memcpy(e->url, it->url, ulen);
-	if (it->parent) {
-		memcpy(e->url + ulen, it->parent, plen);
-		e->parent = e->url + ulen;
-	}
 	if (chain) {
 		memcpy(e->url + at, it->chain, chain);
 		e->chain = (const uint64_t *)(void *)(e->url + at);
 	}
 	return e;
+}
+
+static void entry_free(struct frontier_entry *e)
+{
+	if (e)
+		parent_drop(e->shared);
+	free(e);
+}
+
+void frontier_free(struct frontier *f)
+{
+	if (!f)
+		return;
+	HASH_CLEAR(hh, f->hosts);
+	while (f->all) {
+		struct frontier_host *h = f->all;
+
+		f->all = h->all_next;
+		while (h->head) {
+			struct frontier_entry *e = h->head;
+
+			h->head = e->next;
+			entry_free(e);
+		}
+		if (h->policy && f->cfg.free_policy)
+			f->cfg.free_policy(h->policy);
+		free(h);
+	}
+	parent_drop(f->last);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
 }
 
 /* Keep the queue in depth order, FIFO within a depth. Links arrive in depth
@@ -200,6 +241,13 @@ int frontier_push(struct frontier *f, const struct frontier_item *item)
 		return FRONTIER_NOMEM;
 	pthread_mutex_lock(&f->lock);
 	h = host_get(f, item->url);
+	if (h && item->parent) {
+		e->shared = parent_ref(f, item->parent);
+		if (e->shared)
+			e->parent = e->shared->url;
+		else
+			h = NULL;
+	}
 	if (h && f->cfg.max_per_host && h->admitted >= f->cfg.max_per_host) {
 		rc = FRONTIER_HOST_FULL;
 	} else if (h) {
@@ -210,9 +258,9 @@ int frontier_push(struct frontier *f, const struct frontier_item *item)
 		ring_offer(f, h);
 		rc = FRONTIER_QUEUED;
 	}
-	pthread_mutex_unlock(&f->lock);
 	if (rc != FRONTIER_QUEUED)
-		free(e);
+		entry_free(e);
+	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
 
@@ -262,8 +310,8 @@ void frontier_done(struct frontier *f, struct frontier_entry *e)
 	pthread_mutex_lock(&f->lock);
 	h->in_flight--;
 	ring_offer(f, h);
+	entry_free(e);
 	pthread_mutex_unlock(&f->lock);
-	free(e);
 }
 
 void frontier_retry(struct frontier *f, struct frontier_entry *e,

@@ -9,7 +9,8 @@
  * future, and, when gated, until frontier_open (its robots.txt is known).
  * Politeness is a property of the queue, not a sleep in the fetcher.
  * Unbounded (a bounded queue in the crawl's cycle would deadlock); each
- * entry is one allocation holding its strings.
+ * entry is one allocation holding its URL, and the links of one page share
+ * one copy of its URL as their parent.
  *
  * One mutex guards everything: parser threads push, the fetch thread pops,
  * opens origins and reports completions. */
@@ -22,18 +23,21 @@
 
 struct frontier;
 struct frontier_host;
+struct frontier_parent;
 
 struct frontier_entry {
 	struct frontier_entry *next; /* queue link, frontier-private */
 	struct frontier_host *host;  /* the origin's queue */
-	const char *parent;          /* points into this entry; NULL for seeds */
+	const char *parent;          /* the page that linked here, shared with
+					its other links; NULL for seeds */
+	struct frontier_parent *shared; /* frontier-private: parent's owner */
 	const uint64_t *chain;       /* fingerprints of the redirects that led
 					here, `redirects` of them; in this entry */
 	unsigned depth;
 	unsigned redirects;          /* redirects followed to reach this URL */
 	unsigned attempts;           /* fetches tried so far (retries) */
 	unsigned flags;              /* the caller's bits, kept as given */
-	char url[];                  /* canonical URL, then parent's bytes */
+	char url[];                  /* canonical URL (then the chain) */
 };
 
 /* What frontier_push copies into a new entry. */
