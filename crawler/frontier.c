@@ -143,7 +143,7 @@ static struct frontier_parent *parent_ref(struct frontier *f, const char *parent
 
 	if (!parent)
 		return NULL;
-	if (!f->last || strcmp(f->last->url, parent)) {
+	if (!f->last || strcmp(f->last->url, parent) != 0) {
 		n = strlen(parent) + 1;
 		struct frontier_parent *p = malloc(sizeof(*p) + n);
 
