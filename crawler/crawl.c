@@ -225,6 +225,25 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 	return t == TRAP_NONE ? -1 : (int)trap_skip[t];
 }
 
+/* Push it to the frontier, counted in `outstanding` (and its level) before
+ * it can be popped, fetched and written, so the count cannot touch zero
+ * early; the count is taken back if the frontier refuses it. */
+static int push_counted(struct crawl *c, const struct frontier_item *it)
+{
+	int rc;
+
+	atomic_fetch_add(&c->outstanding, 1);
+	if (c->level_left)
+		atomic_fetch_add(&c->level_left[it->depth], 1);
+	rc = frontier_push(c->frontier, it);
+	if (rc == FRONTIER_QUEUED)
+		return rc;
+	if (c->level_left)
+		atomic_fetch_sub(&c->level_left[it->depth], 1);
+	atomic_fetch_sub(&c->outstanding, 1);
+	return rc;
+}
+
 static void queue(struct crawl *c, const struct batch *b, size_t i)
 {
 	struct frontier_item it = {
@@ -233,24 +252,13 @@ static void queue(struct crawl *c, const struct batch *b, size_t i)
 		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
 			 ENTRY_NO_PARSE : 0,
 	};
-	int rc;
+	int rc = push_counted(c, &it);
 
-	/* Counted before it can be popped, fetched and written, so the
-	 * count cannot touch zero early. */
-	atomic_fetch_add(&c->outstanding, 1);
-	if (c->level_left)
-		atomic_fetch_add(&c->level_left[b->depth], 1);
-	rc = frontier_push(c->frontier, &it);
 	/* Journaled before the record of the page that found it can reach
 	 * the writer, which flushes the journal before the output. */
 	if (rc == FRONTIER_QUEUED && c->cfg.journal &&
 	    journal_admit(c->cfg.journal, it.url, it.parent, it.depth))
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
-	if (rc == FRONTIER_QUEUED)
-		return;
-	if (c->level_left)
-		atomic_fetch_sub(&c->level_left[b->depth], 1);
-	atomic_fetch_sub(&c->outstanding, 1);
 	if (rc == FRONTIER_HOST_FULL)
 		atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
 }
@@ -551,14 +559,8 @@ static void readmit(void *arg, const char *url, const char *parent,
 		return;
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
 		return;
-	atomic_fetch_add(&c->outstanding, 1);
-	if (c->level_left)
-		atomic_fetch_add(&c->level_left[depth], 1);
-	if (frontier_push(c->frontier, &it) == FRONTIER_QUEUED)
-		return;
-	if (c->level_left)
-		atomic_fetch_sub(&c->level_left[depth], 1);
-	atomic_fetch_sub(&c->outstanding, 1);
+	/* Already journaled: not again. */
+	push_counted(c, &it);
 }
 
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */

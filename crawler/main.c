@@ -176,6 +176,9 @@ static int run(struct options *o, struct signals *sig)
 	if (res.write_errno)
 		fprintf(stderr, "crawler: cannot write output: %s\n",
 			strerror(res.write_errno));
+	else if (res.stop == CRAWL_FAILED)
+		fprintf(stderr, "crawler: the crawl stopped: out of memory, or the "
+			"--state journal could not be written\n");
 	if (write_summary(o, res.summary))
 		status = EXIT_FAILURE;
 	free(res.summary);
