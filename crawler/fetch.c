@@ -187,11 +187,28 @@ static void easy_put(struct fetch_pool *p, CURL *e)
 		curl_easy_cleanup(e);
 }
 
+enum { DEADLINE_GRACE_MS = 250 };
+
+/* Whether --max-time ends this request before its own --timeout does. */
+static bool crawl_deadline_binds(const struct transfer *t)
+{
+	int64_t crawl = ctx_deadline_ns(t->pool->ctx);
+
+	return crawl && crawl <= t->started_ns + t->pool->cfg.timeout_ms * 1000000;
+}
+
 static void easy_setup(struct transfer *t, const struct fetch_request *req)
 {
 	const struct fetch_config *cfg = &t->pool->cfg;
 	CURL *e = t->easy;
 	int64_t left = ctx_remaining_ms(&t->ctx);
+
+	/* When the crawl's deadline, not --timeout, bounds this request, the
+	 * fetch loop ends it as canceled at that deadline. libcurl's timer
+	 * only backs that up: set to the same instant it could fire first and
+	 * turn a stop into a timeout. */
+	if (crawl_deadline_binds(t))
+		left += DEADLINE_GRACE_MS;
 
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
