@@ -45,6 +45,12 @@ const char *url_base_str(const struct url_base *b);
 enum url_status url_base_resolve(const struct url_base *b, const char *ref,
 				 char **out);
 
+/* The same through libcurl's URL API whatever ref is: url_base_resolve
+ * takes a shortcut for plain paths and same-origin URLs, and must agree
+ * with this (the url fuzz target compares them). */
+enum url_status url_base_resolve_general(const struct url_base *b,
+					 const char *ref, char **out);
+
 /* One-off resolution: url_base_new + url_base_resolve. */
 enum url_status url_resolve(const char *base, const char *ref, char **out);
 
