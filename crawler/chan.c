@@ -23,6 +23,8 @@ struct chan {
 	size_t cap;  /* slots in ring */
 	size_t head; /* next slot to receive from */
 	size_t len;  /* items in ring */
+	size_t wake_at; /* items that make `items` signalled; 1 but see
+			   chan_wake_at */
 	bool closed;
 };
 
@@ -37,6 +39,7 @@ struct chan *chan_new(size_t cap)
 	if (!ch->ring)
 		goto fail;
 	ch->cap = cap;
+	ch->wake_at = 1;
 	pthread_mutex_init(&ch->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -66,7 +69,8 @@ static void push_locked(struct chan *ch, void *item)
 {
 	ch->ring[(ch->head + ch->len) % ch->cap] = item;
 	ch->len++;
-	pthread_cond_signal(&ch->items);
+	if (ch->len >= ch->wake_at)
+		pthread_cond_signal(&ch->items);
 }
 
 static void *pop_locked(struct chan *ch)
@@ -179,6 +183,13 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 	if (ctx)
 		ctx_watch_remove(ctx, &w);
 	return rc;
+}
+
+void chan_wake_at(struct chan *ch, size_t n)
+{
+	pthread_mutex_lock(&ch->lock);
+	ch->wake_at = n ? n : 1;
+	pthread_mutex_unlock(&ch->lock);
 }
 
 void chan_close(struct chan *ch)

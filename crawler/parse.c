@@ -682,7 +682,7 @@ enum parse_status parse_html(const char *body, size_t len,
 	enum url_status us;
 
 	memset(out, 0, sizeof(*out));
-	st.page = url_base_new(page_url, &us);
+	st.page = url_base_canonical(page_url, &us);
 	if (!st.page)
 		return us == URL_NOMEM ? PARSE_NOMEM : PARSE_FAILED;
 	/* htmlCreateMemoryParserCtxt refuses an empty buffer. */

@@ -433,6 +433,30 @@ struct url_base *url_base_new(const char *base, enum url_status *status)
 	return b;
 }
 
+struct url_base *url_base_canonical(const char *canonical,
+				    enum url_status *status)
+{
+	struct url_base *b = NULL;
+	size_t hlen;
+	enum url_status st = URL_OK;
+
+	if (strnlen(canonical, URL_MAX_LEN + 1) > URL_MAX_LEN)
+		st = URL_TOO_LONG;
+	else if (!url_host(canonical, &hlen))
+		st = URL_MALFORMED;
+	else if (!(b = calloc(1, sizeof(*b))) || dup_str(canonical, &b->str))
+		st = URL_NOMEM;
+	if (st == URL_OK) {
+		split_base(b);
+	} else {
+		free(b);
+		b = NULL;
+	}
+	if (status)
+		*status = st;
+	return b;
+}
+
 void url_base_free(struct url_base *b)
 {
 	if (!b)

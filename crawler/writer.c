@@ -18,6 +18,11 @@
 
 #define WRITER_BUF (256 * 1024)          /* bytes batched per write(2) */
 #define PROGRESS_NS (250 * 1000000LL)    /* progress redraw interval */
+/* The writer sleeps until this many records are queued, or a record has
+ * waited LINGER_NS: one wake-up and one write(2) per batch rather than per
+ * record, for at most that much delay at the end of a crawl. */
+#define WRITER_BATCH 64
+#define LINGER_NS (20 * 1000000LL)
 
 struct writer {
 	struct writer_config cfg;
@@ -172,16 +177,15 @@ static void take(struct writer *w, struct record *r)
 	record_free(r);
 }
 
-/* Receive the next record; with a progress line, wake at least every
- * PROGRESS_NS to redraw it (CHAN_DONE then). */
+/* Receive the next record, waiting for a batch of them (WRITER_BATCH) no
+ * longer than LINGER_NS (CHAN_DONE then); a progress line redraws at least
+ * as often. */
 static int next(struct writer *w, void **item)
 {
 	struct ctx tick;
 	int rc;
 
-	if (!w->cfg.progress)
-		return chan_recv(w->results, item, NULL);
-	ctx_init(&tick, NULL, ctx_now_ns() + PROGRESS_NS);
+	ctx_init(&tick, NULL, ctx_now_ns() + LINGER_NS);
 	rc = chan_recv(w->results, item, &tick);
 	ctx_release(&tick);
 	return rc;
@@ -231,6 +235,7 @@ struct writer *writer_start(const struct writer_config *cfg, struct chan *result
 	}
 	w->cfg = *cfg;
 	w->results = results;
+	chan_wake_at(results, WRITER_BATCH);
 	w->started_ns = ctx_now_ns();
 	pthread_mutex_init(&w->io, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w)) {

@@ -34,6 +34,12 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx);
 int chan_try_send(struct chan *ch, void *item);
 int chan_try_recv(struct chan *ch, void **item);
 
+/* A waiting receiver is woken once n items are queued (or on close, or
+ * when its ctx ends), not at the first: a consumer that works in batches
+ * sleeps through the rest. Only for receivers that wait with a deadline,
+ * or fewer than n items could wait for ever. */
+void chan_wake_at(struct chan *ch, size_t n);
+
 void chan_close(struct chan *ch);
 size_t chan_len(struct chan *ch);
 

@@ -35,6 +35,13 @@ struct url_base;
 
 /* Parse an absolute http(s) URL as a base; NULL with *status set on error. */
 struct url_base *url_base_new(const char *base, enum url_status *status);
+/* The same for a URL already in canonical form (url_normalize's, or the
+ * frontier's), taken as it is: parsing it again would cost a page as much
+ * as resolving a dozen of its links. Only checked for an http(s) scheme, a
+ * host and its length. */
+struct url_base *url_base_canonical(const char *canonical,
+				    enum url_status *status);
+
 void url_base_free(struct url_base *b);
 
 /* The base in canonical form; borrowed from b. */

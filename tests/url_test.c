@@ -298,6 +298,24 @@ Test(url, shortcut_agrees_with_the_general_path)
 	url_base_free(b);
 }
 
+Test(url, canonical_base_resolves_like_a_parsed_one)
+{
+	enum url_status st;
+	struct url_base *b = url_base_canonical(RFC_BASE, &st);
+	char *got = NULL;
+
+	cr_assert_not_null(b, "%s", url_strerror(st));
+	cr_expect_str_eq(url_base_str(b), RFC_BASE);
+	cr_expect_eq(url_base_resolve(b, "../g?x", &got), URL_OK);
+	cr_expect_str_eq(got, "http://a/b/g?x");
+	free(got);
+	url_base_free(b);
+	cr_expect_null(url_base_canonical("ftp://a/b", &st));
+	cr_expect_eq(st, URL_MALFORMED);
+	cr_expect_null(url_base_canonical("http:///b", &st));
+	cr_expect_eq(st, URL_MALFORMED);
+}
+
 Test(url, colon_in_first_segment_is_a_path_not_a_scheme)
 {
 	/* Not a scheme by RFC 3986 section 3.1 (starts with a digit); curl
