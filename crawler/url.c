@@ -576,8 +576,10 @@ static int resolve_fast(const struct url_base *b, const char *ref, char **out)
 	const char *tail;
 	size_t n, head, tlen, len, q;
 
-	if (!b->shortcut || !trim_ref(&ref, &n) || n == 0)
+	if (!b->shortcut || !trim_ref(&ref, &n))
 		return -1;
+	if (n == 0) /* "" or "#top": the page itself */
+		return dup_str(b->str, out);
 	head = fast_kept(b, ref, n, &tail);
 	tlen = n - (size_t)(tail - ref);
 	if (!head || head + 1 + 3 * tlen >= sizeof(buf))
