@@ -323,7 +323,7 @@ static void url_finished(struct crawl *c, unsigned depth)
 static struct record *record_from(const struct frontier_entry *e,
 				  struct fetch_result *res)
 {
-	struct record *r = record_new(e->url, e->parent, e->depth);
+	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
 
 	if (!r)
 		return NULL;
@@ -341,8 +341,10 @@ static struct record *record_from(const struct frontier_entry *e,
 
 static bool in_chain(const struct frontier_entry *e, uint64_t fp)
 {
+	const uint64_t *chain = frontier_entry_chain(e);
+
 	for (unsigned i = 0; i < e->redirects; i++)
-		if (e->chain[i] == fp)
+		if (chain[i] == fp)
 			return true;
 	return false;
 }
@@ -371,8 +373,8 @@ static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
 		record_set_err(r, RECORD_ERR_TOO_MANY_REDIRECTS, NULL);
 		return;
 	}
-	for (unsigned i = 0; i < e->redirects; i++)
-		chain[i] = e->chain[i];
+	if (e->redirects)
+		memcpy(chain, frontier_entry_chain(e), e->redirects * sizeof(*chain));
 	chain[e->redirects] = visited_fingerprint(e->url);
 	b.links = &r->location;
 	admit(c, &b);
@@ -593,7 +595,7 @@ static unsigned ready_depth(struct crawl *c)
 static void record_unfetched(struct crawl *c, struct frontier_entry *e,
 			     enum record_err err, const char *why)
 {
-	struct record *r = record_new(e->url, e->parent, e->depth);
+	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
 
 	if (!r)
 		url_finished(c, e->depth);

@@ -158,25 +158,43 @@ static struct frontier_parent *parent_ref(struct frontier *f, const char *parent
 	return f->last;
 }
 
+_Static_assert(sizeof(struct frontier_entry) == 32,
+	       "an entry's header is 32 bytes (see frontier.h)");
+
+/* After the struct: the URL, then the chain at the next multiple of 8
+ * (the struct itself is 8-byte aligned). */
+static size_t chain_offset(const char *url)
+{
+	return (strlen(url) + 1 + 7) & ~(size_t)7;
+}
+
+const uint64_t *frontier_entry_chain(const struct frontier_entry *e)
+{
+	if (!e->redirects)
+		return NULL;
+	return (const uint64_t *)(const void *)(e->url + chain_offset(e->url));
+}
+
+const char *frontier_entry_parent(const struct frontier_entry *e)
+{
+	return e->shared ? e->shared->url : NULL;
+}
+
 static struct frontier_entry *entry_new(const struct frontier_item *it)
 {
 	size_t ulen = strlen(it->url) + 1;
-	/* After the struct: the URL, then the chain at the next multiple of 8
-	 * (the struct itself is 8-byte aligned). */
-	size_t at = (ulen + 7) & ~(size_t)7;
+	size_t at = it->redirects ? chain_offset(it->url) : ulen;
 	size_t chain = it->redirects * sizeof(uint64_t);
 	struct frontier_entry *e = malloc(sizeof(*e) + at + chain);
 
 	if (!e)
 		return NULL;
 	*e = (struct frontier_entry){ .depth = it->depth,
-				      .redirects = it->redirects,
-				      .flags = it->flags };
+				      .redirects = (uint8_t)it->redirects,
+				      .flags = (uint16_t)it->flags };
 	memcpy(e->url, it->url, ulen);
-	if (chain) {
+	if (chain)
 		memcpy(e->url + at, it->chain, chain);
-		e->chain = (const uint64_t *)(void *)(e->url + at);
-	}
 	return e;
 }
 
@@ -243,9 +261,7 @@ int frontier_push(struct frontier *f, const struct frontier_item *item)
 	h = host_get(f, item->url);
 	if (h && item->parent) {
 		e->shared = parent_ref(f, item->parent);
-		if (e->shared)
-			e->parent = e->shared->url;
-		else
+		if (!e->shared)
 			h = NULL;
 	}
 	if (h && f->cfg.max_per_host && h->admitted >= f->cfg.max_per_host) {

@@ -25,20 +25,31 @@ struct frontier;
 struct frontier_host;
 struct frontier_parent;
 
+/* 32 bytes before the URL: a frontier holds most of a big crawl's URLs at
+ * its peak, so each byte here is a megabyte at a million. The parent and
+ * the redirect chain are reached through frontier_entry_parent and
+ * frontier_entry_chain. */
 struct frontier_entry {
 	struct frontier_entry *next; /* queue link, frontier-private */
 	struct frontier_host *host;  /* the origin's queue */
-	const char *parent;          /* the page that linked here, shared with
-					its other links; NULL for seeds */
-	struct frontier_parent *shared; /* frontier-private: parent's owner */
-	const uint64_t *chain;       /* fingerprints of the redirects that led
-					here, `redirects` of them; in this entry */
+	struct frontier_parent *shared; /* the page that linked here, shared
+					   with its other links; NULL for seeds */
 	unsigned depth;
-	unsigned redirects;          /* redirects followed to reach this URL */
-	unsigned attempts;           /* fetches tried so far (retries) */
-	unsigned flags;              /* the caller's bits, kept as given */
-	char url[];                  /* canonical URL (then the chain) */
+	uint8_t redirects;           /* redirects followed to reach this URL
+					(--max-redirects is at most 100) */
+	uint8_t attempts;            /* fetches tried so far (--retries is at
+					most 100) */
+	uint16_t flags;              /* the caller's bits, kept as given */
+	char url[];                  /* canonical URL, then the chain */
 };
+
+/* The URL of the page that linked to e, or NULL for a seed; lives as long
+ * as e. */
+const char *frontier_entry_parent(const struct frontier_entry *e);
+
+/* The fingerprints of the e->redirects redirects that led to e, oldest
+ * first, stored after its URL; NULL when there are none. */
+const uint64_t *frontier_entry_chain(const struct frontier_entry *e);
 
 /* What frontier_push copies into a new entry. */
 struct frontier_item {

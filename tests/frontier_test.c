@@ -238,12 +238,12 @@ Test(frontier, an_entry_carries_its_redirect_chain)
 
 	cr_assert_eq(frontier_push(f, &it), FRONTIER_QUEUED);
 	e = pop_expect(f, "http://a.test/x");
-	cr_expect_str_eq(e->parent, "http://a.test/p");
+	cr_expect_str_eq(frontier_entry_parent(e), "http://a.test/p");
 	cr_expect_eq(e->redirects, 3);
 	cr_expect_eq(e->flags, 5);
-	cr_expect_eq(((uintptr_t)e->chain) % 8, 0, "the chain is aligned");
+	cr_expect_eq(((uintptr_t)frontier_entry_chain(e)) % 8, 0, "the chain is aligned");
 	for (int i = 0; i < 3; i++)
-		cr_expect_eq(e->chain[i], chain[i]);
+		cr_expect_eq(frontier_entry_chain(e)[i], chain[i]);
 	frontier_done(f, e);
 	frontier_free(f);
 }
@@ -349,11 +349,11 @@ Test(frontier, entry_keeps_its_parent_and_depth)
 	memset(parent, 'x', sizeof(parent) - 1); /* the frontier made a copy */
 
 	seed = pop_expect(f, "http://a.test/");
-	cr_expect_null(seed->parent);
+	cr_expect_null(frontier_entry_parent(seed));
 	cr_expect_eq(seed->depth, 0);
 	child = pop_expect(f, "http://a.test/child");
-	cr_assert_not_null(child->parent);
-	cr_expect_str_eq(child->parent, "http://a.test/index.html");
+	cr_assert_not_null(frontier_entry_parent(child));
+	cr_expect_str_eq(frontier_entry_parent(child), "http://a.test/index.html");
 	cr_expect_eq(child->depth, 3);
 	frontier_done(f, seed);
 	frontier_done(f, child);
