@@ -14,6 +14,7 @@
 #include <regex.h>
 #include <strings.h>
 
+#include "regex_check.h"
 #include "scope.h"
 
 typedef int (*setter)(struct options *o, const char *val, char *err, size_t n);
@@ -477,9 +478,12 @@ static int set_pattern(char ***list, size_t *count, const char *opt,
 		       const char *v, char *err, size_t n)
 {
 	regex_t re;
-	int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
 	char why[160];
+	int rc;
 
+	if (!regex_check(v, why, sizeof(why)))
+		return fail(err, n, opt, v, why);
+	rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
 	if (rc) {
 		regerror(rc, &re, why, sizeof(why));
 		return fail(err, n, opt, v, why);

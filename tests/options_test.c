@@ -788,3 +788,13 @@ Test(options, every_option_in_the_man_page_is_a_known_option)
 	cr_expect_geq(found, 20, "the man page has its options");
 	free(man);
 }
+
+Test(options, malformed_or_runaway_regex_is_a_usage_error_naming_it)
+{
+	EXPECT_USAGE(W("--include", "(a", "http://a.test/"), "--include", "(a");
+	/* glibc's regcomp would spend minutes on these (regex_check.h). */
+	EXPECT_USAGE(W("--include", "^h**++++n", "http://a.test/"), "--include",
+		     "^h**++++n", "right after another");
+	EXPECT_USAGE(W("--exclude", "^((h*)+)+n", "http://a.test/"), "--exclude",
+		     "can match nothing");
+}
