@@ -349,21 +349,40 @@ static bool in_chain(const struct frontier_entry *e, uint64_t fp)
 	return false;
 }
 
+/* The statuses that send the client elsewhere (not 300 Multiple Choices
+ * or 304 Not Modified, which need no Location). */
+static bool moved(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	       status == 307 || status == 308;
+}
+
 /* A 3xx: record its target, and queue it like a link of the same depth,
  * carrying the chain so a loop or an over-long chain ends on this URL. */
 static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
 			    struct record *r, const char *raw)
 {
-	char *target = NULL;
+	char *target = NULL, msg[160];
 	uint64_t chain[e->redirects + 1];
+	enum url_status st;
 	/* A resource's target is the resource: fetched, not parsed. */
 	static const unsigned char resource = PARSE_LINK_RESOURCE;
 	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
 			   .redirects = e->redirects + 1, .chain = chain,
 			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL };
 
-	if (url_resolve(r->url, raw, &target) != URL_OK)
+	st = url_resolve(r->url, raw, &target);
+	/* A redirect off the web (mailto:, ftp:) has nothing to follow and
+	 * nothing wrong; one that is no URL at all is the server's error. */
+	if (st == URL_SCHEME)
 		return;
+	if (st != URL_OK) {
+		snprintf(msg, sizeof(msg), "Location is not a URL (%s): %.100s",
+			 url_strerror(st), raw);
+		record_set_err(r, st == URL_NOMEM ? RECORD_ERR_INTERNAL :
+						    RECORD_ERR_HTTP, msg);
+		return;
+	}
 	r->location = target;
 	if (!strcmp(target, e->url) || in_chain(e, visited_fingerprint(target))) {
 		record_set_err(r, RECORD_ERR_REDIRECT_LOOP, NULL);
@@ -423,6 +442,8 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 	r->attempts = e->attempts + 1;
 	if (res->location && r->err == RECORD_ERR_NONE)
 		follow_redirect(c, e, r, res->location);
+	else if (moved(res->status) && r->err == RECORD_ERR_NONE)
+		record_set_err(r, RECORD_ERR_HTTP, "redirect without a Location");
 	if (!(e->flags & ENTRY_NO_PARSE) && res->body &&
 	    !parse_looks_binary(res->body, res->body_len) &&
 	    (pg = malloc(sizeof(*pg)))) {

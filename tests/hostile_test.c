@@ -630,7 +630,7 @@ Test(hostile, redirect_to_itself_is_a_loop)
 	site_free(&s);
 }
 
-Test(hostile, location_that_is_not_a_url_is_recorded_without_a_target)
+Test(hostile, location_that_is_not_a_url_is_an_http_error_without_a_target)
 {
 	struct site s;
 
@@ -640,9 +640,37 @@ Test(hostile, location_that_is_not_a_url_is_recorded_without_a_target)
 				      "Content-Length: 0\r\n\r\n" },
 		 NULL);
 	/* The 301 is what the server said; there is nothing to follow. */
-	expect_rec(s.bad, 301, NULL);
+	expect_rec(s.bad, 301, "http");
 	cr_expect(json_is_null(json_object_get(s.bad, "location")), "location %s",
 		  rec_str(s.bad, "location"));
+	cr_expect(err_msg(s.bad) && strstr(err_msg(s.bad), "http://[bad"),
+		  "message %s", err_msg(s.bad));
+	site_free(&s);
+}
+
+Test(hostile, redirect_without_a_location_is_an_http_error)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n" },
+		 NULL);
+	expect_rec(s.bad, 302, "http");
+	site_free(&s);
+}
+
+Test(hostile, redirect_off_the_web_is_recorded_and_not_followed)
+{
+	struct site s;
+
+	raw_site(&s, (struct rawsrv_case){
+			     .action = RAWSRV_SEND,
+			     .bytes = "HTTP/1.1 301 Moved\r\nLocation: ftp://files.test/x\r\n"
+				      "Content-Length: 0\r\n\r\n" },
+		 NULL);
+	expect_rec(s.bad, 301, NULL);
+	cr_expect(json_is_null(json_object_get(s.bad, "location")));
 	site_free(&s);
 }
 
