@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <regex.h>
+#include <stddef.h>
 #include <strings.h>
 
 #include "regex_check.h"
@@ -25,8 +26,14 @@ struct option_spec {
 	const char *arg;    /* argument name, or NULL for a flag */
 	const char *def;    /* default, as --help shows it; NULL: none shown */
 	const char *help;
-	setter set;
+	setter set;         /* NULL for a plain flag: see flag */
+	/* A plain flag sets the bool at this offset in struct options to
+	 * flag_value; options with a value, or odder flags, have a setter. */
+	size_t flag;
+	bool flag_value;
 };
+
+#define FLAG(field, value) NULL, offsetof(struct options, field), value
 
 static int fail(char *err, size_t n, const char *opt, const char *val,
 		const char *why)
@@ -291,31 +298,10 @@ static int set_header(struct options *o, const char *v, char *err, size_t n)
 	return 0;
 }
 
-static int set_links(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	o->crawl.links = true;
-	return 0;
-}
-
 static int set_stats(struct options *o, const char *v, char *err, size_t n)
 {
 	(void)err, (void)n;
 	o->stats_path = v;
-	return 0;
-}
-
-static int set_quiet(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	o->quiet = true;
-	return 0;
-}
-
-static int set_verbose(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	o->crawl.verbose = true;
 	return 0;
 }
 
@@ -331,56 +317,6 @@ static int set_no_progress(struct options *o, const char *v, char *err, size_t n
 	(void)v, (void)err, (void)n;
 	o->progress = 0;
 	return 0;
-}
-
-static int set_flag(bool *flag)
-{
-	*flag = true;
-	return 0;
-}
-
-static int set_no_robots(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	o->crawl.robots = false;
-	return 0;
-}
-
-static int set_follow_nofollow(struct options *o, const char *v, char *err,
-			       size_t n)
-{
-	(void)v, (void)err, (void)n;
-	return set_flag(&o->crawl.follow_nofollow);
-}
-
-static int set_no_parent(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	return set_flag(&o->crawl.scope.no_parent);
-}
-
-static int set_resources(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	return set_flag(&o->crawl.resources);
-}
-
-static int set_cookies(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	return set_flag(&o->crawl.cookies);
-}
-
-static int set_insecure(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	return set_flag(&o->crawl.insecure);
-}
-
-static int set_http11(struct options *o, const char *v, char *err, size_t n)
-{
-	(void)v, (void)err, (void)n;
-	return set_flag(&o->crawl.http11);
 }
 
 /* A duration that may also be "0" (no wait). */
@@ -552,7 +488,8 @@ static const struct option_spec table[] = {
 	{ "exclude", 0, "REGEX", NULL,
 	  "never follow URLs matching REGEX (repeatable)", set_exclude },
 	{ "no-parent", 0, NULL, NULL,
-	  "stay under each seed's directory", set_no_parent },
+	  "stay under each seed's directory",
+	  FLAG(crawl.scope.no_parent, true) },
 	{ "max-pages-per-host", 0, "N", "unlimited",
 	  "admit at most N URLs from one origin", set_max_pages_per_host },
 	{ "max-url-length", 0, "N", "2048",
@@ -562,7 +499,8 @@ static const struct option_spec table[] = {
 	{ "max-repeats", 0, "N", "3",
 	  "skip URLs repeating a path segment more often in a row (0: no limit)",
 	  set_max_repeats },
-	{ "no-robots", 0, NULL, NULL, "ignore robots.txt", set_no_robots },
+	{ "no-robots", 0, NULL, NULL, "ignore robots.txt",
+	  FLAG(crawl.robots, false) },
 	{ "delay", 0, "DURATION", "0",
 	  "least time between two requests to one origin", set_delay },
 	{ "max-rate", 0, "N", "unlimited",
@@ -570,19 +508,23 @@ static const struct option_spec table[] = {
 	{ "max-delay", 0, "DURATION", "30s",
 	  "longest Crawl-delay or Retry-After obeyed", set_max_delay },
 	{ "follow-nofollow", 0, NULL, NULL,
-	  "follow rel=nofollow links and nofollow pages", set_follow_nofollow },
+	  "follow rel=nofollow links and nofollow pages",
+	  FLAG(crawl.follow_nofollow, true) },
 	{ "resources", 0, NULL, NULL,
-	  "also fetch images, scripts, styles, media (not parsed)", set_resources },
+	  "also fetch images, scripts, styles, media (not parsed)",
+	  FLAG(crawl.resources, true) },
 	{ "retries", 0, "N", "2",
 	  "retry timeouts, failed connections, 429 and 502-504", set_retries },
 	{ "max-redirects", 0, "N", "10",
 	  "longest redirect chain followed", set_max_redirects },
 	{ "cookies", 0, NULL, NULL,
-	  "keep cookies for the crawl, shared by all requests", set_cookies },
+	  "keep cookies for the crawl, shared by all requests",
+	  FLAG(crawl.cookies, true) },
 	{ "proxy", 0, "URL", NULL, "send requests through this proxy", set_proxy },
 	{ "insecure", 'k', NULL, NULL,
-	  "do not verify TLS certificates", set_insecure },
-	{ "http1.1", 0, NULL, NULL, "use HTTP/1.1, never HTTP/2", set_http11 },
+	  "do not verify TLS certificates", FLAG(crawl.insecure, true) },
+	{ "http1.1", 0, NULL, NULL, "use HTTP/1.1, never HTTP/2",
+	  FLAG(crawl.http11, true) },
 	{ "user-agent", 'A', "STRING", CRAWL_DEFAULT_USER_AGENT,
 	  "User-Agent header", set_user_agent },
 	{ "header", 'H', "'NAME: VALUE'", NULL,
@@ -592,13 +534,16 @@ static const struct option_spec table[] = {
 	{ "checkpoint-interval", 0, "DURATION", "1s",
 	  "with --state, fsync journal and output this often", set_checkpoint },
 	{ "links", 0, NULL, "off",
-	  "add \"outlinks\", every link of the page, to its record", set_links },
+	  "add \"outlinks\", every link of the page, to its record",
+	  FLAG(crawl.links, true) },
 	{ "stats", 0, "FILE", "standard error",
 	  "write the summary object to FILE", set_stats },
 	{ "quiet", 'q', NULL, NULL,
-	  "no progress line and no summary on standard error", set_quiet },
+	  "no progress line and no summary on standard error",
+	  FLAG(quiet, true) },
 	{ "verbose", 'v', NULL, NULL,
-	  "a line on standard error for each fetched URL", set_verbose },
+	  "a line on standard error for each fetched URL",
+	  FLAG(crawl.verbose, true) },
 	{ "progress", 0, NULL, "when standard error is a terminal",
 	  "draw a live status line on standard error", set_progress },
 	{ "no-progress", 0, NULL, NULL, "never draw the status line", set_no_progress },
@@ -719,7 +664,9 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 			(s->name[0] == 'h' ? options_help : version)(out);
 			return OPTIONS_EXIT;
 		}
-		if (s->set(o, optarg, err, errlen))
+		if (!s->set)
+			*(bool *)(void *)((char *)o + s->flag) = s->flag_value;
+		else if (s->set(o, optarg, err, errlen))
 			return OPTIONS_USAGE;
 	}
 	for (int i = optind; i < argc; i++)
