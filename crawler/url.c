@@ -92,22 +92,36 @@ static bool is_http_scheme(const char *s, size_t n)
 }
 
 /* The WHATWG URL parser strips leading and trailing C0 controls and spaces
- * and removes tabs and newlines anywhere, which is what browsers do to an
- * href. The fragment is cut here too: the canonical form has none, and curl
- * 7.88 resolves "#x" to the base's directory instead of the base. */
+ * from an href, as browsers do: where ref starts and how long it is then;
+ * false if it is over URL_MAX_LEN. */
+static bool trim_space(const char **ref, size_t *n)
+{
+	const char *r = *ref;
+	size_t len = strnlen(r, URL_MAX_LEN + 1);
+
+	if (len > URL_MAX_LEN)
+		return false;
+	while (len > 0 && (unsigned char)r[len - 1] <= ' ')
+		len--;
+	while (len > 0 && (unsigned char)*r <= ' ') {
+		r++;
+		len--;
+	}
+	*ref = r;
+	*n = len;
+	return true;
+}
+
+/* ref trimmed, then with tabs and newlines removed anywhere (WHATWG again)
+ * and the fragment cut: the canonical form has none, and curl 7.88
+ * resolves "#x" to the base's directory instead of the base. */
 static enum url_status strip_ref(const char *ref, char **out)
 {
-	size_t n = strnlen(ref, URL_MAX_LEN + 1), j = 0;
+	size_t n, j = 0;
 	char *s;
 
-	if (n > URL_MAX_LEN)
+	if (!trim_space(&ref, &n))
 		return URL_TOO_LONG;
-	while (n > 0 && (unsigned char)ref[n - 1] <= ' ')
-		n--;
-	while (n > 0 && (unsigned char)*ref <= ' ') {
-		ref++;
-		n--;
-	}
 	s = malloc(n + 1);
 	if (!s)
 		return URL_NOMEM;
@@ -524,16 +538,10 @@ static const char *same_origin_tail(const struct url_base *b,
 static bool trim_ref(const char **ref, size_t *n)
 {
 	const char *r = *ref;
-	size_t len = strnlen(r, URL_MAX_LEN + 1), cut;
+	size_t len, cut;
 
-	if (len > URL_MAX_LEN)
+	if (!trim_space(&r, &len))
 		return false;
-	while (len > 0 && (unsigned char)r[len - 1] <= ' ')
-		len--;
-	while (len > 0 && (unsigned char)*r <= ' ') {
-		r++;
-		len--;
-	}
 	cut = strcspn(r, "#\t\n\r");
 	if (cut < len && r[cut] != '#')
 		return false;
