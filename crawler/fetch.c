@@ -9,6 +9,7 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +47,9 @@ struct fetch_pool {
 	size_t nidle;
 	fetch_done_fn done;
 	void *arg;
+	/* A wake-up is on its way and the caller has not yet planned again:
+	 * later ones would change nothing (see fetch_pool_wakeup). */
+	atomic_bool woken;
 };
 
 static int64_t wall_ms(void)
@@ -67,6 +71,7 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 	p->ctx = ctx;
 	p->done = done;
 	p->arg = arg;
+	atomic_init(&p->woken, false);
 	p->multi = curl_multi_init();
 	p->idle = calloc(cfg->concurrency, sizeof(*p->idle));
 	if (!p->multi || !p->idle) {
@@ -436,7 +441,7 @@ static unsigned collect(struct fetch_pool *p)
 	return n;
 }
 
-void fetch_pool_run(struct fetch_pool *p, int wait_ms)
+static void run_once(struct fetch_pool *p, int wait_ms)
 {
 	int running;
 
@@ -451,14 +456,27 @@ void fetch_pool_run(struct fetch_pool *p, int wait_ms)
 	collect(p);
 }
 
+void fetch_pool_run(struct fetch_pool *p, int wait_ms)
+{
+	run_once(p, wait_ms);
+	/* The caller checks its state again before it next calls this: what
+	 * changes from now on needs a wake-up, what changed before does not. */
+	atomic_store(&p->woken, false);
+}
+
 void fetch_pool_abort_all(struct fetch_pool *p, enum record_err err)
 {
 	while (p->active)
 		finish(p, p->active, CURLE_ABORTED_BY_CALLBACK, err);
 }
 
+/* One wake-up per round of the caller's loop: parsers call this for every
+ * page they admit links from, and a byte each through curl's wake-up
+ * socket was as many system calls as pages (and a full socket). */
 void fetch_pool_wakeup(struct fetch_pool *p)
 {
+	if (atomic_exchange(&p->woken, true))
+		return;
 	curl_multi_wakeup(p->multi);
 }
 

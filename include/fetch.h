@@ -86,7 +86,9 @@ enum fetch_start {
 int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req);
 
 /* Drive transfers for at most wait_ms (or until fetch_pool_wakeup), calling
- * done() for each that finished. */
+ * done() for each that finished. The caller must look at whatever a wake-up
+ * stands for (new work, a cancel) after each call and before the next: one
+ * wake-up covers all the changes made meanwhile. */
 void fetch_pool_run(struct fetch_pool *p, int wait_ms);
 
 /* Abort every transfer in flight; each is reported with err. */
