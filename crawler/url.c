@@ -589,8 +589,10 @@ static int resolve_fast(const struct url_base *b, const char *ref, char **out)
 	if (n == 0) /* "" or "#top": the page itself */
 		return dup_str(b->str, out);
 	head = fast_kept(b, ref, n, &tail);
+	if (!head)
+		return -1;
 	tlen = n - (size_t)(tail - ref);
-	if (!head || head + 1 + 3 * tlen >= sizeof(buf))
+	if (head + 1 + 3 * tlen >= sizeof(buf))
 		return -1;
 	memcpy(buf, b->str, head);
 	len = head;
