@@ -20,12 +20,7 @@
 #include "site.h"
 #include "testsrv.h"
 
-
-
 TestSuite(crawl, .init = run_setup, .timeout = 120);
-
-
-
 
 /* A config for seeds, quiet, with small timeouts so no test waits long. */
 static void config(struct crawl_config *cfg, char **seeds, size_t n)
@@ -37,11 +32,6 @@ static void config(struct crawl_config *cfg, char **seeds, size_t n)
 	cfg->connect_timeout_ms = 5000;
 	cfg->log = stderr;
 }
-
-
-
-
-
 
 /* ---- the generated site ------------------------------------------------ */
 
@@ -260,37 +250,6 @@ static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route 
 	return run;
 }
 
-static char *url_of(struct testsrv *srv, const char *path)
-{
-	return testsrv_url(srv, path);
-}
-
-/* The record of path on srv; the test fails if there is none. */
-static json_t *record_at(struct testsrv *srv, const struct run *run, const char *path)
-{
-	char *url = url_of(srv, path);
-	json_t *r = run_must_find(run, url);
-
-	free(url);
-	return r;
-}
-
-static void expect_record(struct testsrv *srv, struct run *run, const char *path,
-			  long status, const char *kind)
-{
-	char *url = url_of(srv, path);
-	json_t *r = run_must_find(run, url);
-
-	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", path,
-		     rec_status(r), status);
-	if (kind)
-		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
-			  "%s: error %s, want %s", path, rec_err(r), kind);
-	else
-		cr_expect_null(rec_err(r), "%s: error %s", path, rec_err(r));
-	free(url);
-}
-
 Test(crawl, redirects_are_records_and_their_targets_are_fetched_once)
 {
 	static const struct testsrv_route routes[] = {
@@ -303,21 +262,21 @@ Test(crawl, redirects_are_records_and_their_targets_are_fetched_once)
 	};
 	struct testsrv *srv;
 	struct run run = crawl_routes(&srv, routes, 6, NULL);
-	char *b = url_of(srv, "/b"), *loop1 = url_of(srv, "/loop1");
+	char *b = testsrv_url(srv, "/b"), *loop1 = testsrv_url(srv, "/loop1");
 
 	cr_expect_eq(run.n, 6, "records: %zu", run.n);
 	expect_record(srv, &run, "/a", 301, NULL);
 	expect_record(srv, &run, "/b", 302, NULL);
 	expect_record(srv, &run, "/loop2", 307, "redirect_loop");
 	{
-		char *a = url_of(srv, "/a");
+		char *a = testsrv_url(srv, "/a");
 
 		cr_expect_str_eq(rec_str(run_must_find(&run, a), "location"), b);
 		cr_expect_str_eq(rec_str(run_must_find(&run, b), "parent"), a);
 		free(a);
 	}
 	{
-		char *loop2 = url_of(srv, "/loop2");
+		char *loop2 = testsrv_url(srv, "/loop2");
 
 		cr_expect_str_eq(rec_str(run_must_find(&run, loop2), "location"), loop1);
 		free(loop2);
@@ -399,7 +358,7 @@ Test(crawl, not_found_and_non_html_are_recorded_and_not_parsed)
 	};
 	struct testsrv *srv;
 	struct run run = crawl_routes(&srv, routes, 3, NULL);
-	char *data = url_of(srv, "/data.json");
+	char *data = testsrv_url(srv, "/data.json");
 	json_t *d;
 
 	cr_expect_eq(run.n, 3);
@@ -673,7 +632,7 @@ Test(crawl, max_size_counts_decoded_bytes_so_a_gzip_bomb_is_too_large)
 	};
 	struct testsrv *srv;
 	struct run run = crawl_routes(&srv, routes, 2, max_size_64k);
-	char *url = url_of(srv, "/bomb");
+	char *url = testsrv_url(srv, "/bomb");
 
 	cr_assert_lt(sizeof(bomb), 64 * 1024, "the bomb must be small on the wire");
 	expect_record(srv, &run, "/bomb", 200, "too_large");

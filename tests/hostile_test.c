@@ -46,16 +46,11 @@
 		 "Connection: close\r\n\r\n"
 #define RAW_PAGE(body) RAW_HEAD HTML(body)
 
-
 typedef void (*tweak_fn)(struct crawl_config *);
-
 
 TestSuite(hostile, .init = run_setup, .timeout = 60);
 
 /* ---- crawling and reading back --------------------------------------- */
-
-
-
 
 /* Short timeouts and no retries, so that every bad URL is asked for once
  * and no test waits long. */
@@ -71,7 +66,6 @@ static void config(struct crawl_config *cfg, char **seeds, size_t n)
 	cfg->log = stderr;
 }
 
-
 static size_t count_records(const struct run *run, const char *url)
 {
 	size_t n = 0;
@@ -79,52 +73,6 @@ static size_t count_records(const struct run *run, const char *url)
 	for (size_t i = 0; i < run->n; i++)
 		n += !strcmp(json_string_value(json_object_get(run->recs[i], "url")), url);
 	return n;
-}
-
-
-
-static long long int_of(json_t *r, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(r, key));
-}
-
-
-
-static const char *err_msg(json_t *r)
-{
-	json_t *e = json_object_get(r, "error");
-
-	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "message"));
-}
-
-/* r has status (0: null) and error kind (NULL: no error). */
-static void expect_rec(json_t *r, long status, const char *kind)
-{
-	const char *url = rec_str(r, "url");
-
-	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", url,
-		     rec_status(r), status);
-	if (!status)
-		cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", url);
-	if (kind)
-		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
-			  "%s: error %s (%s), want %s", url, rec_err(r), err_msg(r), kind);
-	else
-		cr_expect_null(rec_err(r), "%s: error %s (%s)", url, rec_err(r), err_msg(r));
-}
-
-/* The summary's skipped count for reason, 0 when absent. */
-static long long skipped(const struct run *run, const char *reason)
-{
-	json_t *sum = json_loads(run->res.summary, 0, NULL);
-	json_t *n;
-	long long v;
-
-	cr_assert(sum, "summary is not JSON: %s", run->res.summary);
-	n = json_object_get(json_object_get(sum, "skipped"), reason);
-	v = n ? (long long)json_integer_value(n) : 0;
-	json_decref(sum);
-	return v;
 }
 
 static void max_size_64k(struct crawl_config *cfg)
@@ -235,7 +183,7 @@ static void site_crawl(struct site *s, tweak_fn tweak)
 	s->bad = run_must_find(&s->run, bad);
 	cr_expect_eq(site_hits(s, "/bad"), 1, "/bad asked for %zu times",
 		     site_hits(s, "/bad"));
-	cr_expect_eq(int_of(s->bad, "attempts"), 1);
+	cr_expect_eq(rec_int(s->bad, "attempts"), 1);
 	free(seed);
 	free(bad);
 }
@@ -310,7 +258,7 @@ static void site_free(struct site *s)
 /* /bad failed on time: not before --timeout, and not much after. */
 static void expect_timed_out(const struct site *s)
 {
-	long long ms = int_of(s->bad, "elapsed_ms");
+	long long ms = rec_int(s->bad, "elapsed_ms");
 
 	cr_expect_geq(ms, TIMEOUT_MS - SLACK_MS, "timed out after %lld ms", ms);
 	cr_expect_lt(ms, TIMEOUT_MS + 5000, "timed out after %lld ms", ms);
@@ -342,7 +290,7 @@ Test(hostile, body_dripped_a_byte_a_second_is_a_timeout)
 					   .burst = sizeof(DRIP_HEAD) - 1 }, NULL);
 	/* The headers came: the status with them. */
 	expect_rec(s.bad, 200, "timeout");
-	cr_expect_leq(int_of(s.bad, "bytes"), 1 + TIMEOUT_MS / 1000);
+	cr_expect_leq(rec_int(s.bad, "bytes"), 1 + TIMEOUT_MS / 1000);
 	expect_timed_out(&s);
 	site_free(&s);
 }
@@ -380,7 +328,7 @@ Test(hostile, header_lines_without_end_are_cut_off_by_curl)
 	 * large response headers: 307217 > 307200"), long before --timeout;
 	 * the status line had come. */
 	expect_rec(s.bad, 200, "http");
-	cr_expect_lt(int_of(s.bad, "elapsed_ms"), TIMEOUT_MS);
+	cr_expect_lt(rec_int(s.bad, "elapsed_ms"), TIMEOUT_MS);
 	site_free(&s);
 }
 
@@ -396,8 +344,8 @@ Test(hostile, chunked_body_without_end_is_too_large_at_max_size)
 	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_ENDLESS, .bytes = CHUNKED_HEAD,
 					   .param = RAWSRV_FILL_CHUNKS }, max_size_64k);
 	expect_rec(s.bad, 200, "too_large");
-	cr_expect_leq(int_of(s.bad, "bytes"), 64 * KIB);
-	cr_expect_gt(int_of(s.bad, "bytes"), 0);
+	cr_expect_leq(rec_int(s.bad, "bytes"), 64 * KIB);
+	cr_expect_gt(rec_int(s.bad, "bytes"), 0);
 	cr_expect(json_is_null(json_object_get(s.bad, "links")), "a cut body was parsed");
 	site_free(&s);
 }
@@ -409,7 +357,7 @@ Test(hostile, raw_body_without_end_is_too_large_at_max_size)
 	raw_site(&s, (struct rawsrv_case){ .action = RAWSRV_ENDLESS, .bytes = RAW_HEAD,
 					   .param = RAWSRV_FILL_RAW }, max_size_64k);
 	expect_rec(s.bad, 200, "too_large");
-	cr_expect_leq(int_of(s.bad, "bytes"), 64 * KIB);
+	cr_expect_leq(rec_int(s.bad, "bytes"), 64 * KIB);
 	site_free(&s);
 }
 
@@ -424,7 +372,7 @@ Test(hostile, content_length_longer_than_the_body_is_http)
 		 NULL);
 	/* CURLE_PARTIAL_FILE */
 	expect_rec(s.bad, 200, "http");
-	cr_expect_eq(int_of(s.bad, "bytes"), (long long)strlen(HTML("short")));
+	cr_expect_eq(rec_int(s.bad, "bytes"), (long long)strlen(HTML("short")));
 	cr_expect(json_is_null(json_object_get(s.bad, "links")), "a cut body was parsed");
 	site_free(&s);
 }
@@ -451,7 +399,7 @@ Test(hostile, reset_in_the_middle_of_the_body_is_http)
 					   .param = sizeof(DRIP_HEAD) - 1 + 100 }, NULL);
 	/* CURLE_RECV_ERROR, "Connection reset by peer" */
 	expect_rec(s.bad, 200, "http");
-	cr_expect_leq(int_of(s.bad, "bytes"), 100);
+	cr_expect_leq(rec_int(s.bad, "bytes"), 100);
 	site_free(&s);
 }
 
@@ -496,7 +444,7 @@ Test(hostile, empty_reply_on_a_kept_alive_connection_is_sent_again_by_libcurl)
 	run_crawl(&cfg, &run);
 	expect_rec(run_must_find(&run, seed), 200, NULL);
 	expect_rec(run_must_find(&run, bad), 0, "http");
-	cr_expect_eq(int_of(run_must_find(&run, bad), "attempts"), 1);
+	cr_expect_eq(rec_int(run_must_find(&run, bad), "attempts"), 1);
 	/* On the connection "/" left open, then on a new one. */
 	cr_expect_eq(rawsrv_hits(srv, "/bad"), 2, "/bad asked for %zu times",
 		     rawsrv_hits(srv, "/bad"));
@@ -536,7 +484,7 @@ Test(hostile, five_gigabyte_content_length_is_too_large_before_the_body)
 	/* CURLE_FILESIZE_EXCEEDED from CURLOPT_MAXFILESIZE (default 10M),
 	 * before a byte of the body is read. */
 	expect_rec(s.bad, 200, "too_large");
-	cr_expect_eq(int_of(s.bad, "bytes"), 0);
+	cr_expect_eq(rec_int(s.bad, "bytes"), 0);
 	site_free(&s);
 }
 
@@ -643,8 +591,8 @@ Test(hostile, location_that_is_not_a_url_is_an_http_error_without_a_target)
 	expect_rec(s.bad, 301, "http");
 	cr_expect(json_is_null(json_object_get(s.bad, "location")), "location %s",
 		  rec_str(s.bad, "location"));
-	cr_expect(err_msg(s.bad) && strstr(err_msg(s.bad), "http://[bad"),
-		  "message %s", err_msg(s.bad));
+	cr_expect(rec_err_msg(s.bad) && strstr(rec_err_msg(s.bad), "http://[bad"),
+		  "message %s", rec_err_msg(s.bad));
 	site_free(&s);
 }
 
@@ -768,8 +716,8 @@ Test(hostile, page_with_200000_links_is_counted_and_the_crawl_ends)
 	web_site(&s, NULL, &gen, NULL);
 	expect_rec(s.bad, 200, NULL);
 	cr_expect_str_eq(rec_str(s.bad, "title"), "many");
-	cr_expect_eq(int_of(s.bad, "links"), NFOREIGN + 1);
-	cr_expect_eq(skipped(&s.run, "scope"), NFOREIGN, "summary: %s", s.run.res.summary);
+	cr_expect_eq(rec_int(s.bad, "links"), NFOREIGN + 1);
+	cr_expect_eq(run_skipped(&s.run, "scope"), NFOREIGN, "summary: %s", s.run.res.summary);
 	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
 	cr_expect_eq(testsrv_nrequests(s.web), NGOOD + 2, "the site and robots.txt");
 	site_free(&s);
@@ -810,7 +758,7 @@ Test(hostile, hundred_thousand_nested_divs_are_parsed)
 	expect_rec(s.bad, 200, NULL);
 	cr_expect_str_eq(rec_str(s.bad, "title"), "deep");
 	/* Every link, the one at the bottom too. */
-	cr_expect_eq(int_of(s.bad, "links"), 3);
+	cr_expect_eq(rec_int(s.bad, "links"), 3);
 	deep = site_url(&s, "/deep");
 	expect_rec(run_must_find(&s.run, deep), 404, NULL);
 	free(deep);
@@ -882,7 +830,7 @@ Test(hostile, line_of_50_mb_is_too_large_at_the_default_max_size)
 
 	long_line_site(&s, NULL);
 	expect_rec(s.bad, 200, "too_large");
-	cr_expect_leq(int_of(s.bad, "bytes"), 10 * MIB);
+	cr_expect_leq(rec_int(s.bad, "bytes"), 10 * MIB);
 	cr_expect(json_is_null(json_object_get(s.bad, "links")), "a cut body was parsed");
 	cr_expect_eq(testsrv_hits(s.web, "/good3"), 0);
 	cr_expect_eq(s.run.n, 4, "records: %zu", s.run.n);
@@ -895,9 +843,9 @@ Test(hostile, line_of_50_mb_is_parsed_to_its_end_at_64m)
 
 	long_line_site(&s, max_size_64m);
 	expect_rec(s.bad, 200, NULL);
-	cr_expect_eq(int_of(s.bad, "bytes"), BIG_PAGE);
+	cr_expect_eq(rec_int(s.bad, "bytes"), BIG_PAGE);
 	cr_expect_str_eq(rec_str(s.bad, "title"), "long");
-	cr_expect_eq(int_of(s.bad, "links"), 1);
+	cr_expect_eq(rec_int(s.bad, "links"), 1);
 	expect_rec(site_rec(&s, "/good3"), 200, NULL);
 	cr_expect_eq(s.run.n, 5, "records: %zu", s.run.n);
 	site_free(&s);
@@ -929,7 +877,7 @@ Test(hostile, nul_bytes_and_invalid_utf8_give_valid_json)
 	 * browser would make them U+FFFD, %EF%BF%BD), and the href with a
 	 * NUL ends at the NUL (a browser: U+FFFD). Both are fetched, 404s;
 	 * the links after the NULs still count, and are followed. */
-	cr_expect_eq(int_of(s.bad, "links"), 3);
+	cr_expect_eq(rec_int(s.bad, "links"), 3);
 	x = site_url(&s, "/x%C3%BF%C3%BEy");
 	n = site_url(&s, "/n");
 	expect_rec(run_must_find(&s.run, x), 404, NULL);
@@ -967,7 +915,7 @@ Test(hostile, href_of_1_mb_is_skipped)
 
 	web_site(&s, NULL, &gen, NULL);
 	expect_rec(s.bad, 200, NULL);
-	cr_expect_eq(int_of(s.bad, "links"), 2);
+	cr_expect_eq(rec_int(s.bad, "links"), 2);
 	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
 	cr_expect_eq(testsrv_nrequests(s.web), NGOOD + 2, "requests: %zu",
 		     testsrv_nrequests(s.web));
@@ -1007,11 +955,11 @@ Test(hostile, thousands_of_javascript_and_data_links_are_not_links)
 
 	web_site(&s, NULL, &gen, NULL);
 	expect_rec(s.bad, 200, NULL);
-	cr_expect_eq(int_of(s.bad, "links"), 1);
+	cr_expect_eq(rec_int(s.bad, "links"), 1);
 	cr_expect_eq(s.run.n, NGOOD + 1, "records: %zu", s.run.n);
 	cr_expect_eq(testsrv_nrequests(s.web), NGOOD + 2, "requests: %zu",
 		     testsrv_nrequests(s.web));
-	cr_expect_eq(skipped(&s.run, "scope"), 0, "summary: %s", s.run.res.summary);
+	cr_expect_eq(run_skipped(&s.run, "scope"), 0, "summary: %s", s.run.res.summary);
 	site_free(&s);
 }
 
@@ -1148,7 +1096,7 @@ Test(hostile, robots_txt_of_10_mb_is_read_to_500_kib)
 
 	/* Refused: never asked for, recorded with attempts 0. */
 	expect_rec(early, 0, "robots");
-	cr_expect_eq(int_of(early, "attempts"), 0);
+	cr_expect_eq(rec_int(early, "attempts"), 0);
 	cr_expect_eq(testsrv_hits(srv, "/early"), 0);
 	/* The Disallow past 500 KiB was never read. */
 	expect_rec(web_rec(srv, &run, "/late"), 200, NULL);
@@ -1195,8 +1143,8 @@ Test(hostile, robots_txt_dripped_past_the_timeout_closes_its_origin)
 	 * its robots.txt. */
 	r = run_must_find(&run, seeds[0]);
 	expect_rec(r, 0, "timeout");
-	cr_expect_eq(int_of(r, "attempts"), 0);
-	cr_expect(err_msg(r) && strstr(err_msg(r), "robots.txt"), "message %s", err_msg(r));
+	cr_expect_eq(rec_int(r, "attempts"), 0);
+	cr_expect(rec_err_msg(r) && strstr(rec_err_msg(r), "robots.txt"), "message %s", rec_err_msg(r));
 	cr_expect_eq(rawsrv_hits(raw, "/"), 0);
 	cr_expect_eq(rawsrv_nrequests(raw), 1, "only robots.txt, not %zu",
 		     rawsrv_nrequests(raw));
@@ -1300,9 +1248,9 @@ Test(hostile, peak_memory_stays_bounded_by_the_bodies)
 	max_size_64m(&cfg);
 	run_crawl(&cfg, &run);
 	expect_rec(run_must_find(&run, seeds[0]), 200, NULL);
-	cr_expect_eq(int_of(run_must_find(&run, seeds[0]), "links"), 1);
+	cr_expect_eq(rec_int(run_must_find(&run, seeds[0]), "links"), 1);
 	expect_rec(run_must_find(&run, seeds[1]), 200, "too_large");
-	cr_expect_leq(int_of(run_must_find(&run, seeds[1]), "bytes"), 64 * MIB);
+	cr_expect_leq(rec_int(run_must_find(&run, seeds[1]), "bytes"), 64 * MIB);
 	cr_assert_eq(getrusage(RUSAGE_SELF, &ru), 0);
 	/* ru_maxrss is in KiB. The server's 50 MB copy counts too. */
 	cr_log_info("peak RSS %ld MiB", ru.ru_maxrss / KIB);
@@ -1350,8 +1298,8 @@ Test(hostile, slow_url_does_not_hold_up_the_other_urls_of_its_origin)
 		cr_expect_eq(rawsrv_hits(srv, pages[i]), 1, "%s asked for %zu times",
 			     pages[i], rawsrv_hits(srv, pages[i]));
 		/* Loopback answers in milliseconds: no waiting for /never. */
-		cr_expect_lt(int_of(r, "elapsed_ms"), TIMEOUT_MS / 2, "%s took %lld ms",
-			     pages[i], int_of(r, "elapsed_ms"));
+		cr_expect_lt(rec_int(r, "elapsed_ms"), TIMEOUT_MS / 2, "%s took %lld ms",
+			     pages[i], rec_int(r, "elapsed_ms"));
 		free(url);
 	}
 	cr_expect_eq(run.n, 6, "records: %zu", run.n);

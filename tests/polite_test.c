@@ -45,16 +45,11 @@ static int64_t at_least(int64_t ms)
 	return (ms - ms / 4) * MS;
 }
 
-
 typedef void (*tweak_fn)(struct crawl_config *);
-
 
 TestSuite(polite, .init = run_setup, .timeout = 60);
 
 /* ---- crawling and reading back --------------------------------------- */
-
-
-
 
 /* Small timeouts so no test waits long, and a fast retry backoff. */
 static void config(struct crawl_config *cfg, char **seeds, size_t n)
@@ -91,47 +86,6 @@ static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route 
 	return crawl_at(*srv, "/", tweak);
 }
 
-
-
-static json_t *find_at(struct testsrv *srv, const struct run *run, const char *path)
-{
-	char *url = testsrv_url(srv, path);
-	json_t *r = run_find(run, url);
-
-	free(url);
-	return r;
-}
-
-static json_t *record_at(struct testsrv *srv, const struct run *run, const char *path)
-{
-	json_t *r = find_at(srv, run, path);
-
-	cr_assert(r, "no record for %s", path);
-	return r;
-}
-
-
-static long int_of(json_t *r, const char *key)
-{
-	return (long)json_integer_value(json_object_get(r, key));
-}
-
-
-
-static void expect_record(struct testsrv *srv, struct run *run, const char *path,
-			  long status, const char *kind)
-{
-	json_t *r = record_at(srv, run, path);
-
-	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", path,
-		     rec_status(r), status);
-	if (kind)
-		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
-			  "%s: error %s, want %s", path, rec_err(r), kind);
-	else
-		cr_expect_null(rec_err(r), "%s: error %s", path, rec_err(r));
-}
-
 /* Refused by robots.txt: recorded (status null, attempts 0, kind robots),
  * never requested. */
 static void expect_refused(struct testsrv *srv, struct run *run, const char *path)
@@ -139,8 +93,8 @@ static void expect_refused(struct testsrv *srv, struct run *run, const char *pat
 	json_t *r = record_at(srv, run, path);
 
 	cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", path);
-	cr_expect_eq(int_of(r, "attempts"), 0, "%s: attempts %ld", path,
-		     int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 0, "%s: attempts %ld", path,
+		     rec_int(r, "attempts"));
 	cr_expect(rec_err(r) && !strcmp(rec_err(r), "robots"), "%s: error %s, want robots",
 		  path, rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, path), 0, "%s was requested", path);
@@ -150,14 +104,8 @@ static void expect_refused(struct testsrv *srv, struct run *run, const char *pat
  * with the result's own count. */
 static long skipped(const struct run *run, const char *reason, enum crawl_skip k)
 {
-	json_t *sum = json_loads(run->res.summary, 0, NULL);
-	json_t *n;
-	long v;
+	long v = (long)run_skipped(run, reason);
 
-	cr_assert(sum, "summary is not JSON: %s", run->res.summary);
-	n = json_object_get(json_object_get(sum, "skipped"), reason);
-	v = n ? (long)json_integer_value(n) : 0;
-	json_decref(sum);
 	cr_expect_eq((unsigned long long)v, (unsigned long long)run->res.skipped[k],
 		     "summary says %ld %s, the result %llu", v, reason,
 		     (unsigned long long)run->res.skipped[k]);
@@ -623,7 +571,7 @@ Test(polite, flaky_endpoint_succeeds_on_the_third_attempt)
 	json_t *r = record_at(srv, &run, "/busy");
 
 	cr_expect_eq(rec_status(r), 200);
-	cr_expect_eq(int_of(r, "attempts"), 3, "attempts %ld", int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %ld", rec_int(r, "attempts"));
 	cr_expect_null(rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 3);
 	cr_expect_eq(run.n, 2, "one record per URL, not per attempt");
@@ -639,7 +587,7 @@ Test(polite, retries_exhausted_record_the_last_answer)
 	json_t *r = record_at(srv, &run, "/busy");
 
 	cr_expect_eq(rec_status(r), 503);
-	cr_expect_eq(int_of(r, "attempts"), 3, "attempts %ld", int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %ld", rec_int(r, "attempts"));
 	cr_expect_null(rec_err(r), "a 5xx is no error: %s", rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 3);
 	run_free(&run);
@@ -659,7 +607,7 @@ Test(polite, retries_zero_tries_once)
 	json_t *r = record_at(srv, &run, "/busy");
 
 	cr_expect_eq(rec_status(r), 503);
-	cr_expect_eq(int_of(r, "attempts"), 1, "attempts %ld", int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 1, "attempts %ld", rec_int(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 1);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -674,7 +622,7 @@ Test(polite, retry_after_is_honoured)
 	int64_t first = nth_arrival(srv, "/busy", 0), second = nth_arrival(srv, "/busy", 1);
 
 	cr_expect_eq(rec_status(r), 200);
-	cr_expect_eq(int_of(r, "attempts"), 2, "attempts %ld", int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 2, "attempts %ld", rec_int(r, "attempts"));
 	cr_assert(first >= 0 && second >= 0, "/busy asked for %zu times",
 		  testsrv_hits(srv, "/busy"));
 	/* The backoff alone would be 25 to 75 ms (retry_base_ms 50). */
@@ -702,7 +650,7 @@ Test(polite, timeout_is_retried)
 
 	cr_expect(json_is_null(json_object_get(r, "status")));
 	cr_expect_str_eq(rec_err(r), "timeout");
-	cr_expect_eq(int_of(r, "attempts"), 3, "attempts %ld", int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %ld", rec_int(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/slow"), 3);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -726,7 +674,7 @@ Test(polite, max_delay_caps_the_retry_wait, .timeout = 90)
 	json_t *r = record_at(srv, &run, "/busy");
 	int64_t first = nth_arrival(srv, "/busy", 0), last = nth_arrival(srv, "/busy", 30);
 
-	cr_expect_eq(int_of(r, "attempts"), 31, "attempts %ld", int_of(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 31, "attempts %ld", rec_int(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 31);
 	cr_assert(first >= 0 && last >= 0);
 	cr_expect_lt(last - first, 5000 * MS, "30 retries capped at 1 ms took %.0f ms",
@@ -929,7 +877,7 @@ Test(polite, nofollow_link_is_not_followed_unless_asked)
 
 	cr_expect_eq(testsrv_hits(srv, "/nf"), 0);
 	cr_expect_eq(testsrv_hits(srv, "/f"), 1);
-	cr_expect_eq(int_of(record_at(srv, &run, "/"), "links"), 2);
+	cr_expect_eq(rec_int(record_at(srv, &run, "/"), "links"), 2);
 	cr_expect_eq(skipped(&run, "scope", CRAWL_SKIP_SCOPE), 0, "not a skip");
 	run_free(&run);
 	testsrv_stop(srv);
@@ -956,7 +904,7 @@ Test(polite, meta_robots_nofollow_page_links_are_not_followed)
 
 	cr_expect_eq(testsrv_hits(srv, "/a"), 0);
 	cr_expect_eq(testsrv_hits(srv, "/b"), 0);
-	cr_expect_eq(int_of(record_at(srv, &run, "/"), "links"), 2);
+	cr_expect_eq(rec_int(record_at(srv, &run, "/"), "links"), 2);
 	cr_expect_eq(run.n, 1, "records: %zu", run.n);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -1141,7 +1089,7 @@ Test(polite, resources_are_fetched_only_with_the_option_and_not_parsed)
 
 	cr_expect_eq(testsrv_hits(srv, "/i.png"), 0);
 	cr_expect_eq(testsrv_hits(srv, "/s.js"), 0);
-	cr_expect_eq(int_of(record_at(srv, &run, "/"), "links"), 2);
+	cr_expect_eq(rec_int(record_at(srv, &run, "/"), "links"), 2);
 	cr_expect_eq(run.n, 1, "records: %zu", run.n);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -1154,7 +1102,7 @@ Test(polite, resources_are_fetched_only_with_the_option_and_not_parsed)
 	cr_expect(json_is_null(json_object_get(record_at(srv, &run, "/i.png"), "links")),
 		  "a resource served as HTML was parsed");
 	cr_expect(json_is_null(json_object_get(record_at(srv, &run, "/s.js"), "links")));
-	cr_expect_eq(int_of(record_at(srv, &run, "/i.png"), "depth"), 1);
+	cr_expect_eq(rec_int(record_at(srv, &run, "/i.png"), "depth"), 1);
 	cr_expect_eq(testsrv_hits(srv, "/from-img"), 0);
 	cr_expect_eq(run.n, 3, "records: %zu", run.n);
 	run_free(&run);
@@ -1200,7 +1148,7 @@ Test(polite, binary_body_served_as_html_is_not_parsed)
 
 	expect_record(srv, &run, "/bin", 200, NULL);
 	cr_expect(json_is_null(json_object_get(r, "links")));
-	cr_expect_eq(int_of(r, "bytes"), (long)sizeof(png) - 1);
+	cr_expect_eq(rec_int(r, "bytes"), (long)sizeof(png) - 1);
 	cr_expect_eq(testsrv_hits(srv, "/x"), 0);
 	run_free(&run);
 	testsrv_stop(srv);

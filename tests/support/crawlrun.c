@@ -97,3 +97,66 @@ const char *rec_err(json_t *r)
 
 	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "kind"));
 }
+
+long long rec_int(json_t *r, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(r, key));
+}
+
+const char *rec_err_msg(json_t *r)
+{
+	json_t *e = json_object_get(r, "error");
+
+	return json_is_null(e) ? NULL : json_string_value(json_object_get(e, "message"));
+}
+
+json_t *find_at(struct testsrv *srv, const struct run *run, const char *path)
+{
+	char *url = testsrv_url(srv, path);
+	json_t *r = run_find(run, url);
+
+	free(url);
+	return r;
+}
+
+json_t *record_at(struct testsrv *srv, const struct run *run, const char *path)
+{
+	json_t *r = find_at(srv, run, path);
+
+	cr_assert(r, "no record for %s", path);
+	return r;
+}
+
+void expect_rec(json_t *r, long status, const char *kind)
+{
+	const char *url = rec_str(r, "url");
+
+	cr_expect_eq(rec_status(r), status, "%s: status %ld, want %ld", url,
+		     rec_status(r), status);
+	if (!status)
+		cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", url);
+	if (kind)
+		cr_expect(rec_err(r) && !strcmp(rec_err(r), kind),
+			  "%s: error %s (%s), want %s", url, rec_err(r), rec_err_msg(r), kind);
+	else
+		cr_expect_null(rec_err(r), "%s: error %s (%s)", url, rec_err(r), rec_err_msg(r));
+}
+
+void expect_record(struct testsrv *srv, const struct run *run, const char *path,
+		   long status, const char *kind)
+{
+	expect_rec(record_at(srv, run, path), status, kind);
+}
+
+long long run_skipped(const struct run *run, const char *reason)
+{
+	json_t *sum = json_loads(run->res.summary, 0, NULL);
+	json_t *n;
+	long long v;
+
+	cr_assert(sum, "summary is not JSON: %s", run->res.summary);
+	n = json_object_get(json_object_get(sum, "skipped"), reason);
+	v = n ? (long long)json_integer_value(n) : 0;
+	json_decref(sum);
+	return v;
+}

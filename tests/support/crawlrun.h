@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "crawl.h"
+#include "testsrv.h"
 
 struct run {
 	struct crawl_result res;
@@ -27,9 +28,25 @@ void run_free(struct run *run);
 json_t *run_find(const struct run *run, const char *url);
 json_t *run_must_find(const struct run *run, const char *url);
 
-/* A record's status (0 for null), a string field, the error kind or NULL. */
+/* The record of path on srv, or NULL; record_at fails the test instead. */
+json_t *find_at(struct testsrv *srv, const struct run *run, const char *path);
+json_t *record_at(struct testsrv *srv, const struct run *run, const char *path);
+
+/* A record's status (0 for null), a string field, an integer field, the
+ * error kind or NULL, the error message or NULL. */
 long rec_status(json_t *r);
 const char *rec_str(json_t *r, const char *key);
+long long rec_int(json_t *r, const char *key);
 const char *rec_err(json_t *r);
+const char *rec_err_msg(json_t *r);
+
+/* r has status (0: null) and error kind (NULL: no error), or the test
+ * fails; expect_record says the same of the record of path on srv. */
+void expect_rec(json_t *r, long status, const char *kind);
+void expect_record(struct testsrv *srv, const struct run *run, const char *path,
+		   long status, const char *kind);
+
+/* The summary's count of URLs skipped for reason, 0 when absent. */
+long long run_skipped(const struct run *run, const char *reason);
 
 #endif
