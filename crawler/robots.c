@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "url.h"
+
 /* Longer lines are skipped whole rather than cut: a cut Disallow would be a
  * shorter pattern, blocking more than was written. No real rule is this
  * long, so such a line is garbage, or an attempt to make us work. */
@@ -100,24 +102,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* RFC 3986 section 2.3. */
-static bool is_unreserved(unsigned char c)
-{
-	return is_token_char((char)c) || is_digit((char)c) || c == '.' ||
-	       c == '~';
-}
-
 static size_t token_len(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -150,59 +134,6 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 	if (v)
 		*cap = ncap;
 	return v;
-}
-
-static void put_byte(char *out, size_t *n, unsigned char c)
-{
-	if (out)
-		out[*n] = (char)c;
-	*n += 1;
-}
-
-static void put_escape(char *out, size_t *n, unsigned char c)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	put_byte(out, n, '%');
-	put_byte(out, n, (unsigned char)hex[c >> 4]);
-	put_byte(out, n, (unsigned char)hex[c & 15]);
-}
-
-/* Append the normal form of the octet or escape at s: escapes of unreserved
- * characters decoded, other escapes with uppercase hex, and raw bytes a
- * canonical URL cannot hold (controls, space, non-ASCII UTF-8)
- * percent-encoded, as RFC 9309 section 2.2.2 asks of both sides before they
- * are compared. A '%' that starts no escape stays literal on both sides.
- * Returns the bytes of s used. */
-static size_t normal_step(const char *s, size_t len, char *out, size_t *n)
-{
-	unsigned char c = (unsigned char)s[0];
-	int hi = len >= 3 && c == '%' ? hex_value(s[1]) : -1;
-	int lo = hi >= 0 ? hex_value(s[2]) : -1;
-
-	if (lo >= 0) {
-		c = (unsigned char)(hi * 16 + lo);
-		if (is_unreserved(c))
-			put_byte(out, n, c);
-		else
-			put_escape(out, n, c);
-		return 3;
-	}
-	if (c <= 0x20 || c >= 0x7f)
-		put_escape(out, n, c);
-	else
-		put_byte(out, n, c);
-	return 1;
-}
-
-/* The normal form of s into out (NULL: only measure); returns its length. */
-static size_t normalize(const char *s, size_t len, char *out)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len;)
-		i += normal_step(s + i, len - i, out, &n);
-	return n;
 }
 
 /* Wildcard match of pattern p against the start of s (all of s when
@@ -274,11 +205,12 @@ static bool add_rule(struct robots *r, struct span v, bool allow,
 		return false;
 	r->rules = rules;
 	rule = &rules[r->nrules];
-	n = normalize(v.s, v.len, NULL);
-	rule->pattern = malloc(n + 1);
+	/* RFC 9309 section 2.2.2: both sides compared in one normal form,
+	 * the one canonical URLs have. */
+	rule->pattern = malloc(3 * v.len + 1);
 	if (!rule->pattern)
 		return false;
-	normalize(v.s, v.len, rule->pattern);
+	n = url_escape_path(rule->pattern, v.s, v.len);
 	rule->octets = n;
 	rule->anchored = rule->pattern[n - 1] == '$';
 	rule->len = rule->anchored ? n - 1 : n;
@@ -556,19 +488,16 @@ bool robots_allowed(const struct robots *r, const char *path_query)
 {
 	char stack[ROBOTS_PATH_STACK];
 	size_t len = strlen(path_query);
-	size_t n;
 	char *buf;
 	bool allowed;
 
 	if (!strcmp(path_query, "/robots.txt"))
 		return true;
-	n = normalize(path_query, len, NULL);
-	buf = n <= sizeof(stack) ? stack : malloc(n);
+	buf = 3 * len + 1 <= sizeof(stack) ? stack : malloc(3 * len + 1);
 	/* Out of memory: a canonical path is already in normal form. */
 	if (!buf)
 		return first_match_allows(r, path_query, len);
-	normalize(path_query, len, buf);
-	allowed = first_match_allows(r, buf, n);
+	allowed = first_match_allows(r, buf, url_escape_path(buf, path_query, len));
 	if (buf != stack)
 		free(buf);
 	return allowed;

@@ -178,13 +178,11 @@ static size_t put_escape(char *dst, unsigned char c)
 	return 3;
 }
 
-/* Copy a path and query into dst (room for 3 * strlen(src) + 1): escapes
- * get uppercase hex and escaped unreserved characters are decoded (RFC 3986
- * section 6.2.2.1-2), before curl removes dot segments so that "%2E%2E" goes
- * too. Spaces, controls and non-ASCII bytes are percent-encoded as browsers
- * do; curl 7.88 rejects them in absolute URLs and escapes them in lowercase
- * hex in relative ones. A '%' not followed by two hex digits is kept. */
-static size_t put_tail(char *dst, const char *src, size_t n)
+/* RFC 3986 section 6.2.2.1-2, done before curl removes dot segments so
+ * that "%2E%2E" goes too. Spaces, controls and non-ASCII bytes are
+ * percent-encoded as browsers do; curl 7.88 rejects them in absolute URLs
+ * and escapes them in lowercase hex in relative ones. */
+size_t url_escape_path(char *dst, const char *src, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)src, *end = p + n;
 	size_t j = 0;
@@ -221,7 +219,7 @@ static enum url_status encode(const char *s, char **out)
 	if (!d)
 		return URL_NOMEM;
 	memcpy(d, s, head);
-	put_tail(d + head, s + head, strlen(s + head));
+	url_escape_path(d + head, s + head, strlen(s + head));
 	*out = d;
 	return URL_OK;
 }
@@ -598,7 +596,7 @@ static int resolve_fast(const struct url_base *b, const char *ref, char **out)
 	len = head;
 	if (head == b->origin && (!tlen || *tail != '/'))
 		buf[len++] = '/';
-	len += put_tail(buf + len, tail, tlen);
+	len += url_escape_path(buf + len, tail, tlen);
 	q = head + strcspn(buf + head, "?");
 	if (q + 1 == len)
 		len = q; /* an empty query is no query */

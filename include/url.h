@@ -73,4 +73,11 @@ const char *url_path(const char *canonical);
 
 const char *url_strerror(enum url_status status);
 
+/* A path and query (src, n bytes) as a canonical URL writes them: escapes
+ * with uppercase hex, escaped unreserved characters decoded, spaces,
+ * controls, non-ASCII bytes and a '%' that starts no escape percent-encoded.
+ * dst has room for 3 * n + 1 bytes and is terminated; returns its length.
+ * robots.txt patterns are put in this form to be compared with URLs. */
+size_t url_escape_path(char *dst, const char *src, size_t n);
+
 #endif

@@ -149,6 +149,8 @@ static const struct row rows[] = {
 	  false },
 	{ "User-agent: *\nDisallow: /a b\n", "crawler", "/a%20b", false },
 	{ "User-agent: *\nDisallow: /100%\n", "crawler", "/100%", false },
+	/* A '%' that starts no escape is "%25" in a canonical URL. */
+	{ "User-agent: *\nDisallow: /a%zz\n", "crawler", "/a%25zz", false },
 };
 
 Test(robots, table)
