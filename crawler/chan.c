@@ -164,8 +164,12 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 	/* Yield a few times before sleeping: in a busy crawl the next page
 	 * is usually a few microseconds away, and sleeping costs a futex
 	 * wait, a wake-up from the sender and two context switches (6-9%
-	 * of the wall time of the 20,000-page bench, docs/PERFORMANCE.md). */
-	for (int i = 0; rc == CHAN_EMPTY && i < RECV_YIELDS; i++) {
+	 * of the wall time of the 20,000-page bench, docs/PERFORMANCE.md).
+	 * Not for a receiver that asked to sleep until a batch is there
+	 * (chan_wake_at, set before it starts): it would take items one by
+	 * one again. */
+	for (int i = 0; rc == CHAN_EMPTY && ch->wake_at == 1 && i < RECV_YIELDS;
+	     i++) {
 		sched_yield();
 		rc = chan_try_recv(ch, item);
 	}
