@@ -21,12 +21,15 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 
-# Every line parses as a JSON object and the file ends with a newline.
+# The file has records, each line is one whole JSON object (read line by
+# line: jq alone would also take two objects on a line, or one split over
+# two), and the file ends with a newline.
 whole_lines() {
 	local f=$1
-	[ ! -s "$f" ] && return 0
+	[ -s "$f" ] || return 1
 	[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ] || return 1
-	jq -e -c 'if type == "object" then . else error("not an object") end' "$f" >/dev/null
+	jq -R -e 'fromjson | if type == "object" then true else error("not an object") end' \
+		"$f" >/dev/null
 }
 
 exit_is() { # expected-status command...
@@ -143,6 +146,7 @@ for i in $(seq 6); do
 	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
 	wait $pid 2>/dev/null
 done
+check "the crawl was killed at least once" test "$kills" -gt 0
 check "resume after $kills kills finishes with exit 0" exit_is 0 "$crawler" -q -c 4 --state "$tmp/state" -o "$tmp/resumed.jsonl" "$site"
 check "  ... with whole lines" whole_lines "$tmp/resumed.jsonl"
 check "  ... no URL recorded twice" test -z "$(jq -r .url "$tmp/resumed.jsonl" | sort | uniq -d)"
