@@ -261,45 +261,56 @@ static void queue(struct crawl *c, const struct batch *b, size_t i)
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 	if (rc == FRONTIER_HOST_FULL)
 		atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
+	if (rc == FRONTIER_NOMEM) /* seen, so it would never be fetched */
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
  * that do not are counted by reason (skipped URLs go in the visited set
- * too, so each is counted once). */
+ * too, so each is counted once). The rules are judged for fresh URLs only:
+ * most links on a page were seen before. Running out of memory here would
+ * lose links without a trace, so it ends the crawl instead. */
 static void admit(struct crawl *c, const struct batch *b)
 {
-	char **in = malloc((b->n + 1) * sizeof(*in));
-	size_t *src = malloc((b->n + 1) * sizeof(*src));
-	int *why = malloc((b->n + 1) * sizeof(*why));
-	bool *fresh = malloc(b->n + 1);
-	size_t nin = 0, n = b->n;
+	size_t n = b->n, nin = 0;
+	char **in; /* the wanted links, then where each is in b, then fresh */
+	size_t *src;
+	bool *fresh;
 
-	if (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth)
-		n = 0;
-	if (!in || !src || !why || !fresh || ctx_done(&c->ctx))
-		n = 0;
+	if (!n || ctx_done(&c->ctx) ||
+	    (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
+		return;
+	in = malloc(n * (sizeof(*in) + sizeof(*src) + sizeof(*fresh)));
+	if (!in) {
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+		return;
+	}
+	src = (size_t *)(void *)(in + n);
+	fresh = (bool *)(src + n);
 	for (size_t i = 0; i < n; i++) {
 		if (!wanted(c, b, i))
 			continue;
-		why[nin] = skip_reason(c, b, i);
 		src[nin] = i;
 		in[nin++] = b->links[i];
 	}
-	if (nin && visited_add_batch(c->visited, in, nin, fresh) != (size_t)-1) {
-		for (size_t i = 0; i < nin; i++) {
-			if (!fresh[i])
-				continue;
-			if (why[i] >= 0)
-				atomic_fetch_add(&c->skipped[why[i]], 1);
-			else
-				queue(c, b, src[i]);
-		}
-		fetch_pool_wakeup(c->pool);
+	if (nin && visited_add_batch(c->visited, in, nin, fresh) == (size_t)-1) {
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+		nin = 0;
 	}
+	for (size_t i = 0; i < nin; i++) {
+		int why;
+
+		if (!fresh[i])
+			continue;
+		why = skip_reason(c, b, src[i]);
+		if (why >= 0)
+			atomic_fetch_add(&c->skipped[why], 1);
+		else
+			queue(c, b, src[i]);
+	}
+	if (nin)
+		fetch_pool_wakeup(c->pool);
 	free(in);
-	free(src);
-	free(why);
-	free(fresh);
 }
 
 static void send_record(struct crawl *c, struct record *r)
@@ -505,7 +516,15 @@ static void parse_page(struct crawl *c, struct page *pg)
 	char *charset = charset_of(r->content_type);
 	struct batch b = { .parent = r->url, .depth = r->depth + 1 };
 
-	parse_html(pg->res->body, pg->res->body_len, r->url, charset, &pr);
+	enum parse_status ps = parse_html(pg->res->body, pg->res->body_len,
+					  r->url, charset, &pr);
+
+	/* The links found before the failure still count; the record says
+	 * the page was not read to its end. */
+	if (ps != PARSE_OK)
+		record_set_err(r, RECORD_ERR_INTERNAL, ps == PARSE_NOMEM ?
+			       "out of memory while parsing the page" :
+			       "the HTML parser could not start");
 	free(charset);
 	fetch_result_free(pg->res);
 	free(pg);

@@ -66,6 +66,17 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The first error stops all output and the crawl (on_fail); the file
+ * keeps the whole lines written before it. */
+static void fail(struct writer *w, int err)
+{
+	if (!err || w->err)
+		return;
+	w->err = err;
+	if (w->cfg.on_fail)
+		w->cfg.on_fail(w->cfg.arg);
+}
+
 static void put(struct writer *w, const char *p, size_t n)
 {
 	/* Admissions first: a record must never outlive, in a kill, the
@@ -76,11 +87,7 @@ static void put(struct writer *w, const char *p, size_t n)
 	if (!err)
 		err = write_all(w->cfg.fd, p, n);
 	pthread_mutex_unlock(&w->io);
-	if (err && !w->err) {
-		w->err = err;
-		if (w->cfg.on_fail)
-			w->cfg.on_fail(w->cfg.arg);
-	}
+	fail(w, err);
 }
 
 static void flush(struct writer *w)
@@ -115,11 +122,7 @@ static void checkpoint(struct writer *w, int64_t now)
 	if (!err && fdatasync(w->cfg.fd) && errno != EINVAL)
 		err = errno;
 	w->synced_ns = now;
-	if (err && !w->err) {
-		w->err = err;
-		if (w->cfg.on_fail)
-			w->cfg.on_fail(w->cfg.arg);
-	}
+	fail(w, err);
 }
 
 static void progress_clear(struct writer *w)
@@ -166,8 +169,12 @@ static void take(struct writer *w, struct record *r)
 	size_t n;
 	char *line = record_to_json(r, w->cfg.outlinks, &n);
 
+	/* A record that cannot be made a line is lost: stop there, as on a
+	 * failed write, rather than go on with a hole in the output. */
 	if (line)
 		emit(w, line, n);
+	else
+		fail(w, ENOMEM);
 	free(line);
 	stats_add(&w->stats, r);
 	if (w->cfg.verbose)
