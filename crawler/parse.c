@@ -106,13 +106,6 @@ static const char *attr_value(const xmlChar **atts, const char *name)
 	return NULL;
 }
 
-/* A hostile page can carry a megabyte-long href: measure no further than
- * the url module would accept, and don't hand it over at all. */
-static bool too_long(const char *ref)
-{
-	return strnlen(ref, URL_MAX_LEN + 1) > URL_MAX_LEN;
-}
-
 /* links and flags grow together; cap moves only once both have. */
 static bool grow_links(struct parse_result *r)
 {
@@ -141,8 +134,8 @@ static void add_link(struct parse_state *st, const char *ref,
 	enum url_status us;
 	char *url;
 
-	if (too_long(ref))
-		return;
+	/* A megabyte-long href costs no more than URL_MAX_LEN bytes of
+	 * looking: the url module measures no further. */
 	us = url_base_resolve(st->base ? st->base : st->page, ref, &url);
 	if (us == URL_NOMEM)
 		stop(st, PARSE_NOMEM);
@@ -182,11 +175,9 @@ static void set_base(struct parse_state *st, const char *href)
 	char *abs;
 
 	st->base_seen = true;
-	if (too_long(href))
-		return;
 	us = url_base_resolve(st->page, href, &abs);
 	if (us == URL_OK) {
-		st->base = url_base_new(abs, &us);
+		st->base = url_base_canonical(abs, &us);
 		free(abs);
 	}
 	if (us == URL_NOMEM)

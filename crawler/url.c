@@ -426,16 +426,10 @@ static void split_base(struct url_base *b)
 struct url_base *url_base_new(const char *base, enum url_status *status)
 {
 	struct url_base *b = calloc(1, sizeof(*b));
-	char *s = NULL;
-	enum url_status st = URL_NOMEM;
+	enum url_status st = b ? url_normalize(base, &b->str) : URL_NOMEM;
 
-	if (b)
-		st = prepare(base, NULL, &s);
-	if (st == URL_OK)
-		st = parse(s, &b->str);
 	if (st == URL_OK)
 		split_base(b);
-	free(s);
 	if (st != URL_OK) {
 		url_base_free(b);
 		b = NULL;
@@ -636,6 +630,12 @@ enum url_status url_base_resolve_general(const struct url_base *b,
 	return st;
 }
 
+enum url_status url_normalize(const char *url, char **out)
+{
+	/* An absolute URL is a reference with no base. */
+	return url_base_resolve_general(NULL, url, out);
+}
+
 enum url_status url_resolve(const char *base, const char *ref, char **out)
 {
 	enum url_status st;
@@ -649,18 +649,6 @@ enum url_status url_resolve(const char *base, const char *ref, char **out)
 	return st;
 }
 
-enum url_status url_normalize(const char *url, char **out)
-{
-	char *s;
-	enum url_status st;
-
-	*out = NULL;
-	st = prepare(url, NULL, &s);
-	if (st == URL_OK)
-		st = parse(s, out);
-	free(s);
-	return st;
-}
 
 /* After "http://" or "https://", NULL if canonical starts with neither. */
 static const char *after_scheme(const char *canonical)

@@ -52,7 +52,8 @@ const char *url_base_str(const struct url_base *b);
 enum url_status url_base_resolve(const struct url_base *b, const char *ref,
 				 char **out);
 
-/* The same through libcurl's URL API whatever ref is: url_base_resolve
+/* The same through libcurl's URL API whatever ref is (b NULL: ref must
+ * be absolute, as url_normalize has it): url_base_resolve
  * takes a shortcut for plain paths and same-origin URLs, and must agree
  * with this (the url fuzz target compares them). */
 enum url_status url_base_resolve_general(const struct url_base *b,
