@@ -252,18 +252,18 @@ static void host_enqueue(struct frontier_host *h, struct frontier_entry *e)
 int frontier_push(struct frontier *f, const struct frontier_item *item)
 {
 	struct frontier_entry *e = entry_new(item);
-	struct frontier_host *h;
+	struct frontier_host *h = NULL;
 	int rc = FRONTIER_NOMEM;
 
 	if (!e)
 		return FRONTIER_NOMEM;
 	pthread_mutex_lock(&f->lock);
-	h = host_get(f, item->url);
-	if (h && item->parent) {
+	/* The parent first: an origin made for a URL that is then refused
+	 * would still have its robots.txt fetched. */
+	if (item->parent)
 		e->shared = parent_ref(f, item->parent);
-		if (!e->shared)
-			h = NULL;
-	}
+	if (e->shared || !item->parent)
+		h = host_get(f, item->url);
 	if (h && f->cfg.max_per_host && h->admitted >= f->cfg.max_per_host) {
 		rc = FRONTIER_HOST_FULL;
 	} else if (h) {
