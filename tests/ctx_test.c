@@ -508,9 +508,9 @@ Test(ctx, cond_wait_without_ctx_waits_for_a_signal, .timeout = 30)
 	cr_assert_eq(pthread_create(&t, NULL, set_flag_later, &w), 0);
 	while (!w.flag)
 		ctx_cond_wait(NULL, &w.cond, &w.lock);
+	/* Reaching here before the suite's timeout is the test. */
 	pthread_mutex_unlock(&w.lock);
 	pthread_join(t, NULL);
-	cr_expect(w.flag);
 	waitable_destroy(&w);
 }
 

@@ -840,9 +840,9 @@ Test(parse, invalid_utf8_title_without_charset_is_still_utf8)
 	struct parse_result r;
 
 	parse_ok(&r, "<title>a\xff\xfe" "b\xc3</title><a href=x>x</a>", NULL);
-	if (r.title)
-		cr_assert_eq(xmlCheckUTF8((const unsigned char *)r.title), 1,
-			     "title is not UTF-8");
+	cr_assert_not_null(r.title, "the title was dropped");
+	cr_assert_eq(xmlCheckUTF8((const unsigned char *)r.title), 1,
+		     "title is not UTF-8");
 	assert_links(&r, "http://example.com/dir/x");
 	parse_result_release(&r);
 }

@@ -54,8 +54,7 @@ static void expect_resolve(const char *base, const char *ref, const char *want)
 	enum url_status st = url_resolve(base, ref, &got);
 
 	cr_expect_eq(st, URL_OK, "ref \"%s\": %s", ref, url_strerror(st));
-	if (got)
-		cr_expect_str_eq(got, want, "ref \"%s\": got %s", ref, got);
+	cr_expect_str_eq(got ? got : "(none)", want, "ref \"%s\": got %s", ref, got);
 	free(got);
 }
 
@@ -65,8 +64,7 @@ static void expect_normal(const char *url, const char *want)
 	enum url_status st = url_normalize(url, &got);
 
 	cr_expect_eq(st, URL_OK, "url \"%s\": %s", url, url_strerror(st));
-	if (got)
-		cr_expect_str_eq(got, want, "url \"%s\": got %s", url, got);
+	cr_expect_str_eq(got ? got : "(none)", want, "url \"%s\": got %s", url, got);
 	free(got);
 }
 
