@@ -93,7 +93,7 @@ static void expect_refused(struct testsrv *srv, struct run *run, const char *pat
 	json_t *r = record_at(srv, run, path);
 
 	cr_expect(json_is_null(json_object_get(r, "status")), "%s: status not null", path);
-	cr_expect_eq(rec_int(r, "attempts"), 0, "%s: attempts %ld", path,
+	cr_expect_eq(rec_int(r, "attempts"), 0, "%s: attempts %lld", path,
 		     rec_int(r, "attempts"));
 	cr_expect(rec_err(r) && !strcmp(rec_err(r), "robots"), "%s: error %s, want robots",
 		  path, rec_err(r));
@@ -571,7 +571,7 @@ Test(polite, flaky_endpoint_succeeds_on_the_third_attempt)
 	json_t *r = record_at(srv, &run, "/busy");
 
 	cr_expect_eq(rec_status(r), 200);
-	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %ld", rec_int(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %lld", rec_int(r, "attempts"));
 	cr_expect_null(rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 3);
 	cr_expect_eq(run.n, 2, "one record per URL, not per attempt");
@@ -587,7 +587,7 @@ Test(polite, retries_exhausted_record_the_last_answer)
 	json_t *r = record_at(srv, &run, "/busy");
 
 	cr_expect_eq(rec_status(r), 503);
-	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %ld", rec_int(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %lld", rec_int(r, "attempts"));
 	cr_expect_null(rec_err(r), "a 5xx is no error: %s", rec_err(r));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 3);
 	run_free(&run);
@@ -607,7 +607,7 @@ Test(polite, retries_zero_tries_once)
 	json_t *r = record_at(srv, &run, "/busy");
 
 	cr_expect_eq(rec_status(r), 503);
-	cr_expect_eq(rec_int(r, "attempts"), 1, "attempts %ld", rec_int(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 1, "attempts %lld", rec_int(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 1);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -622,7 +622,7 @@ Test(polite, retry_after_is_honoured)
 	int64_t first = nth_arrival(srv, "/busy", 0), second = nth_arrival(srv, "/busy", 1);
 
 	cr_expect_eq(rec_status(r), 200);
-	cr_expect_eq(rec_int(r, "attempts"), 2, "attempts %ld", rec_int(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 2, "attempts %lld", rec_int(r, "attempts"));
 	cr_assert(first >= 0 && second >= 0, "/busy asked for %zu times",
 		  testsrv_hits(srv, "/busy"));
 	/* The backoff alone would be 25 to 75 ms (retry_base_ms 50). */
@@ -650,7 +650,7 @@ Test(polite, timeout_is_retried)
 
 	cr_expect(json_is_null(json_object_get(r, "status")));
 	cr_expect_str_eq(rec_err(r), "timeout");
-	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %ld", rec_int(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 3, "attempts %lld", rec_int(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/slow"), 3);
 	run_free(&run);
 	testsrv_stop(srv);
@@ -674,7 +674,7 @@ Test(polite, max_delay_caps_the_retry_wait, .timeout = 90)
 	json_t *r = record_at(srv, &run, "/busy");
 	int64_t first = nth_arrival(srv, "/busy", 0), last = nth_arrival(srv, "/busy", 30);
 
-	cr_expect_eq(rec_int(r, "attempts"), 31, "attempts %ld", rec_int(r, "attempts"));
+	cr_expect_eq(rec_int(r, "attempts"), 31, "attempts %lld", rec_int(r, "attempts"));
 	cr_expect_eq(testsrv_hits(srv, "/busy"), 31);
 	cr_assert(first >= 0 && last >= 0);
 	cr_expect_lt(last - first, 5000 * MS, "30 retries capped at 1 ms took %.0f ms",
