@@ -29,6 +29,9 @@ struct chan {
 	size_t wake_at; /* items that make `items` signalled; 1 but see
 			   chan_wake_at */
 	bool closed;
+	void (*room_fn)(void *arg); /* see chan_on_room */
+	void *room_arg;
+	bool room_wanted; /* a try_send found no room since room_fn last ran */
 };
 
 struct chan *chan_new(size_t cap)
@@ -76,14 +79,23 @@ static void push_locked(struct chan *ch, void *item)
 		pthread_cond_signal(&ch->items);
 }
 
-static void *pop_locked(struct chan *ch)
+/* *notify: the caller runs room_fn once it has let go of the lock. */
+static void *pop_locked(struct chan *ch, bool *notify)
 {
 	void *item = ch->ring[ch->head];
 
 	ch->head = (ch->head + 1) % ch->cap;
 	ch->len--;
 	pthread_cond_signal(&ch->room);
+	*notify = ch->room_wanted;
+	ch->room_wanted = false;
 	return item;
+}
+
+static void notify_room(struct chan *ch, bool notify)
+{
+	if (notify)
+		ch->room_fn(ch->room_arg);
 }
 
 static void wake_all(void *arg)
@@ -103,9 +115,10 @@ int chan_try_send(struct chan *ch, void *item)
 	pthread_mutex_lock(&ch->lock);
 	if (ch->closed)
 		rc = CHAN_CLOSED;
-	else if (ch->len == ch->cap)
+	else if (ch->len == ch->cap) {
 		rc = CHAN_FULL;
-	else
+		ch->room_wanted = ch->room_fn != NULL;
+	} else
 		push_locked(ch, item);
 	pthread_mutex_unlock(&ch->lock);
 	return rc;
@@ -114,13 +127,15 @@ int chan_try_send(struct chan *ch, void *item)
 int chan_try_recv(struct chan *ch, void **item)
 {
 	int rc = CHAN_OK;
+	bool notify = false;
 
 	pthread_mutex_lock(&ch->lock);
 	if (ch->len)
-		*item = pop_locked(ch);
+		*item = pop_locked(ch, &notify);
 	else
 		rc = ch->closed ? CHAN_CLOSED : CHAN_EMPTY;
 	pthread_mutex_unlock(&ch->lock);
+	notify_room(ch, notify);
 	return rc;
 }
 
@@ -160,6 +175,7 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 {
 	struct ctx_watch w = { .fn = wake_all, .arg = ch };
 	int rc = chan_try_recv(ch, item);
+	bool notify = false;
 
 	/* Yield a few times before sleeping: in a busy crawl the next page
 	 * is usually a few microseconds away, and sleeping costs a futex
@@ -180,7 +196,7 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 	pthread_mutex_lock(&ch->lock);
 	for (;;) {
 		if (ch->len) {
-			*item = pop_locked(ch);
+			*item = pop_locked(ch, &notify);
 			rc = CHAN_OK;
 			break;
 		}
@@ -197,7 +213,16 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 	pthread_mutex_unlock(&ch->lock);
 	if (ctx)
 		ctx_watch_remove(ctx, &w);
+	notify_room(ch, notify);
 	return rc;
+}
+
+void chan_on_room(struct chan *ch, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&ch->lock);
+	ch->room_fn = fn;
+	ch->room_arg = arg;
+	pthread_mutex_unlock(&ch->lock);
 }
 
 void chan_wake_at(struct chan *ch, size_t n)

@@ -25,12 +25,16 @@
 
 #include "chan.h"
 #include "ctx.h"
+#include "evloop.h"
 #include "fetch.h"
 #include "frontier.h"
+#include "handler.h"
 #include "journal.h"
 #include "origin.h"
+#include "outbox.h"
 #include "parse.h"
 #include "record.h"
+#include "response.h"
 #include "retry.h"
 #include "robots.h"
 #include "trap.h"
@@ -55,10 +59,11 @@ static const char *const stop_names[] = {
 #undef CRAWL_STOP_NAME
 };
 
-/* A fetched HTML body on its way to a parser; owns both. */
+/* A fetched body on its way to a parser; owns rec and resp. */
 struct page {
 	struct record *rec;
-	struct fetch_result *res;
+	struct response *resp;
+	const struct content_handler *handler;
 };
 
 struct crawl {
@@ -72,9 +77,12 @@ struct crawl {
 	struct ctx ctx;               /* parent's child, with --max-time */
 	struct frontier *frontier;
 	struct visited *visited;
+	struct evloop *loop;          /* the fetch thread's */
 	struct fetch_pool *pool;
 	struct chan *pages;           /* fetch -> parsers */
 	struct chan *results;         /* fetch, parsers -> writer */
+	struct outbox pages_out;      /* fetch thread: held while pages is full */
+	struct outbox records_out;    /* fetch thread: held while results is */
 	_Atomic(struct writer *) writer;
 	pthread_t *parser_threads;
 	unsigned nparsers;
@@ -309,14 +317,16 @@ static void admit(struct crawl *c, const struct batch *b)
 			queue(c, b, src[i]);
 	}
 	if (nin)
-		fetch_pool_wakeup(c->pool);
+		evloop_wake(c->loop);
 	free(in);
 }
 
+/* From a parser thread, which may wait for the writer (the fetch thread
+ * uses records_out instead). No ctx: a fetched result is never dropped,
+ * and the writer drains until the channel is closed, so this cannot block
+ * for ever. */
 static void send_record(struct crawl *c, struct record *r)
 {
-	/* No ctx: a fetched result is never dropped, and the writer drains
-	 * until the channel is closed, so this cannot block for ever. */
 	chan_send(c->results, r, NULL);
 }
 
@@ -328,25 +338,25 @@ static void url_finished(struct crawl *c, unsigned depth)
 			  atomic_fetch_sub(&c->level_left[depth], 1) == 1;
 
 	if (atomic_fetch_sub(&c->outstanding, 1) == 1 || level_over)
-		fetch_pool_wakeup(c->pool);
+		evloop_wake(c->loop);
 }
 
 static struct record *record_from(const struct frontier_entry *e,
-				  struct fetch_result *res)
+				  const struct response *resp)
 {
 	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
 
 	if (!r)
 		return NULL;
-	r->status = res->status;
-	r->content_type = res->content_type;
-	res->content_type = NULL;
-	r->bytes = res->bytes;
-	r->fetched_at_ms = res->fetched_at_ms;
-	r->elapsed_ms = res->elapsed_ms;
-	r->err = res->err;
-	r->err_msg = res->err_msg;
-	res->err_msg = NULL;
+	r->status = resp->status;
+	if (resp->content_type && !(r->content_type = strdup(resp->content_type))) {
+		record_free(r);
+		return NULL;
+	}
+	r->bytes = resp->bytes;
+	r->fetched_at_ms = resp->fetched_at_ms;
+	r->elapsed_ms = resp->timings.total_us / 1000;
+	record_set_err(r, resp->err, resp->err_msg);
 	return r;
 }
 
@@ -413,7 +423,7 @@ static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
 /* A transient failure with tries left, and time for another before the
  * crawl's deadline: queue it again. The record waits for the last try. */
 static bool retry_later(struct crawl *c, struct frontier_entry *e,
-			const struct fetch_result *res)
+			const struct response *res)
 {
 	struct retry_policy p = { .retries = c->cfg.retries,
 				  .base_ms = c->cfg.retry_base_ms,
@@ -433,46 +443,61 @@ static bool retry_later(struct crawl *c, struct frontier_entry *e,
 	return true;
 }
 
-static void on_page(struct crawl *c, struct frontier_entry *e,
-		    struct fetch_result *res)
+/* Whether a handler reads this response's body; a resource is fetched,
+ * never read. */
+static const struct content_handler *reader_of(const struct frontier_entry *e,
+					       const struct response *resp)
 {
+	if (e->flags & ENTRY_NO_PARSE || resp->status < 200 || resp->status >= 300)
+		return NULL;
+	return handler_for(resp);
+}
+
+/* fetch_config.keep_body: only a body something reads is kept. */
+static bool keep_body(void *arg, void *tag, unsigned kind,
+		      const struct response *resp)
+{
+	(void)arg;
+	return kind == JOB_ROBOTS || reader_of(tag, resp);
+}
+
+static void on_page(struct crawl *c, struct frontier_entry *e,
+		    struct response *resp)
+{
+	const struct content_handler *h = resp->body ? reader_of(e, resp) : NULL;
 	struct record *r;
 	struct page *pg;
 
-	if (retry_later(c, e, res)) {
-		fetch_result_free(res);
+	if (retry_later(c, e, resp)) {
+		response_free(resp);
 		return;
 	}
-	r = record_from(e, res);
+	r = record_from(e, resp);
 	if (!r) {
 		url_finished(c, e->depth);
 		frontier_done(c->frontier, e);
-		fetch_result_free(res);
+		response_free(resp);
 		return;
 	}
 	r->attempts = e->attempts + 1;
-	if (res->location && r->err == RECORD_ERR_NONE)
-		follow_redirect(c, e, r, res->location);
-	else if (moved(res->status) && r->err == RECORD_ERR_NONE)
+	if (resp->location && r->err == RECORD_ERR_NONE)
+		follow_redirect(c, e, r, resp->location);
+	else if (moved(resp->status) && r->err == RECORD_ERR_NONE)
 		record_set_err(r, RECORD_ERR_HTTP, "redirect without a Location");
-	if (!(e->flags & ENTRY_NO_PARSE) && res->body &&
-	    !parse_looks_binary(res->body, res->body_len) &&
-	    (pg = malloc(sizeof(*pg)))) {
-		frontier_done(c->frontier, e);
-		pg->rec = r;
-		pg->res = res;
-		chan_send(c->pages, pg, NULL);
+	frontier_done(c->frontier, e);
+	if (h && (pg = malloc(sizeof(*pg)))) {
+		*pg = (struct page){ .rec = r, .resp = resp, .handler = h };
+		outbox_send(&c->pages_out, pg);
 		return;
 	}
-	frontier_done(c->frontier, e);
-	fetch_result_free(res);
-	send_record(c, r);
+	response_free(resp);
+	outbox_send(&c->records_out, r);
 }
 
 /* robots.txt answered: the origin's gate opens with its policy, paced by
  * its Crawl-delay (at most --max-delay). */
 static void on_robots(struct crawl *c, struct frontier_host *h,
-		      struct fetch_result *res)
+		      struct response *res)
 {
 	struct origin *o = origin_new(res->status, res->err, res->err_msg,
 				      res->body, res->body_len, c->agent);
@@ -483,51 +508,38 @@ static void on_robots(struct crawl *c, struct frontier_host *h,
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
 	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
-	fetch_result_free(res);
+	response_free(res);
 }
 
-/* fetch_done_fn: runs on the fetch thread for every finished transfer. */
-static void on_fetched(void *arg, struct fetch_result *res)
+/* fetch_config.done: runs on the fetch thread for every finished
+ * transfer. */
+static void on_fetched(void *arg, void *tag, unsigned kind, struct response *resp)
 {
-	if (res->kind == JOB_ROBOTS)
-		on_robots(arg, res->tag, res);
+	if (kind == JOB_ROBOTS)
+		on_robots(arg, tag, resp);
 	else
-		on_page(arg, res->tag, res);
-}
-
-static char *charset_of(const char *content_type)
-{
-	const char *p = content_type ? strcasestr(content_type, "charset=") : NULL;
-	size_t n;
-
-	if (!p)
-		return NULL;
-	p += 8;
-	if (*p == '"')
-		p++;
-	n = strcspn(p, "\"; \t");
-	return n ? strndup(p, n) : NULL;
+		on_page(arg, tag, resp);
 }
 
 static void parse_page(struct crawl *c, struct page *pg)
 {
 	struct record *r = pg->rec;
 	struct parse_result pr = { 0 };
-	char *charset = charset_of(r->content_type);
 	struct batch b = { .parent = r->url, .depth = r->depth + 1 };
+	enum handler_status hs = pg->handler->read(pg->resp, r->url, &pr);
 
-	enum parse_status ps = parse_html(pg->res->body, pg->res->body_len,
-					  r->url, charset, &pr);
-
-	/* The links found before the failure still count; the record says
+	/* The links found before a failure still count; the record says
 	 * the page was not read to its end. */
-	if (ps != PARSE_OK)
-		record_set_err(r, RECORD_ERR_INTERNAL, ps == PARSE_NOMEM ?
+	if (hs == HANDLER_NOMEM || hs == HANDLER_FAILED)
+		record_set_err(r, RECORD_ERR_INTERNAL, hs == HANDLER_NOMEM ?
 			       "out of memory while parsing the page" :
 			       "the HTML parser could not start");
-	free(charset);
-	fetch_result_free(pg->res);
+	response_free(pg->resp);
 	free(pg);
+	if (hs == HANDLER_NOT_MINE) {
+		send_record(c, r);
+		return;
+	}
 	r->title = pr.title;
 	pr.title = NULL;
 	r->nlinks = (long)pr.nlinks;
@@ -582,7 +594,7 @@ static void on_write_failed(void *arg)
 
 static void wake_fetcher(void *arg)
 {
-	fetch_pool_wakeup(arg);
+	evloop_wake(arg);
 }
 
 /* A URL an earlier run admitted: visited again, and queued unless the
@@ -613,7 +625,7 @@ static void admit_seeds(struct crawl *c)
 	if (c->cfg.journal && journal_entries(c->cfg.journal)) {
 		if (journal_replay(c->cfg.journal, readmit, c))
 			ctx_cancel(&c->ctx, CRAWL_FAILED);
-		fetch_pool_wakeup(c->pool);
+		evloop_wake(c->loop);
 		return;
 	}
 	admit(c, &b);
@@ -644,7 +656,7 @@ static void record_unfetched(struct crawl *c, struct frontier_entry *e,
 		return;
 	record_set_err(r, err, why);
 	r->fetched_at_ms = record_now_ms();
-	send_record(c, r);
+	outbox_send(&c->records_out, r);
 }
 
 /* Ask every origin that came up gated for its robots.txt, as far as
@@ -657,7 +669,7 @@ static void start_robots(struct crawl *c)
 		char url[URL_MAX_LEN + 16];
 		struct fetch_request req = {
 			.url = url, .tag = h, .kind = JOB_ROBOTS,
-			.follow = ROBOTS_REDIRECTS, .keep_body = true,
+			.follow = ROBOTS_REDIRECTS,
 			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
 		};
 
@@ -675,7 +687,8 @@ static int64_t start_ready(struct crawl *c)
 	int64_t wake = INT64_MAX;
 
 	start_robots(c);
-	while (!fetch_pool_full(c->pool) &&
+	/* Refused URLs are records too: stop when they have to be held. */
+	while (!fetch_pool_full(c->pool) && !outbox_len(&c->records_out) &&
 	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
 		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c),
 							ctx_now_ns(), &wake);
@@ -724,6 +737,7 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 {
 	for (;;) {
 		bool limit = c->cfg.max_pages && c->started >= c->cfg.max_pages;
+		bool held;
 		int64_t wake;
 
 		/* A stop first: transfers it aborted can bring the count
@@ -736,7 +750,10 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 			return CRAWL_DONE;
 		if (limit && fetch_pool_in_flight(c->pool) == 0)
 			return CRAWL_MAX_PAGES;
-		wake = start_ready(c);
+		/* Back-pressure: while the parsers or the writer are behind,
+		 * start nothing, and keep driving what is under way. */
+		held = !outbox_flush(&c->pages_out) | !outbox_flush(&c->records_out);
+		wake = held ? 0 : start_ready(c);
 		fetch_pool_run(c->pool, sleep_ms(c, wake));
 	}
 }
@@ -771,6 +788,9 @@ static int pipeline_start(struct crawl *c)
 		.cookies = c->cfg.cookies,
 		.insecure = c->cfg.insecure,
 		.http11 = c->cfg.http11,
+		.keep_body = keep_body,
+		.done = on_fetched,
+		.arg = c,
 	};
 	struct frontier_config frc = {
 		.per_host = c->cfg.per_host,
@@ -795,7 +815,8 @@ static int pipeline_start(struct crawl *c)
 
 	c->frontier = frontier_new(&frc);
 	c->visited = visited_new();
-	c->pool = fetch_pool_new(&fc, &c->ctx, on_fetched, c);
+	c->loop = evloop_new();
+	c->pool = c->loop ? fetch_pool_new(&fc, &c->ctx, c->loop) : NULL;
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
 	c->results = chan_new(RESULTS_CAP);
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
@@ -807,6 +828,10 @@ static int pipeline_start(struct crawl *c)
 	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)
 		return -1;
+	outbox_init(&c->pages_out, c->pages);
+	outbox_init(&c->records_out, c->results);
+	chan_on_room(c->pages, wake_fetcher, c->loop);
+	chan_on_room(c->results, wake_fetcher, c->loop);
 	atomic_store(&c->writer, writer_start(&wc, c->results));
 	if (!atomic_load(&c->writer))
 		return -1;
@@ -818,16 +843,19 @@ static int pipeline_start(struct crawl *c)
 }
 
 /* Close the stages in order, each after the one feeding it has ended, so
- * every fetched page is parsed and every record written. The pool is freed
- * last: the writer and parsers wake it until they end. */
+ * every fetched page is parsed and every record written; what the fetch
+ * thread holds goes in while the next stage still drains. The loop is
+ * freed last: the writer and parsers wake it until they end. */
 static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 {
 	if (c->pool)
 		fetch_pool_abort_all(c->pool, RECORD_ERR_CANCELED);
+	outbox_drain(&c->pages_out);
 	if (c->pages)
 		chan_close(c->pages);
 	for (unsigned i = 0; i < c->nparsers; i++)
 		pthread_join(c->parser_threads[i], NULL);
+	outbox_drain(&c->records_out);
 	if (c->results)
 		chan_close(c->results);
 	if (atomic_load(&c->writer))
@@ -836,6 +864,10 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	out->not_fetched = c->frontier ? frontier_len(c->frontier) : 0;
 	fetch_pool_free(c->pool);
 	c->pool = NULL;
+	evloop_free(c->loop);
+	c->loop = NULL;
+	outbox_release(&c->pages_out, NULL);
+	outbox_release(&c->records_out, NULL);
 	chan_free(c->pages, NULL);
 	chan_free(c->results, NULL);
 	free(c->parser_threads);
@@ -886,8 +918,8 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 		rc = -1;
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 	}
-	wake.arg = c->pool;
-	watching = c->pool && ctx_watch_add(&c->ctx, &wake);
+	wake.arg = c->loop;
+	watching = c->loop && ctx_watch_add(&c->ctx, &wake);
 	if (!rc) {
 		admit_seeds(c);
 		out->stop = fetch_loop(c);

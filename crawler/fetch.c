@@ -1,21 +1,28 @@
-/* fetch: HTTP transfers on one libcurl multi handle, driven by the crawl's
- * fetch thread (see fetch.h).
+/* fetch: HTTP transfers on one libcurl multi handle, driven through
+ * libcurl's socket interface from the fetch thread's event loop (see
+ * fetch.h).
  *
- * A transfer owns its easy handle, its deadline ctx and its body buffer
- * until it finishes; then a fetch_result carries what the crawl needs and
- * the easy handle goes back to a free list for the next URL. Only
- * curl_multi_wakeup (fetch_pool_wakeup) is called from other threads, as
- * libcurl allows. */
+ * libcurl tells on_socket which sockets to watch for what, and on_timer
+ * when it next wants to run its timers; evloop reports a ready socket to
+ * on_ready, which hands that one socket to curl_multi_socket_action. So a
+ * round of the loop costs what is ready, not what is in flight (the old
+ * curl_multi_perform walked every transfer on every wake-up).
+ *
+ * A transfer owns its easy handle, its deadline ctx and its response until
+ * it finishes; then the response goes to the caller's done() and the easy
+ * handle to a free list for the next URL. A socket's struct sock is freed
+ * only after the round in which libcurl dropped it: evloop may still hold
+ * an event for it. */
 #include "fetch.h"
 
 #include <curl/curl.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 
 #include "ctx.h"
+#include "evloop.h"
 #include "sema.h"
 
 struct transfer {
@@ -24,32 +31,36 @@ struct transfer {
 	struct ctx ctx;               /* deadline of this request */
 	struct fetch_pool *pool;
 	void *tag;
-	struct fetch_result *res;     /* allocated up front: finishing never fails */
-	char *body;                   /* kept bytes, when keep */
-	size_t body_len, body_cap;
-	uint64_t bytes;               /* decoded body bytes seen */
-	bool decided, keep, too_large;
+	unsigned kind;
+	struct response *resp;        /* allocated up front: finishing never fails */
+	size_t body_cap, headers_cap; /* allocated for resp's body, headers */
 	uint64_t max_size;            /* this request's cap */
-	bool keep_any, truncate;      /* from the request */
-	int64_t started_ms;           /* wall clock */
+	bool head_filled;             /* status and type are in resp */
+	bool judged;                  /* keep_body was asked */
+	bool keep, too_large, truncate;
 	int64_t started_ns;           /* monotonic */
 	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* A socket libcurl asked us to watch. */
+struct sock {
+	struct evloop_io io;
+	struct sock *next_dead;       /* on the pool's list once dropped */
 };
 
 struct fetch_pool {
 	struct fetch_config cfg;
 	struct ctx *ctx;              /* the crawl's; borrowed */
+	struct evloop *loop;          /* the fetch thread's; borrowed */
 	CURLM *multi;
 	CURLSH *share;                /* the cookie jar, with --cookies */
 	struct sema slots;            /* caps transfers in flight */
 	struct transfer *active;      /* in flight */
 	CURL **idle;                  /* easy handles to reuse */
 	size_t nidle;
-	fetch_done_fn done;
-	void *arg;
-	/* A wake-up is on its way and the caller has not yet planned again:
-	 * later ones would change nothing (see fetch_pool_wakeup). */
-	atomic_bool woken;
+	struct sock *dead;            /* dropped this round, freed after it */
+	bool timer_set;               /* libcurl wants its timers run at */
+	int64_t timer_ns;             /* this monotonic instant */
 };
 
 static int64_t wall_ms(void)
@@ -60,8 +71,72 @@ static int64_t wall_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+static void on_ready(struct evloop_io *io, unsigned events)
+{
+	struct fetch_pool *p = io->arg;
+	int bits = (events & EVLOOP_IN ? CURL_CSELECT_IN : 0) |
+		   (events & EVLOOP_OUT ? CURL_CSELECT_OUT : 0) |
+		   (events & EVLOOP_ERR ? CURL_CSELECT_ERR : 0);
+	int running;
+
+	curl_multi_socket_action(p->multi, io->fd, bits, &running);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch s for what libcurl wants. */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+		     void *socketp)
+{
+	struct fetch_pool *p = userp;
+	struct sock *k = socketp;
+	unsigned events = (what & CURL_POLL_IN ? EVLOOP_IN : 0u) |
+			  (what & CURL_POLL_OUT ? EVLOOP_OUT : 0u);
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (k) {
+			evloop_watch(p->loop, &k->io, 0);
+			k->next_dead = p->dead;
+			p->dead = k;
+		}
+		return 0;
+	}
+	if (!k) {
+		/* Returning -1 would kill the whole multi handle: a socket we
+		 * cannot watch times its transfer out instead. */
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return 0;
+		k->io = (struct evloop_io){ .fd = s, .fn = on_ready, .arg = p };
+		curl_multi_assign(p->multi, s, k);
+	}
+	evloop_watch(p->loop, &k->io, events);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: libcurl's timers are run from fetch_pool_run,
+ * never from inside this callback. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct fetch_pool *p = userp;
+
+	(void)multi;
+	p->timer_set = timeout_ms >= 0;
+	p->timer_ns = ctx_now_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+	return 0;
+}
+
+static void socks_free(struct sock *k)
+{
+	while (k) {
+		struct sock *next = k->next_dead;
+
+		free(k);
+		k = next;
+	}
+}
+
 struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ctx,
-				  fetch_done_fn done, void *arg)
+				  struct evloop *loop)
 {
 	struct fetch_pool *p = calloc(1, sizeof(*p));
 
@@ -69,9 +144,7 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 		return NULL;
 	p->cfg = *cfg;
 	p->ctx = ctx;
-	p->done = done;
-	p->arg = arg;
-	atomic_init(&p->woken, false);
+	p->loop = loop;
 	p->multi = curl_multi_init();
 	p->idle = calloc(cfg->concurrency, sizeof(*p->idle));
 	if (!p->multi || !p->idle) {
@@ -87,6 +160,10 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 		curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
 	}
 	sema_init(&p->slots, cfg->concurrency);
+	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
+	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->per_host);
 	curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)cfg->concurrency);
 	curl_multi_setopt(p->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -101,73 +178,147 @@ void fetch_pool_free(struct fetch_pool *p)
 	for (size_t i = 0; i < p->nidle; i++)
 		curl_easy_cleanup(p->idle[i]);
 	curl_multi_cleanup(p->multi);
+	socks_free(p->dead);
 	curl_share_cleanup(p->share);
 	sema_release(&p->slots);
 	free(p->idle);
 	free(p);
 }
 
-static bool is_html(const char *content_type)
+static char *dup_or_null(const char *s)
 {
-	size_t n;
-
-	if (!content_type)
-		return false;
-	n = strcspn(content_type, "; \t");
-	return (n == 9 && !strncasecmp(content_type, "text/html", n)) ||
-	       (n == 21 && !strncasecmp(content_type, "application/xhtml+xml", n));
+	return s ? strdup(s) : NULL;
 }
 
-/* Once headers are in: keep the body only if it will be parsed. */
-static void decide(struct transfer *t)
+/* What the headers say, once they are all in: the caller's keep_body
+ * reads it. */
+static void fill_head(struct transfer *t)
 {
+	struct response *r = t->resp;
 	long status = 0;
 	char *ct = NULL;
+	struct curl_header *loc = NULL;
 
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
-	t->keep = status >= 200 && status < 300 && (t->keep_any || is_html(ct));
-	t->decided = true;
+	r->status = (int)status;
+	r->content_type = dup_or_null(ct);
+	if (status >= 300 && status < 400 &&
+	    curl_easy_header(t->easy, "Location", 0, CURLH_HEADER, -1, &loc) ==
+		    CURLHE_OK)
+		r->location = strdup(loc->value);
+	t->head_filled = true;
+}
+
+/* Room for n more body bytes; the first time, as much as Content-Length
+ * announces (within the cap), so a page is one allocation. */
+static bool body_reserve(struct transfer *t, size_t n)
+{
+	struct response *r = t->resp;
+	size_t cap = t->body_cap;
+	char *body;
+
+	if (r->body_len + n <= cap)
+		return true;
+	if (!cap) {
+		curl_off_t len = -1;
+
+		curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+		cap = len > 0 && (uint64_t)len <= t->max_size ? (size_t)len : 16384;
+	}
+	while (cap < r->body_len + n)
+		cap *= 2;
+	if (cap > t->max_size)
+		cap = (size_t)t->max_size;
+	body = realloc(r->body, cap);
+	if (!body)
+		return false;
+	r->body = body;
+	t->body_cap = cap;
+	return true;
 }
 
 static bool body_append(struct transfer *t, const char *p, size_t n)
 {
-	if (t->body_len + n > t->body_cap) {
-		size_t cap = t->body_cap ? t->body_cap * 2 : 16384;
-		char *body;
-
-		while (cap < t->body_len + n)
-			cap *= 2;
-		body = realloc(t->body, cap);
-		if (!body)
-			return false;
-		t->body = body;
-		t->body_cap = cap;
-	}
-	memcpy(t->body + t->body_len, p, n);
-	t->body_len += n;
+	if (!body_reserve(t, n))
+		return false;
+	memcpy(t->resp->body + t->resp->body_len, p, n);
+	t->resp->body_len += n;
 	return true;
 }
 
-/* libcurl hands over decoded bytes: --max-size is enforced on those. A
- * short return aborts the transfer with CURLE_WRITE_ERROR. */
+/* The first body bytes: the caller says whether to keep them. A body
+ * whose Content-Length is over the cap is too large before it comes: one
+ * not kept is refused at once, one kept is read up to the cap. */
+static bool decide(struct transfer *t)
+{
+	struct fetch_pool *p = t->pool;
+	curl_off_t len = -1;
+
+	t->judged = true;
+	if (!t->head_filled)
+		fill_head(t);
+	t->keep = p->cfg.keep_body(p->cfg.arg, t->tag, t->kind, t->resp);
+	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (len >= 0 && (uint64_t)len > t->max_size) {
+		t->too_large = true;
+		t->resp->truncated = t->keep;
+	}
+	return t->keep || !t->too_large;
+}
+
+/* libcurl hands over decoded bytes: the cap is enforced on those. A short
+ * return aborts the transfer with CURLE_WRITE_ERROR. A kept body keeps
+ * what arrived up to the cap. */
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct transfer *t = arg;
+	struct response *r = t->resp;
 	size_t len = size * n;
 
-	if (!t->decided)
-		decide(t);
-	if (t->bytes + len > t->max_size) {
-		if (t->truncate && t->keep && t->bytes < t->max_size)
-			body_append(t, p, (size_t)(t->max_size - t->bytes));
-		t->bytes = t->max_size;
+	if (!t->judged && !decide(t))
+		return 0;
+	if (r->bytes + len > t->max_size) {
+		if (t->keep && r->bytes < t->max_size)
+			body_append(t, p, (size_t)(t->max_size - r->bytes));
+		r->bytes = t->max_size;
+		r->truncated = t->keep;
 		t->too_large = true;
 		return 0;
 	}
-	t->bytes += len;
+	r->bytes += len;
 	if (t->keep && !body_append(t, p, len))
 		return 0;
+	return len;
+}
+
+/* Each header line of each response (a followed redirect, a 100 Continue)
+ * as received: a status line starts the block again, so the final
+ * response's is what stays. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	struct response *r = t->resp;
+	size_t len = size * n;
+	char *h;
+
+	if (len >= 5 && !memcmp(p, "HTTP/", 5))
+		r->headers_len = 0;
+	if (r->headers_len + len + 1 > RESPONSE_MAX_HEADER_BYTES)
+		return len;
+	if (r->headers_len + len + 1 > t->headers_cap) {
+		size_t cap = t->headers_cap ? t->headers_cap : 1024;
+
+		while (cap < r->headers_len + len + 1)
+			cap *= 2;
+		if (!(h = realloc(r->headers, cap)))
+			return len;
+		r->headers = h;
+		t->headers_cap = cap;
+	}
+	memcpy(r->headers + r->headers_len, p, len);
+	r->headers_len += len;
+	r->headers[r->headers_len] = '\0';
 	return len;
 }
 
@@ -219,6 +370,9 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)FETCH_RECV_BUFFER);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, req->follow ? 1L : 0L);
@@ -249,67 +403,6 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	/* The transfer's ctx already is the smaller of --timeout and what is
 	 * left of --max-time; 0 would mean "no timeout" to libcurl. */
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left > 0 ? left : 1));
-	if (!t->truncate)
-		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
-}
-
-static void result_fill_err(struct fetch_result *res, struct transfer *t,
-			    CURLcode code);
-
-static void transfer_free(struct transfer *t)
-{
-	ctx_release(&t->ctx);
-	free(t->body);
-	free(t);
-}
-
-/* Report t with code and hand its easy handle back. */
-static void finish(struct fetch_pool *p, struct transfer *t, CURLcode code,
-		   enum record_err forced)
-{
-	struct fetch_result *res = t->res;
-	long status = 0;
-	char *ct = NULL;
-	struct curl_header *loc = NULL;
-	curl_off_t retry = 0;
-
-	if (t->next)
-		t->next->prev = t->prev;
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		p->active = t->next;
-	res->fetched_at_ms = t->started_ms;
-	res->elapsed_ms = (ctx_now_ns() - t->started_ns) / 1000000;
-	res->bytes = t->bytes;
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
-	res->status = (int)status;
-	res->retry_after_ms = -1;
-	if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
-	    retry > 0)
-		res->retry_after_ms = (int64_t)retry * 1000;
-	res->content_type = ct ? strdup(ct) : NULL;
-	res->html = is_html(ct);
-	if (status >= 300 && status < 400 &&
-	    curl_easy_header(t->easy, "Location", 0, CURLH_HEADER, -1, &loc) ==
-		    CURLHE_OK)
-		res->location = strdup(loc->value);
-	if (forced != RECORD_ERR_NONE)
-		res->err = forced;
-	else
-		result_fill_err(res, t, code);
-	if (res->err == RECORD_ERR_NONE && t->keep) {
-		res->body = t->body;
-		res->body_len = t->body_len;
-		t->body = NULL;
-	}
-	curl_multi_remove_handle(p->multi, t->easy);
-	easy_put(p, t->easy);
-	t->res = NULL;
-	transfer_free(t);
-	sema_give(&p->slots);
-	p->done(p->arg, res);
 }
 
 static enum record_err err_kind(CURLcode code, bool too_large)
@@ -340,7 +433,7 @@ static enum record_err err_kind(CURLcode code, bool too_large)
 	case CURLE_FILESIZE_EXCEEDED:
 		return RECORD_ERR_TOO_LARGE;
 	case CURLE_WRITE_ERROR:
-		/* Our write callback refused: over --max-size, or no memory. */
+		/* Our write callback refused: over the cap, or no memory. */
 		return too_large ? RECORD_ERR_TOO_LARGE : RECORD_ERR_INTERNAL;
 	case CURLE_OUT_OF_MEMORY:
 		return RECORD_ERR_INTERNAL;
@@ -359,57 +452,151 @@ static bool request_sent(struct transfer *t)
 	return sent > 0;
 }
 
-static void result_fill_err(struct fetch_result *res, struct transfer *t,
-			    CURLcode code)
+static void fill_err(struct transfer *t, CURLcode code)
 {
-	res->err = err_kind(code, t->too_large);
-	if (res->err == RECORD_ERR_NONE)
+	struct response *r = t->resp;
+
+	r->err = err_kind(code, t->too_large);
+	/* Announced over the cap, and cut short (by us or by the server): the
+	 * size is what went wrong. */
+	if (t->too_large && code != CURLE_OK && r->err != RECORD_ERR_TIMEOUT)
+		r->err = RECORD_ERR_TOO_LARGE;
+	if (r->err == RECORD_ERR_NONE)
 		return;
 	if (code == CURLE_OUT_OF_MEMORY && request_sent(t)) {
 		/* libcurl 7.88 says "out of memory" for a response header line
 		 * over its 100 KiB limit: the server's fault, not ours. */
-		res->err = RECORD_ERR_HTTP;
-		res->err_msg = strdup("response header line over 100 KiB");
+		r->err = RECORD_ERR_HTTP;
+		r->err_msg = strdup("response header line over 100 KiB");
 		return;
 	}
 	/* A request cut short by the crawl's deadline, not its own, was
 	 * cancelled by --max-time. */
-	if (res->err == RECORD_ERR_TIMEOUT && ctx_done(t->pool->ctx)) {
-		res->err = RECORD_ERR_CANCELED;
+	if (r->err == RECORD_ERR_TIMEOUT && ctx_done(t->pool->ctx)) {
+		r->err = RECORD_ERR_CANCELED;
 		return;
 	}
-	if (res->err == RECORD_ERR_TOO_LARGE && t->truncate) {
-		res->err = RECORD_ERR_NONE;
+	if (r->err == RECORD_ERR_TOO_LARGE && t->truncate) {
+		r->err = RECORD_ERR_NONE;
 		return;
 	}
-	if (res->err == RECORD_ERR_TOO_LARGE)
+	if (r->err == RECORD_ERR_TOO_LARGE)
 		return;
-	res->err_msg = strdup(t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+	r->err_msg = strdup(t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
 }
 
-int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req)
+static int64_t info_us(CURL *e, CURLINFO what)
+{
+	curl_off_t us = 0;
+
+	curl_easy_getinfo(e, what, &us);
+	return (int64_t)us;
+}
+
+static int http_version(CURL *e)
+{
+	long v = 0;
+
+	curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &v);
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0:
+		return 10;
+	case CURL_HTTP_VERSION_1_1:
+		return 11;
+	case CURL_HTTP_VERSION_2_0:
+		return 20;
+	case CURL_HTTP_VERSION_3:
+		return 30;
+	default:
+		return 0;
+	}
+}
+
+/* What the whole transfer says, once it is over. */
+static void fill_tail(struct transfer *t, CURLcode code, enum record_err forced)
+{
+	struct response *r = t->resp;
+	curl_off_t retry = 0, wire = 0;
+	char *ip = NULL;
+
+	/* No body came (or none at all): the headers still say what it was,
+	 * and whether it was announced over the cap. */
+	if (!t->judged)
+		decide(t);
+	r->timings = (struct response_timings){
+		.dns_us = info_us(t->easy, CURLINFO_NAMELOOKUP_TIME_T),
+		.connect_us = info_us(t->easy, CURLINFO_CONNECT_TIME_T),
+		.tls_us = info_us(t->easy, CURLINFO_APPCONNECT_TIME_T),
+		.ttfb_us = info_us(t->easy, CURLINFO_STARTTRANSFER_TIME_T),
+		.total_us = (ctx_now_ns() - t->started_ns) / 1000,
+	};
+	if (r->status)
+		r->http_version = http_version(t->easy);
+	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
+		snprintf(r->ip, sizeof(r->ip), "%s", ip);
+	curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+	r->wire_bytes = (uint64_t)wire;
+	r->retry_after_ms = -1;
+	if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
+	    retry > 0)
+		r->retry_after_ms = (int64_t)retry * 1000;
+	if (forced != RECORD_ERR_NONE)
+		r->err = forced;
+	else
+		fill_err(t, code);
+	/* A body cut at its cap still holds the links of what arrived; one
+	 * cut by anything else is no page. */
+	if (r->err != RECORD_ERR_NONE && !(r->err == RECORD_ERR_TOO_LARGE && r->truncated)) {
+		free(r->body);
+		r->body = NULL;
+		r->body_len = 0;
+	}
+}
+
+/* Report t with code and hand its easy handle back. */
+static void finish(struct fetch_pool *p, struct transfer *t, CURLcode code,
+		   enum record_err forced)
+{
+	struct response *r = t->resp;
+	void *tag = t->tag;
+	unsigned kind = t->kind;
+
+	if (t->next)
+		t->next->prev = t->prev;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		p->active = t->next;
+	fill_tail(t, code, forced);
+	curl_multi_remove_handle(p->multi, t->easy);
+	easy_put(p, t->easy);
+	ctx_release(&t->ctx);
+	free(t);
+	sema_give(&p->slots);
+	p->cfg.done(p->cfg.arg, tag, kind, r);
+}
+
+enum fetch_start fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req)
 {
 	struct transfer *t;
 
 	if (!sema_try_take(&p->slots))
 		return FETCH_FULL;
 	t = calloc(1, sizeof(*t));
-	if (!t || !(t->res = calloc(1, sizeof(*t->res))) ||
+	if (!t || !(t->resp = calloc(1, sizeof(*t->resp))) ||
 	    !(t->easy = easy_get(p))) {
 		if (t)
-			free(t->res);
+			free(t->resp);
 		free(t);
 		sema_give(&p->slots);
 		return FETCH_FAILED;
 	}
 	t->pool = p;
 	t->tag = req->tag;
-	t->res->tag = req->tag;
-	t->res->kind = req->kind;
+	t->kind = req->kind;
 	t->max_size = req->max_size ? req->max_size : p->cfg.max_size;
-	t->keep_any = req->keep_body;
 	t->truncate = req->truncate;
-	t->started_ms = wall_ms();
+	t->resp->fetched_at_ms = wall_ms();
 	t->started_ns = ctx_now_ns();
 	ctx_init(&t->ctx, p->ctx, t->started_ns + p->cfg.timeout_ms * 1000000);
 	easy_setup(t, req);
@@ -422,12 +609,11 @@ int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req)
 	return FETCH_STARTED;
 }
 
-/* Report finished transfers; returns how many. */
-static unsigned collect(struct fetch_pool *p)
+/* Report finished transfers. */
+static void collect(struct fetch_pool *p)
 {
 	CURLMsg *msg;
 	int left;
-	unsigned n = 0;
 
 	while ((msg = curl_multi_info_read(p->multi, &left))) {
 		struct transfer *t = NULL;
@@ -436,48 +622,40 @@ static unsigned collect(struct fetch_pool *p)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 		finish(p, t, msg->data.result, RECORD_ERR_NONE);
-		n++;
 	}
-	return n;
 }
 
-static void run_once(struct fetch_pool *p, int wait_ms)
+/* How long the loop may sleep before libcurl's next timer, within limit. */
+static int timer_wait_ms(const struct fetch_pool *p, int limit_ms)
 {
-	int running;
+	int64_t ms;
 
-	curl_multi_perform(p->multi, &running);
-	/* A finished transfer may have queued work (a retry, a redirect)
-	 * that the caller's wait_ms did not plan for: let it plan again. */
-	if (collect(p))
-		return;
-	if (wait_ms > 0)
-		curl_multi_poll(p->multi, NULL, 0, wait_ms, NULL);
-	curl_multi_perform(p->multi, &running);
-	collect(p);
+	if (!p->timer_set)
+		return limit_ms;
+	ms = (p->timer_ns - ctx_now_ns() + 999999) / 1000000;
+	if (ms < 0)
+		ms = 0;
+	return ms < limit_ms ? (int)ms : limit_ms;
 }
 
 void fetch_pool_run(struct fetch_pool *p, int wait_ms)
 {
-	run_once(p, wait_ms);
-	/* The caller checks its state again before it next calls this: what
-	 * changes from now on needs a wake-up, what changed before does not. */
-	atomic_store(&p->woken, false);
+	int running;
+
+	evloop_wait(p->loop, timer_wait_ms(p, wait_ms));
+	if (p->timer_set && ctx_now_ns() >= p->timer_ns) {
+		p->timer_set = false;
+		curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	collect(p);
+	socks_free(p->dead);
+	p->dead = NULL;
 }
 
 void fetch_pool_abort_all(struct fetch_pool *p, enum record_err err)
 {
 	while (p->active)
 		finish(p, p->active, CURLE_ABORTED_BY_CALLBACK, err);
-}
-
-/* One wake-up per round of the caller's loop: parsers call this for every
- * page they admit links from, and a byte each through curl's wake-up
- * socket was as many system calls as pages (and a full socket). */
-void fetch_pool_wakeup(struct fetch_pool *p)
-{
-	if (atomic_exchange(&p->woken, true))
-		return;
-	curl_multi_wakeup(p->multi);
 }
 
 unsigned fetch_pool_in_flight(struct fetch_pool *p)
@@ -488,15 +666,4 @@ unsigned fetch_pool_in_flight(struct fetch_pool *p)
 bool fetch_pool_full(struct fetch_pool *p)
 {
 	return sema_taken(&p->slots) >= p->cfg.concurrency;
-}
-
-void fetch_result_free(struct fetch_result *res)
-{
-	if (!res)
-		return;
-	free(res->content_type);
-	free(res->location);
-	free(res->body);
-	free(res->err_msg);
-	free(res);
 }

@@ -40,6 +40,12 @@ int chan_try_recv(struct chan *ch, void **item);
  * or fewer than n items could wait for ever; call it before they start. */
 void chan_wake_at(struct chan *ch, size_t n);
 
+/* For a sender that never blocks: after chan_try_send found no room,
+ * the receiver that next takes an item calls fn(arg), once, outside the
+ * channel's lock (fn must be thread-safe and quick: a wake-up). Call it
+ * before the channel is used. */
+void chan_on_room(struct chan *ch, void (*fn)(void *arg), void *arg);
+
 void chan_close(struct chan *ch);
 size_t chan_len(struct chan *ch);
 

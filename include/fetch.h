@@ -1,17 +1,22 @@
-/* fetch: the pool of HTTP transfers, driven by libcurl's multi interface
- * from one thread (no thread per request).
+/* fetch: the pool of HTTP transfers, driven by libcurl's socket interface
+ * on the fetch thread's event loop (no thread per request, nothing per
+ * event that grows with the transfers in flight).
  *
  * A counting semaphore caps transfers in flight (--concurrency). Each
  * transfer carries a deadline ctx, a child of the crawl's, so its timeout
  * is the smaller of --timeout and what is left of --max-time. Redirects are
  * not followed here (except when a request asks, as robots.txt does): a 3xx
- * comes back as a result with its Location, for the crawl to queue like a
- * link. Bodies are kept only when they will be parsed
- * (2xx HTML), and never past max_size bytes after decoding (libcurl 7.88's
- * CURLOPT_MAXFILESIZE does not count decoded bytes, so the write callback
- * does).
+ * comes back as a response with its Location, for the crawl to queue like a
+ * link. The fetch layer decides nothing about content: once the headers are
+ * in, the caller's keep_body says whether the body is kept, and a kept body
+ * stops at its size cap (counted after decoding, which libcurl 7.88's
+ * CURLOPT_MAXFILESIZE does not do) with what arrived kept.
  *
- * Only fetch_pool_wakeup may be called from another thread. */
+ * Memory per transfer in flight is bounded: libcurl's handle and its
+ * receive buffer (FETCH_RECV_BUFFER bytes), the header block (at most
+ * RESPONSE_MAX_HEADER_BYTES) and a kept body (at most its cap).
+ *
+ * Everything runs on the thread that calls fetch_pool_run. */
 #ifndef CRAWLER_FETCH_H
 #define CRAWLER_FETCH_H
 
@@ -20,9 +25,14 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "response.h"
 
 struct ctx;
 struct curl_slist;
+struct evloop;
+
+/* libcurl's receive buffer per transfer (CURLOPT_BUFFERSIZE). */
+#define FETCH_RECV_BUFFER (16 * 1024)
 
 struct fetch_config {
 	unsigned concurrency;      /* transfers in flight, at most */
@@ -36,6 +46,14 @@ struct fetch_config {
 	bool cookies;              /* one cookie jar shared by all transfers */
 	bool insecure;             /* skip TLS certificate and host checks */
 	bool http11;               /* never HTTP/2 */
+	/* Once the headers are in: whether to keep the body of the request
+	 * with this tag and kind. resp has status, content_type, location and
+	 * headers. */
+	bool (*keep_body)(void *arg, void *tag, unsigned kind,
+			  const struct response *resp);
+	/* Called for each finished transfer; takes ownership of resp. */
+	void (*done)(void *arg, void *tag, unsigned kind, struct response *resp);
+	void *arg;                 /* for keep_body and done */
 };
 
 /* One URL to fetch, and how. */
@@ -44,36 +62,16 @@ struct fetch_request {
 	void *tag;                 /* the caller's, handed back in the result */
 	unsigned kind;             /* the caller's: what tag points to */
 	unsigned follow;           /* redirects libcurl follows (robots.txt); 0 */
-	bool keep_body;            /* keep a 2xx body of any type */
 	uint64_t max_size;         /* 0: the pool's max_size */
-	bool truncate;             /* over max_size: stop there, no error */
+	bool truncate;             /* over max_size: keep what arrived, no error */
 };
-
-struct fetch_result {
-	void *tag;           /* the caller's, from fetch_pool_start */
-	unsigned kind;       /* likewise */
-	int status;          /* HTTP status; 0 without a response */
-	char *content_type;  /* malloc'd, or NULL */
-	char *location;      /* raw Location header of a 3xx, or NULL */
-	char *body;          /* malloc'd when kept (2xx HTML), else NULL */
-	size_t body_len;
-	bool html;           /* content type is HTML or XHTML */
-	uint64_t bytes;      /* body bytes received, decoded */
-	int64_t retry_after_ms; /* Retry-After of the reply; -1 when none */
-	int64_t fetched_at_ms; /* wall clock at start */
-	int64_t elapsed_ms;
-	enum record_err err;
-	char *err_msg;       /* malloc'd detail, or NULL */
-};
-
-/* Called for each finished transfer; takes ownership of res. */
-typedef void (*fetch_done_fn)(void *arg, struct fetch_result *res);
 
 struct fetch_pool;
 
-/* ctx is the crawl's (borrowed; outlives the pool). NULL on failure. */
+/* ctx is the crawl's and loop the fetch thread's (both borrowed; they
+ * outlive the pool). NULL on failure. */
 struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ctx,
-				  fetch_done_fn done, void *arg);
+				  struct evloop *loop);
 void fetch_pool_free(struct fetch_pool *p);
 
 enum fetch_start {
@@ -83,23 +81,16 @@ enum fetch_start {
 };
 
 /* Start fetching if a permit is free. */
-int fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req);
+enum fetch_start fetch_pool_start(struct fetch_pool *p, const struct fetch_request *req);
 
-/* Drive transfers for at most wait_ms (or until fetch_pool_wakeup), calling
- * done() for each that finished. The caller must look at whatever a wake-up
- * stands for (new work, a cancel) after each call and before the next: one
- * wake-up covers all the changes made meanwhile. */
+/* Drive transfers for at most wait_ms (or until the loop is woken), calling
+ * done() for each that finished. */
 void fetch_pool_run(struct fetch_pool *p, int wait_ms);
 
 /* Abort every transfer in flight; each is reported with err. */
 void fetch_pool_abort_all(struct fetch_pool *p, enum record_err err);
 
-/* Wake fetch_pool_run early. Thread-safe. */
-void fetch_pool_wakeup(struct fetch_pool *p);
-
 unsigned fetch_pool_in_flight(struct fetch_pool *p);
 bool fetch_pool_full(struct fetch_pool *p);
-
-void fetch_result_free(struct fetch_result *res);
 
 #endif

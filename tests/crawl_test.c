@@ -222,9 +222,12 @@ Test(crawl, max_pages_fetches_exactly_n_urls_then_stops)
 	cr_expect_eq(testsrv_nrequests(s.srv), 51, "50 pages and /robots.txt");
 	cr_expect_eq(run.res.stop, CRAWL_MAX_PAGES);
 	cr_expect_gt(run.res.not_fetched, 0);
+	/* Whether the site's redirect loop is among the first 50 depends on
+	 * how the parsers race; it is the one error the site has. */
 	for (size_t i = 0; i < run.n; i++)
-		cr_expect_null(rec_err(run.recs[i]), "%s: %s", rec_str(run.recs[i], "url"),
-			       rec_err(run.recs[i]));
+		cr_expect(!rec_err(run.recs[i]) ||
+				  !strcmp(rec_err(run.recs[i]), "redirect_loop"),
+			  "%s: %s", rec_str(run.recs[i], "url"), rec_err(run.recs[i]));
 	run_free(&run);
 	site_down(&s);
 }
