@@ -95,16 +95,25 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay
 
 test: check
 
-# Benchmarks beside wget2 (tests/bench/bench.sh; results in docs/PERFORMANCE.md).
-bench: $(BUILD)/crawler $(BUILD)/sitegen
-	@command -v wget2 >/dev/null && command -v wrk >/dev/null || \
-		apt-get install -y wget2 wrk || { apt-get update && apt-get install -y wget2 wrk; }
-	tests/bench/bench.sh $(BUILD)/crawler $(BUILD)/sitegen
+# Benchmarks beside wget2 (tests/bench/bench.sh; results in docs/PERFORMANCE.md):
+# nginx serves written sites, sitegen the million-page one; parsebench times
+# the parse alone, idealcrawl the best time the slow hosts allow.
+BENCH_DEBS := wget2 wrk nginx-light libnginx-mod-http-echo time
 
-bench-quick: $(BUILD)/crawler $(BUILD)/sitegen
-	@command -v wget2 >/dev/null && command -v wrk >/dev/null || \
-		apt-get install -y wget2 wrk || { apt-get update && apt-get install -y wget2 wrk; }
-	tests/bench/bench.sh $(BUILD)/crawler $(BUILD)/sitegen quick
+$(BUILD)/parsebench: $(BUILD)/obj/tests/bench/parsebench.o $(BUILD)/libcrawler.a
+	$(CC) $(LDFLAGS) -o $@ $(ALLOC_LIBS) $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/idealcrawl: $(BUILD)/obj/tests/bench/idealcrawl.o $(BUILD)/obj/tests/support/site.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench bench-quick: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/parsebench $(BUILD)/idealcrawl
+	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make $@: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y $$missing || { apt-get update && apt-get install -y $$missing; }; \
+	fi
+	tests/bench/bench.sh $^ $(if $(filter bench-quick,$@),quick,full)
 
 # Static checks: cppcheck, and clang-tidy with the committed .clang-tidy.
 # Library headers go in as -isystem so only our code is judged.

@@ -752,7 +752,8 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 			return CRAWL_MAX_PAGES;
 		/* Back-pressure: while the parsers or the writer are behind,
 		 * start nothing, and keep driving what is under way. */
-		held = !outbox_flush(&c->pages_out) | !outbox_flush(&c->records_out);
+		held = !outbox_flush(&c->pages_out);
+		held = !outbox_flush(&c->records_out) || held;
 		wake = held ? 0 : start_ready(c);
 		fetch_pool_run(c->pool, sleep_ms(c, wake));
 	}

@@ -1,34 +1,48 @@
 /* sitegen: serve the generated site (tests/support/site.h) on its own, for
- * `make demo` and the benchmark.
+ * `make demo` and the benchmark, or write it out as files.
  *
  *   sitegen [--ip 127.0.0.1] [--port 0] [--pages N] [--links L]
  *           [--page-bytes B] [--seed S] [--no-specials] [--threads T]
  *           [--lifetime SECONDS]
+ *   sitegen --write DIR --no-specials [--pages N] [--links L]
+ *           [--page-bytes B] [--seed S] [--threads T]
  *
- * Prints its base URL ("http://127.0.0.1:PORT/") as one line on stdout, then
- * serves until SIGINT or SIGTERM or the end of its lifetime, and exits 0.
- * It runs its own libmicrohttpd daemon (epoll, a small thread pool) rather
- * than testsrv: a benchmark server wants speed and has no use for a
- * request log. */
+ * Serving, it prints its base URL ("http://127.0.0.1:PORT/") as one line on
+ * stdout, then serves until SIGINT or SIGTERM or the end of its lifetime,
+ * and exits 0. It runs its own libmicrohttpd daemon (epoll, a small thread
+ * pool) rather than testsrv: a benchmark server wants speed and has no use
+ * for a request log.
+ *
+ * Writing, it puts page i at DIR/p/<i>.html and page 0 again at
+ * DIR/index.html (what a static server answers "/" with), the very bytes
+ * the server would send, with --threads writers, and exits 0: the benchmark serves them with
+ * nginx. The site has no origin then, so every link is relative or
+ * root-relative and one tree serves any host; the special paths (redirects,
+ * the loop) are no files, so --write wants --no-specials. */
 #include "site.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct sitegen_opts {
 	const char *ip;
 	unsigned long port;
 	unsigned long threads;
 	unsigned long lifetime;
+	const char *write_dir; /* --write: write files here, serve nothing */
 	struct site site;
 };
 
@@ -48,7 +62,11 @@ static void usage(FILE *f)
 	fputs("usage: sitegen [--ip 127.0.0.1] [--port 0] [--pages N] "
 	      "[--links L]\n"
 	      "               [--page-bytes B] [--seed S] [--no-specials]\n"
-	      "               [--threads T] [--lifetime SECONDS]\n", f);
+	      "               [--threads T] [--lifetime SECONDS]\n"
+	      "       sitegen --write DIR --no-specials [--pages N] "
+	      "[--links L]\n"
+	      "               [--page-bytes B] [--seed S] [--threads T]\n",
+	      f);
 }
 
 /* A whole decimal number in [min, max], or exit with a message. */
@@ -80,6 +98,7 @@ static void parse_args(int argc, char **argv, struct sitegen_opts *o)
 		{ "no-specials", no_argument, NULL, 'x' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "lifetime", required_argument, NULL, 'T' },
+		{ "write", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,6 +135,9 @@ static void parse_args(int argc, char **argv, struct sitegen_opts *o)
 			o->lifetime = number("lifetime", optarg, 1,
 					     365 * 86400);
 			break;
+		case 'w':
+			o->write_dir = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -128,6 +150,116 @@ static void parse_args(int argc, char **argv, struct sitegen_opts *o)
 		usage(stderr);
 		exit(2);
 	}
+	if (o->write_dir && o->site.specials) {
+		fprintf(stderr, "sitegen: --write wants --no-specials: "
+			"redirects and the loop are no files\n");
+		exit(2);
+	}
+}
+
+static bool write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* The body site_handler gives for path, written to file; false with a
+ * message on stderr. */
+static bool write_path(const struct site *site, const char *path,
+		       const char *file)
+{
+	struct testsrv_reply r = { 0 };
+	void *free_body = NULL;
+	bool ok;
+	int fd, err;
+
+	if (!site_handler((void *)site, path, &r, &free_body) || r.status ||
+	    !free_body) {
+		fprintf(stderr, "sitegen: no page at %s\n", path);
+		if (free_body)
+			((void (*)(void *))free_body)((void *)r.body);
+		return false;
+	}
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ok = fd >= 0 && write_all(fd, r.body, r.body_len);
+	err = errno;
+	if (fd >= 0 && close(fd) != 0 && ok) {
+		ok = false;
+		err = errno;
+	}
+	((void (*)(void *))free_body)((void *)r.body);
+	if (!ok)
+		fprintf(stderr, "sitegen: cannot write %s: %s\n", file,
+			strerror(err));
+	return ok;
+}
+
+/* One of --threads writers: pages first, first + step, first + 2 step... */
+struct page_writer {
+	const struct site *site;
+	const char *dir;
+	size_t first, step;
+	bool ok;
+	pthread_t thread;
+};
+
+static void *write_pages(void *arg)
+{
+	struct page_writer *w = arg;
+	char path[64], file[4096];
+
+	for (size_t i = w->first; w->ok && i < w->site->pages; i += w->step) {
+		snprintf(path, sizeof(path), "/p/%zu.html", i);
+		snprintf(file, sizeof(file), "%s%s", w->dir, path);
+		w->ok = write_path(w->site, path, file);
+	}
+	return NULL;
+}
+
+/* DIR/index.html and DIR/p/<i>.html for every page, by threads writers
+ * (building a page and tmpfs taking it cost about the same CPU). */
+static int write_site(const struct site *site, const char *dir,
+		      size_t threads)
+{
+	struct page_writer w[256];
+	char file[4096];
+	size_t started = 0;
+	bool ok;
+
+	if (snprintf(file, sizeof(file), "%s/p", dir) >= (int)sizeof(file) ||
+	    (mkdir(dir, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(file, 0755) != 0 && errno != EEXIST)) {
+		fprintf(stderr, "sitegen: cannot make %s/p: %s\n", dir,
+			strerror(errno));
+		return 1;
+	}
+	snprintf(file, sizeof(file), "%s/index.html", dir);
+	ok = write_path(site, "/", file);
+	for (; ok && started < threads; started++) {
+		w[started] = (struct page_writer){
+			.site = site, .dir = dir, .first = started,
+			.step = threads, .ok = true,
+		};
+		if (pthread_create(&w[started].thread, NULL, write_pages,
+				   &w[started])) {
+			fprintf(stderr, "sitegen: cannot start a writer\n");
+			exit(1);
+		}
+	}
+	for (size_t t = 0; t < started; t++) {
+		pthread_join(w[t].thread, NULL);
+		ok = ok && w[t].ok;
+	}
+	return ok ? 0 : 1;
 }
 
 static struct MHD_Response *static_response(const char *body, size_t len,
@@ -281,6 +413,8 @@ int main(int argc, char **argv)
 	int fd;
 
 	parse_args(argc, argv, &o);
+	if (o.write_dir)
+		return write_site(&o.site, o.write_dir, o.threads);
 	/* Blocked before the daemon's threads exist, so they inherit the mask
 	 * and the signals wait for sigtimedwait here. */
 	sigemptyset(&stop);

@@ -1,88 +1,330 @@
 #!/usr/bin/env bash
-# make bench / make bench-quick: crawler and wget2 on the same generated
-# sites, same machine, same concurrency, alternating runs, and one table of
-# medians with the ratio to wget2 from this very run.
-#   usage: tests/bench/bench.sh CRAWLER SITEGEN [quick]
+# make bench / make bench-quick: crawler and wget2 against nginx, a server
+# neither was written for, on the same machine at the same concurrency,
+# alternating runs, one table of medians per scenario with the ratio to
+# wget2 from this very run.
+#
+#   static sites   20,000 and 200,000 pages written by `sitegen --write` to
+#                  tmpfs and served by nginx at -c 32; the 1,000,000-page site
+#                  from sitegen itself (12 GB of files would not be worth
+#                  writing), crawler alone, for memory per URL;
+#   parse only     parsebench: parse_html over the 20,000 pages on one core,
+#                  taken from the crawler's CPU per page ("beyond parse");
+#   slow hosts     nginx on 64 loopback addresses, every answer held 0.5 s,
+#                  at -c 32 to 8192, against the best time the site allows
+#                  (idealcrawl).
+#
+# quick: the 20,000-page site, the parse, and the slow hosts at -c 512.
+#   usage: tests/bench/bench.sh CRAWLER SITEGEN PARSEBENCH IDEALCRAWL [quick|full]
 set -euo pipefail
 crawler=$(realpath "$1")
 sitegen=$(realpath "$2")
-mode=${3:-full}
+parsebench=$(realpath "$3")
+idealcrawl=$(realpath "$4")
+mode=${5:-full}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d /dev/shm/crawler-bench.XXXXXX) # tmpfs: disks do not decide
-server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+server= server_pids=
+trap 'stop_server; rm -rf "$tmp"' EXIT
 
 LINKS=25 PAGE_BYTES=12000 CONC=32
+HOSTS=64 LATENCY_MS=500 SLOW_SECONDS=10
 if [ "$mode" = quick ]; then
-	plan="20000:1:wget2"
+	static_plan="20000:3:wget2"
+	slow_plan="512:1"
 else
-	plan="20000:3:wget2 200000:2:wget2 1000000:1:alone"
+	static_plan="20000:3:wget2 200000:2:wget2 1000000:1:alone"
+	slow_plan="32:2 512:2 2048:2 8192:1"
 fi
+NCPU=$(nproc)
+TICKS=$(getconf CLK_TCK)
+# Every connection is a descriptor in the crawler, in wget2 and in nginx.
+ulimit -n "$(ulimit -Hn)"
+NOFILE=$(ulimit -n)
+NGINX_CONF=$tmp/nginx/nginx.conf
+SITEGEN_ARGS="--links $LINKS --page-bytes $PAGE_BYTES --no-specials"
+CRAWLER_ARGS="-q --no-robots -o /dev/null"
+# wget2 asks for <img> too; the crawler does not (no --resources), so
+# wget2 is kept to the same URLs, filtered before any request.
+WGET2_ARGS="-q -r -l inf --no-robots --delete-after --filter-urls --reject-regex=/img/"
 
-serve() { # pages
-	[ -n "$server" ] && kill $server 2>/dev/null && wait $server 2>/dev/null || true
-	"$sitegen" --pages "$1" --links $LINKS --page-bytes $PAGE_BYTES --no-specials \
-		--lifetime 900 >"$tmp/url" &
+# ---- servers --------------------------------------------------------------
+
+stop_server() {
+	if [ -n "$server" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+	fi
+	server= server_pids=
+}
+
+# nginx.conf for root, listening on "ADDR:PORT ..." ; slow: every answer
+# waits LATENCY_MS first (echo module), then is the static file.
+nginx_conf() { # root port slow|static workers
+	local a
+	[ "$(id -u)" = 0 ] && echo "user $(id -un) $(id -gn);"
+	cat <<-EOF
+	load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+	daemon off;
+	worker_processes $4;
+	worker_rlimit_nofile $NOFILE;
+	pid $tmp/nginx/nginx.pid;
+	error_log $tmp/nginx/error.log warn;
+	events { worker_connections 20000; multi_accept on; }
+	http {
+	  access_log off;
+	  sendfile on;
+	  tcp_nopush on;
+	  keepalive_requests 10000000;
+	  keepalive_timeout 300s;
+	  types { text/html html; }
+	  default_type application/octet-stream;
+	  charset utf-8;
+	  client_body_temp_path $tmp/nginx/tmp/body;
+	  proxy_temp_path $tmp/nginx/tmp/proxy;
+	  fastcgi_temp_path $tmp/nginx/tmp/fastcgi;
+	  uwsgi_temp_path $tmp/nginx/tmp/uwsgi;
+	  scgi_temp_path $tmp/nginx/tmp/scgi;
+	  server {
+	    root $1;
+	EOF
+	for a in $(addresses "$3"); do echo "    listen $a:$2 backlog=8192;"; done
+	if [ "$3" = slow ]; then
+		cat <<-EOF
+		    location = / { echo_sleep $(awk -v m=$LATENCY_MS 'BEGIN { print m / 1000 }'); echo_exec @index; }
+		    location @index { try_files /index.html =404; }
+		    location / { echo_sleep $(awk -v m=$LATENCY_MS 'BEGIN { print m / 1000 }'); echo_exec @file; }
+		    location @file { }
+		EOF
+	fi
+	echo "  }"
+	echo "}"
+}
+
+addresses() { # slow|static
+	if [ "$1" = slow ]; then
+		seq -f '127.0.0.%g' 2 $((HOSTS + 1))
+	else
+		echo 127.0.0.1
+	fi
+}
+
+# nginx on the first free port from 8080; sets server, server_pids, port.
+nginx_start() { # root slow|static workers
+	mkdir -p "$tmp/nginx/tmp"
+	for port in $(seq 8080 8199); do
+		nginx_conf "$1" "$port" "$2" "$3" >"$NGINX_CONF"
+		rm -f "$tmp/nginx/nginx.pid"
+		nginx -p "$tmp/nginx" -c "$NGINX_CONF" -e "$tmp/nginx/error.log" &
+		server=$!
+		for _ in $(seq 100); do
+			[ -s "$tmp/nginx/nginx.pid" ] && break
+			kill -0 "$server" 2>/dev/null || break
+			sleep 0.05
+		done
+		if [ -s "$tmp/nginx/nginx.pid" ]; then
+			sleep 0.2 # workers forked
+			server_pids="$server $(cat /proc/"$server"/task/*/children)"
+			return
+		fi
+		wait "$server" 2>/dev/null || true
+		server=
+	done
+	echo "bench: nginx did not start:" >&2
+	cat "$tmp/nginx/error.log" >&2
+	exit 1
+}
+
+sitegen_start() { # pages
+	"$sitegen" --pages "$1" $SITEGEN_ARGS --lifetime 900 >"$tmp/url" &
 	server=$!
+	server_pids=$server
 	for _ in $(seq 50); do [ -s "$tmp/url" ] && break; sleep 0.1; done
-	site=$(cat "$tmp/url")
 }
 
-# Prints "wall user sys maxrss_kb pages".
-run_crawler() {
-	/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" \
-		"$crawler" -q --no-robots -c $CONC --per-host $CONC -o /dev/null \
-		--stats "$tmp/stats" "$site"
-	echo "$(tail -n 1 "$tmp/time") $(jq .pages "$tmp/stats")"
+# CPU time the server has used so far, in clock ticks (threads included).
+server_ticks() {
+	local p t=0
+	for p in $server_pids; do
+		t=$((t + $(sed 's/.*) //' /proc/"$p"/stat | awk '{ print $12 + $13 }')))
+	done
+	echo $t
 }
 
-run_wget2() {
+# ---- one timed run --------------------------------------------------------
+
+# Runs the command under /usr/bin/time; prints
+# "wall user sys maxrss_kb server_share_percent".
+timed() {
+	local t0 t1
+	t0=$(server_ticks)
+	/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$@" >/dev/null 2>>"$tmp/errors" || true
+	t1=$(server_ticks)
+	# The last line: a failed command's status comes first.
+	tail -n 1 "$tmp/time" | awk -v a="$t0" -v b="$t1" -v hz="$TICKS" -v n="$NCPU" \
+		'{ printf "%s %s %s %s %.1f\n", $1, $2, $3, $4, ($1 > 0 ? (b - a) / hz / $1 / n * 100 : 0) }'
+}
+
+run_crawler() { # conc per_host seeds...: prints "wall user sys rss share pages"
+	local c=$1 m=$2
+	shift 2
+	echo "$(timed "$crawler" $CRAWLER_ARGS -c "$c" --per-host "$m" --stats "$tmp/stats" "$@") $(jq .pages "$tmp/stats")"
+}
+
+run_wget2() { # conc extra-args seeds...: prints the same
+	local c=$1 extra=$2
+	shift 2
 	rm -rf "$tmp/w"
-	/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" \
-		wget2 -q -r -l inf --max-threads=$CONC --no-robots --no-host-directories \
-		--delete-after -P "$tmp/w" -o "$tmp/wget2.log" --stats-site=csv:"$tmp/wsite.csv" \
-		"$site" || true
-	# One line per URL fetched in wget2's site statistics (header excluded).
-	echo "$(tail -n 1 "$tmp/time") $(($(wc -l <"$tmp/wsite.csv") - 1))"
+	echo "$(timed wget2 $WGET2_ARGS --max-threads="$c" $extra -P "$tmp/w" \
+		--stats-site=csv:"$tmp/wsite.csv" "$@") $(($(wc -l <"$tmp/wsite.csv") - 1))"
 }
+
+# ---- tables ---------------------------------------------------------------
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-ceiling() { # pages: what the server alone serves to wrk at this concurrency
+# The medians of a file of runs: "pages wall rate cpu_us_per_page rss_MB share".
+medians() {
+	local wall cpu rss share n
+	wall=$(awk '{ print $1 }' "$1" | median)
+	cpu=$(awk '{ print $2 + $3 }' "$1" | median)
+	rss=$(awk '{ print $4 }' "$1" | median)
+	share=$(awk '{ print $5 }' "$1" | median)
+	n=$(awk '{ print $6 }' "$1" | median)
+	awk -v n="$n" -v w="$wall" -v c="$cpu" -v r="$rss" -v s="$share" 'BEGIN {
+		printf "%d %.2f %.0f %.1f %.1f %.0f%%\n", n, w, n / w, c / n * 1e6, r / 1024, s }'
+}
+
+ceiling() { # pages: what nginx or sitegen alone serves to wrk
 	wrk -t2 -c$CONC -d5s -s "$here/random-page.lua" "$site" -- "$1" 2>/dev/null |
 		awk '/Requests\/sec/ { printf "%.0f", $2 }'
 }
 
-printf '%-9s %-8s %9s %8s %9s %12s %10s %9s\n' site tool pages wall_s pages/s cpu_s/1kpg peak_MB vs_wget2
-for step in $plan; do
-	IFS=: read -r pages runs with <<<"$step"
-	serve "$pages"
+STATIC_FMT='%-9s %-8s %8s %7s %8s %10s %13s %8s %8s %9s\n'
+SLOW_FMT='%-5s %-5s %-6s %-8s %7s %7s %8s %8s %7s %10s %8s %8s\n'
+
+static_header() {
+	echo "== static sites: $LINKS links and about $PAGE_BYTES bytes a page, -c $CONC, medians of alternating runs"
+	echo "   server% = server CPU time / wall / $NCPU cores; beyond_parse = cpu_us/pg - parse_us/pg"
+	printf "$STATIC_FMT" site tool pages wall_s pages/s cpu_us/pg beyond_parse peak_MB server% vs_wget2
+}
+
+static_site() { # pages runs wget2|alone
+	local pages=$1 runs=$2 with=$3 what ratio=- wrk_rps
+	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
+	if [ "$with" = alone ]; then
+		sitegen_start "$pages"
+		site=$(cat "$tmp/url")
+		what="sitegen (no files), crawler alone"
+	else
+		rm -rf "$tmp/site"
+		"$sitegen" --write "$tmp/site" --pages "$pages" $SITEGEN_ARGS
+		nginx_start "$tmp/site" static "$STATIC_WORKERS"
+		site=http://127.0.0.1:$port/
+		what="nginx, files on tmpfs"
+	fi
 	wrk_rps=$(ceiling "$pages")
-	: >"$tmp/c" ; : >"$tmp/w2"
-	for r in $(seq "$runs"); do
-		run_crawler >>"$tmp/c"
-		[ "$with" = wget2 ] && run_wget2 >>"$tmp/w2"
+	: >"$tmp/c"
+	: >"$tmp/w2"
+	for _ in $(seq "$runs"); do
+		run_crawler $CONC $CONC "$site" >>"$tmp/c"
+		[ "$with" = wget2 ] && run_wget2 $CONC --no-host-directories "$site" >>"$tmp/w2"
 	done
-	row() { # tool file
-		local wall cpu rss n rate
-		wall=$(awk '{ print $1 }' "$2" | median)
-		cpu=$(awk '{ print $2 + $3 }' "$2" | median)
-		rss=$(awk '{ print $4 }' "$2" | median)
-		n=$(awk '{ print $5 }' "$2" | median)
-		rate=$(awk -v n="$n" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')
-		echo "$1 $n $wall $rate $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.3f", c / n * 1000 }') $(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }')"
-	}
-	read -r _ cn cw crate ccpu crss <<<"$(row crawler "$tmp/c")"
-	ratio=-
+	stop_server
+	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
 	if [ "$with" = wget2 ]; then
-		read -r _ wn ww wrate wcpu wrss <<<"$(row wget2 "$tmp/w2")"
+		read -r wn ww wrate wcpu wrss wshare <<<"$(medians "$tmp/w2")"
 		ratio=$(awk -v a="$crate" -v b="$wrate" 'BEGIN { printf "%.2fx", a / b }')
 	fi
-	printf '%-9s %-8s %9s %8s %9s %12s %10s %9s\n' "$pages" crawler "$cn" "$cw" "$crate" "$ccpu" "$crss" "$ratio"
+	printf "$STATIC_FMT" "$pages" crawler "$cn" "$cw" "$crate" "$ccpu" \
+		"$(awk -v c="$ccpu" -v p="$parse_us" 'BEGIN { printf "%.1f", c - p }')" \
+		"$crss" "$cshare" "$ratio"
 	[ "$with" = wget2 ] &&
-		printf '%-9s %-8s %9s %8s %9s %12s %10s %9s\n' "$pages" wget2 "$wn" "$ww" "$wrate" "$wcpu" "$wrss" 1.00x
+		printf "$STATIC_FMT" "$pages" wget2 "$wn" "$ww" "$wrate" "$wcpu" - "$wrss" "$wshare" 1.00x
+	echo "          server: $what; runs: $runs each"
 	echo "          server ceiling (wrk, $CONC connections): $wrk_rps req/s; crawler at $(awk -v a="$crate" -v b="$wrk_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }') of it"
 	if [ "$pages" -ge 1000000 ]; then
 		echo "          crawler memory per URL seen: $(awk -v r="$crss" -v n="$cn" 'BEGIN { printf "%.0f", r * 1048576 / n }') bytes (peak RSS / URLs)"
 	fi
+	rm -rf "$tmp/site"
+}
+
+slow_header() {
+	echo "== many slow hosts: nginx on $HOSTS addresses (127.0.0.2-127.0.0.$((HOSTS + 1))), every answer held $LATENCY_MS ms"
+	echo "   (echo_sleep, then the static file), one seed per host (\"/\"), every host the same site of"
+	echo "   pages/host pages, sized for about ${SLOW_SECONDS} s at conc / latency; both tools crawl all of it"
+	echo "   ideal/s = the best rate the site allows: a crawler that costs nothing, conc transfers in"
+	echo "   flight, per_host to one host, breadth first (idealcrawl; the first rounds are narrow)"
+	printf "$SLOW_FMT" conc per_h pg/hst tool pages wall_s pages/s ideal/s %ideal cpu_us/pg peak_MB server%
+}
+
+slow_row() { # conc runs
+	local c=$1 runs=$2 m per seeds ideal_rate n
+	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
+	m=$((c / HOSTS > 0 ? c / HOSTS : 1))
+	if [ $((c + 512)) -gt "$NOFILE" ]; then
+		echo "$c     skipped: ulimit -n is $NOFILE, too few descriptors for $c connections"
+		return
+	fi
+	per=$((c * SLOW_SECONDS * 1000 / LATENCY_MS / HOSTS))
+	rm -rf "$tmp/site"
+	"$sitegen" --write "$tmp/site" --pages "$per" $SITEGEN_ARGS
+	nginx_start "$tmp/site" slow "$SLOW_WORKERS"
+	seeds=$(for a in $(addresses slow); do echo "http://$a:$port/"; done)
+	read -r _ _ _ n _ _ _ ideal_rate <<<"$("$idealcrawl" $HOSTS "$per" $LINKS "$c" "$m" $LATENCY_MS)"
+	: >"$tmp/c"
+	: >"$tmp/w2"
+	for _ in $(seq "$runs"); do
+		run_crawler "$c" "$m" $seeds >>"$tmp/c"
+		run_wget2 "$c" "" $seeds >>"$tmp/w2"
+	done
+	stop_server
+	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
+	read -r wn ww wrate wcpu wrss wshare <<<"$(medians "$tmp/w2")"
+	printf "$SLOW_FMT" "$c" "$m" "$per" crawler "$cn" "$cw" "$crate" "$ideal_rate" \
+		"$(awk -v a="$crate" -v b="$ideal_rate" 'BEGIN { printf "%.0f%%", a / b * 100 }')" \
+		"$ccpu" "$crss" "$cshare"
+	printf "$SLOW_FMT" "" "" "" wget2 "$wn" "$ww" "$wrate" "$ideal_rate" \
+		"$(awk -v a="$wrate" -v b="$ideal_rate" 'BEGIN { printf "%.0f%%", a / b * 100 }')" \
+		"$wcpu" "$wrss" "$wshare"
+	echo "      $n URLs in all, conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(awk -v a="$crate" -v b="$wrate" 'BEGIN { printf "%.2fx", a / b }') wget2"
+	rm -rf "$tmp/site"
+}
+
+# ---- the run ---------------------------------------------------------------
+
+STATIC_WORKERS=1 SLOW_WORKERS=2
+start_s=$(date +%s)
+echo "crawler bench ($mode), $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here" diff --quiet HEAD -- 2>/dev/null || echo ' (tree modified)'), $NCPU cores, ulimit -n $NOFILE"
+echo "  crawler: $crawler $CRAWLER_ARGS -c C --per-host M --stats FILE URL..."
+echo "  wget2:   wget2 $WGET2_ARGS --max-threads=C [--no-host-directories: one host] -P DIR --stats-site=csv:FILE URL..."
+echo "  server:  $(nginx -v 2>&1 | sed 's/.*: //') -p DIR -c DIR/nginx.conf (static: $STATIC_WORKERS worker, slow hosts: $SLOW_WORKERS; worker_connections 20000, sendfile, no access log); $(wget2 --version | head -n 1 | cut -d' ' -f1-3)"
+echo "  sites:   sitegen $SITEGEN_ARGS --pages N [--write DIR]; each run under /usr/bin/time"
+echo
+
+rm -rf "$tmp/site"
+"$sitegen" --write "$tmp/site" --pages 20000 $SITEGEN_ARGS
+parse_line=$("$parsebench" "$tmp/site" 20000)
+parse_us=$(awk '{ print $(NF - 4) }' <<<"$parse_line")
+echo "== parse only: parse_html (libxml2 SAX) on one core over the 20,000-page site, best of 3: $parse_line"
+echo
+
+static_header
+for step in $static_plan; do
+	IFS=: read -r pages runs with <<<"$step"
+	static_site "$pages" "$runs" "$with"
 done
+echo
+
+slow_header
+for step in $slow_plan; do
+	IFS=: read -r c runs <<<"$step"
+	slow_row "$c" "$runs"
+done
+if [ -s "$tmp/errors" ]; then
+	echo
+	echo "== standard error of the runs (last lines):"
+	tail -n 5 "$tmp/errors"
+fi
+echo
+echo "bench: $(($(date +%s) - start_s)) s in all"
