@@ -15,6 +15,8 @@
 #                  (idealcrawl).
 #
 # quick: the 20,000-page site, the parse, and the slow hosts at -c 512.
+# Everything lives in a temporary directory on /dev/shm, removed at exit
+# with the server stopped, whatever way the script ends.
 #   usage: tests/bench/bench.sh CRAWLER SITEGEN PARSEBENCH IDEALCRAWL [quick|full]
 set -euo pipefail
 crawler=$(realpath "$1")
@@ -28,13 +30,17 @@ server= server_pids=
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
 LINKS=25 PAGE_BYTES=12000 CONC=32
-HOSTS=64 LATENCY_MS=500 SLOW_SECONDS=10
+HOSTS=64 LATENCY_MS=500
+# Plans are "pages:runs:wget2|alone" and "concurrency:runs:pages_per_host";
+# BENCH_STATIC and BENCH_SLOW replace them (BENCH_STATIC= BENCH_SLOW=2048:3:640).
+# A slow host's site is sized for about 10 s at concurrency / latency (5 s
+# at 8192, which no tool reaches on two cores, so that it ends in time).
 if [ "$mode" = quick ]; then
-	static_plan="20000:3:wget2"
-	slow_plan="512:1"
+	static_plan=${BENCH_STATIC-"20000:3:wget2"}
+	slow_plan=${BENCH_SLOW-"512:1:160"}
 else
-	static_plan="20000:3:wget2 200000:2:wget2 1000000:1:alone"
-	slow_plan="32:2 512:2 2048:2 8192:1"
+	static_plan=${BENCH_STATIC-"20000:3:wget2 200000:2:wget2 1000000:1:alone"}
+	slow_plan=${BENCH_SLOW-"32:1:10 512:2:160 2048:2:640 8192:1:960"}
 fi
 NCPU=$(nproc)
 TICKS=$(getconf CLK_TCK)
@@ -200,6 +206,11 @@ ceiling() { # pages: what nginx or sitegen alone serves to wrk
 		awk '/Requests\/sec/ { printf "%.0f", $2 }'
 }
 
+# Both tools must have fetched every URL of the site, and only those.
+expect() { # urls crawler_pages wget2_pages
+	[ "$2" = "$1" ] && [ "$3" = "$1" ] || echo "; NOT THE SAME WORK: $1 URLs expected"
+}
+
 STATIC_FMT='%-9s %-8s %8s %7s %8s %10s %13s %8s %8s %9s\n'
 SLOW_FMT='%-5s %-5s %-6s %-8s %7s %7s %8s %8s %7s %10s %8s %8s\n'
 
@@ -241,7 +252,7 @@ static_site() { # pages runs wget2|alone
 		"$crss" "$cshare" "$ratio"
 	[ "$with" = wget2 ] &&
 		printf "$STATIC_FMT" "$pages" wget2 "$wn" "$ww" "$wrate" "$wcpu" - "$wrss" "$wshare" 1.00x
-	echo "          server: $what; runs: $runs each"
+	echo "          server: $what; runs: $runs each$(expect $((pages + 1)) "$cn" "${wn:-$((pages + 1))}")"
 	echo "          server ceiling (wrk, $CONC connections): $wrk_rps req/s; crawler at $(awk -v a="$crate" -v b="$wrk_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }') of it"
 	if [ "$pages" -ge 1000000 ]; then
 		echo "          crawler memory per URL seen: $(awk -v r="$crss" -v n="$cn" 'BEGIN { printf "%.0f", r * 1048576 / n }') bytes (peak RSS / URLs)"
@@ -252,26 +263,25 @@ static_site() { # pages runs wget2|alone
 slow_header() {
 	echo "== many slow hosts: nginx on $HOSTS addresses (127.0.0.2-127.0.0.$((HOSTS + 1))), every answer held $LATENCY_MS ms"
 	echo "   (echo_sleep, then the static file), one seed per host (\"/\"), every host the same site of"
-	echo "   pages/host pages, sized for about ${SLOW_SECONDS} s at conc / latency; both tools crawl all of it"
+	echo "   pg/hst pages (+ \"/\"); both tools crawl all of it, no page limit; per_h = conc / $HOSTS, at least 1"
 	echo "   ideal/s = the best rate the site allows: a crawler that costs nothing, conc transfers in"
 	echo "   flight, per_host to one host, breadth first (idealcrawl; the first rounds are narrow)"
 	printf "$SLOW_FMT" conc per_h pg/hst tool pages wall_s pages/s ideal/s %ideal cpu_us/pg peak_MB server%
 }
 
-slow_row() { # conc runs
-	local c=$1 runs=$2 m per seeds ideal_rate n
+slow_row() { # conc runs pages_per_host
+	local c=$1 runs=$2 per=$3 m seeds ideal_s ideal_rate n
 	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
 	m=$((c / HOSTS > 0 ? c / HOSTS : 1))
-	if [ $((c + 512)) -gt "$NOFILE" ]; then
-		echo "$c     skipped: ulimit -n is $NOFILE, too few descriptors for $c connections"
+	if [ $((2 * c + 512)) -gt "$NOFILE" ]; then # a socket and, in wget2, a file each
+		echo "$c     skipped: ulimit -n is $NOFILE, too few descriptors for $c transfers"
 		return
 	fi
-	per=$((c * SLOW_SECONDS * 1000 / LATENCY_MS / HOSTS))
 	rm -rf "$tmp/site"
 	"$sitegen" --write "$tmp/site" --pages "$per" $SITEGEN_ARGS
 	nginx_start "$tmp/site" slow "$SLOW_WORKERS"
 	seeds=$(for a in $(addresses slow); do echo "http://$a:$port/"; done)
-	read -r _ _ _ n _ _ _ ideal_rate <<<"$("$idealcrawl" $HOSTS "$per" $LINKS "$c" "$m" $LATENCY_MS)"
+	read -r _ _ _ n _ ideal_s _ ideal_rate <<<"$("$idealcrawl" $HOSTS "$per" $LINKS "$c" "$m" $LATENCY_MS)"
 	: >"$tmp/c"
 	: >"$tmp/w2"
 	for _ in $(seq "$runs"); do
@@ -287,7 +297,7 @@ slow_row() { # conc runs
 	printf "$SLOW_FMT" "" "" "" wget2 "$wn" "$ww" "$wrate" "$ideal_rate" \
 		"$(awk -v a="$wrate" -v b="$ideal_rate" 'BEGIN { printf "%.0f%%", a / b * 100 }')" \
 		"$wcpu" "$wrss" "$wshare"
-	echo "      $n URLs in all, conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(awk -v a="$crate" -v b="$wrate" 'BEGIN { printf "%.2fx", a / b }') wget2"
+	echo "      $n URLs in all, at best in $ideal_s s; conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(awk -v a="$crate" -v b="$wrate" 'BEGIN { printf "%.2fx", a / b }') wget2$(expect "$n" "$cn" "$wn")"
 	rm -rf "$tmp/site"
 }
 
@@ -295,10 +305,11 @@ slow_row() { # conc runs
 
 STATIC_WORKERS=1 SLOW_WORKERS=2
 start_s=$(date +%s)
-echo "crawler bench ($mode), $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here" diff --quiet HEAD -- 2>/dev/null || echo ' (tree modified)'), $NCPU cores, ulimit -n $NOFILE"
+echo "crawler bench ($mode), $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here" diff --quiet HEAD -- 2>/dev/null || echo ' (tree modified)'), $NCPU cores, ulimit -n $NOFILE (soft limit raised to the hard one)"
 echo "  crawler: $crawler $CRAWLER_ARGS -c C --per-host M --stats FILE URL..."
 echo "  wget2:   wget2 $WGET2_ARGS --max-threads=C [--no-host-directories: one host] -P DIR --stats-site=csv:FILE URL..."
 echo "  server:  $(nginx -v 2>&1 | sed 's/.*: //') -p DIR -c DIR/nginx.conf (static: $STATIC_WORKERS worker, slow hosts: $SLOW_WORKERS; worker_connections 20000, sendfile, no access log); $(wget2 --version | head -n 1 | cut -d' ' -f1-3)"
+echo "           slow hosts: location / { echo_sleep $(awk -v m=$LATENCY_MS 'BEGIN { print m / 1000 }'); echo_exec @file; } location @file { } (static file)"
 echo "  sites:   sitegen $SITEGEN_ARGS --pages N [--write DIR]; each run under /usr/bin/time"
 echo
 
@@ -318,8 +329,8 @@ echo
 
 slow_header
 for step in $slow_plan; do
-	IFS=: read -r c runs <<<"$step"
-	slow_row "$c" "$runs"
+	IFS=: read -r c runs per <<<"$step"
+	slow_row "$c" "$runs" "$per"
 done
 if [ -s "$tmp/errors" ]; then
 	echo
