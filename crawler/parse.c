@@ -362,13 +362,29 @@ static bool rule_holds(const struct parse_state *st,
 	}
 }
 
+/* Whether name can be an element of link_attrs: most elements of a page
+ * (p, div, td, li, h1) are ruled out by their first letter, before the
+ * table's string compares (they were 4% of the crawl's CPU). */
+static bool may_link(const char *name)
+{
+	switch (name[0]) {
+	case 'a': case 'f': case 'i': case 'l': case 's': case 'v':
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void add_element_links(struct parse_state *st, const char *name,
 			      const xmlChar **atts)
 {
-	const char *rel = attr_value(atts, "rel");
+	const char *rel;
 	unsigned char nofollow = 0;
 	const char *v;
 
+	if (!may_link(name))
+		return;
+	rel = attr_value(atts, "rel");
 	if (rel && has_token(rel, HTML_SPACE, "nofollow"))
 		nofollow = PARSE_LINK_NOFOLLOW;
 	for (size_t i = 0; i < ARRAY_SIZE(link_attrs); i++) {
