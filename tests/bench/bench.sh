@@ -159,46 +159,74 @@ server_ticks() {
 
 # ---- one timed run --------------------------------------------------------
 
-# Runs the command under /usr/bin/time; prints
-# "wall user sys maxrss_kb server_share_percent".
-timed() {
-	local t0 t1
+# Runs the command under /usr/bin/time, stopped (SIGTERM) after limit
+# seconds so that a stalled tool shows as such instead of holding the
+# bench; prints "wall user sys maxrss_kb server_share_percent timed_out".
+timed() { # limit command...
+	local limit=$1 t0 t1 out
+	shift
 	t0=$(server_ticks)
-	/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$@" >/dev/null 2>>"$tmp/errors" || true
+	/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" \
+		timeout -k 5 "$limit" "$@" >/dev/null 2>>"$tmp/errors" || true
 	t1=$(server_ticks)
+	grep -qE 'status (124|137)$' "$tmp/time" && out=1 || out=0
 	# The last line: a failed command's status comes first.
-	tail -n 1 "$tmp/time" | awk -v a="$t0" -v b="$t1" -v hz="$TICKS" -v n="$NCPU" \
-		'{ printf "%s %s %s %s %.1f\n", $1, $2, $3, $4, ($1 > 0 ? (b - a) / hz / $1 / n * 100 : 0) }'
+	tail -n 1 "$tmp/time" | awk -v a="$t0" -v b="$t1" -v hz="$TICKS" -v n="$NCPU" -v o=$out \
+		'{ printf "%s %s %s %s %.1f %d\n", $1, $2, $3, $4, ($1 > 0 ? (b - a) / hz / $1 / n * 100 : 0), o }'
 }
 
-run_crawler() { # conc per_host seeds...: prints "wall user sys rss share pages"
-	local c=$1 m=$2
-	shift 2
-	echo "$(timed "$crawler" $CRAWLER_ARGS -c "$c" --per-host "$m" --stats "$tmp/stats" "$@") $(jq .pages "$tmp/stats")"
+# Both print "wall user sys rss share timed_out pages"; pages is what the
+# tool says it fetched (the crawler's summary is written when stopped too,
+# wget2's site statistics are not: 0).
+run_crawler() { # limit conc per_host seeds...
+	local limit=$1 c=$2 m=$3
+	shift 3
+	rm -f "$tmp/stats"
+	echo "$(timed "$limit" "$crawler" $CRAWLER_ARGS -c "$c" --per-host "$m" --stats "$tmp/stats" "$@")" \
+		"$(jq .pages "$tmp/stats" 2>/dev/null || echo 0)"
 }
 
-run_wget2() { # conc extra-args seeds...: prints the same
-	local c=$1 extra=$2
-	shift 2
-	rm -rf "$tmp/w"
-	echo "$(timed wget2 $WGET2_ARGS --max-threads="$c" $extra -P "$tmp/w" \
-		--stats-site=csv:"$tmp/wsite.csv" "$@") $(($(wc -l <"$tmp/wsite.csv") - 1))"
+run_wget2() { # limit conc extra-args seeds...
+	local limit=$1 c=$2 extra=$3
+	shift 3
+	rm -rf "$tmp/w" "$tmp/wsite.csv"
+	echo "$(timed "$limit" wget2 $WGET2_ARGS --max-threads="$c" $extra -P "$tmp/w" \
+		--stats-site=csv:"$tmp/wsite.csv" "$@")" \
+		"$(($(cat "$tmp/wsite.csv" 2>/dev/null | wc -l) - 1))"
 }
 
 # ---- tables ---------------------------------------------------------------
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# The medians of a file of runs: "pages wall rate cpu_us_per_page rss_MB share".
+# The medians of a file of runs: "pages wall rate cpu_us_per_page rss_MB
+# share", "-" for what no page can give.
 medians() {
 	local wall cpu rss share n
 	wall=$(awk '{ print $1 }' "$1" | median)
 	cpu=$(awk '{ print $2 + $3 }' "$1" | median)
 	rss=$(awk '{ print $4 }' "$1" | median)
 	share=$(awk '{ print $5 }' "$1" | median)
-	n=$(awk '{ print $6 }' "$1" | median)
+	n=$(awk '{ print $7 < 0 ? 0 : $7 }' "$1" | median)
 	awk -v n="$n" -v w="$wall" -v c="$cpu" -v r="$rss" -v s="$share" 'BEGIN {
-		printf "%d %.2f %.0f %.1f %.1f %.0f%%\n", n, w, n / w, c / n * 1e6, r / 1024, s }'
+		if (n > 0)
+			printf "%d %.2f %.0f %.1f %.1f %.0f%%\n", n, w, n / w, c / n * 1e6, r / 1024, s
+		else
+			printf "0 %.2f - - %.1f %.0f%%\n", w, r / 1024, s }'
+}
+
+# a / b * scale in format, or "-" when either is not a number above 0.
+div() { # a b format [scale]
+	awk -v a="$1" -v b="$2" -v f="$3" -v s="${4:-1}" \
+		'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf f, a / b * s; else printf "-" }'
+}
+
+# "; stopped at the limit" when a run of either file timed out.
+stopped() { # limit runs_file...
+	local limit=$1
+	shift
+	[ "$(cat "$@" | awk '{ s += $6 } END { print s + 0 }')" = 0 ] ||
+		echo "; $(cat "$@" | awk '{ s += $6 } END { print s }') run(s) STOPPED at the ${limit} s limit"
 }
 
 ceiling() { # pages: what nginx or sitegen alone serves to wrk
@@ -222,6 +250,7 @@ static_header() {
 
 static_site() { # pages runs wget2|alone
 	local pages=$1 runs=$2 with=$3 what ratio=- wrk_rps
+	local limit=$((20 + pages / 4000)) # 4,000 pages/s at the least
 	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
 	if [ "$with" = alone ]; then
 		sitegen_start "$pages"
@@ -238,24 +267,25 @@ static_site() { # pages runs wget2|alone
 	: >"$tmp/c"
 	: >"$tmp/w2"
 	for _ in $(seq "$runs"); do
-		run_crawler $CONC $CONC "$site" >>"$tmp/c"
-		[ "$with" = wget2 ] && run_wget2 $CONC --no-host-directories "$site" >>"$tmp/w2"
+		run_crawler "$limit" $CONC $CONC "$site" >>"$tmp/c"
+		[ "$with" = wget2 ] &&
+			run_wget2 "$limit" $CONC --no-host-directories "$site" >>"$tmp/w2"
 	done
 	stop_server
 	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
 	if [ "$with" = wget2 ]; then
 		read -r wn ww wrate wcpu wrss wshare <<<"$(medians "$tmp/w2")"
-		ratio=$(awk -v a="$crate" -v b="$wrate" 'BEGIN { printf "%.2fx", a / b }')
+		ratio=$(div "$crate" "$wrate" %.2fx)
 	fi
 	printf "$STATIC_FMT" "$pages" crawler "$cn" "$cw" "$crate" "$ccpu" \
-		"$(awk -v c="$ccpu" -v p="$parse_us" 'BEGIN { printf "%.1f", c - p }')" \
+		"$(awk -v c="$ccpu" -v p="$parse_us" 'BEGIN { if (c + 0 > 0) printf "%.1f", c - p; else printf "-" }')" \
 		"$crss" "$cshare" "$ratio"
 	[ "$with" = wget2 ] &&
 		printf "$STATIC_FMT" "$pages" wget2 "$wn" "$ww" "$wrate" "$wcpu" - "$wrss" "$wshare" 1.00x
-	echo "          server: $what; runs: $runs each$(expect $((pages + 1)) "$cn" "${wn:-$((pages + 1))}")"
-	echo "          server ceiling (wrk, $CONC connections): $wrk_rps req/s; crawler at $(awk -v a="$crate" -v b="$wrk_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }') of it"
+	echo "          server: $what; runs: $runs each$(expect $((pages + 1)) "$cn" "${wn:-$((pages + 1))}")$(stopped "$limit" "$tmp/c" "$tmp/w2")"
+	echo "          server ceiling (wrk, $CONC connections): $wrk_rps req/s; crawler at $(div "$crate" "$wrk_rps" %.0f%% 100) of it"
 	if [ "$pages" -ge 1000000 ]; then
-		echo "          crawler memory per URL seen: $(awk -v r="$crss" -v n="$cn" 'BEGIN { printf "%.0f", r * 1048576 / n }') bytes (peak RSS / URLs)"
+		echo "          crawler memory per URL seen: $(div "$crss" "$cn" %.0f 1048576) bytes (peak RSS / URLs)"
 	fi
 	rm -rf "$tmp/site"
 }
@@ -270,7 +300,7 @@ slow_header() {
 }
 
 slow_row() { # conc runs pages_per_host
-	local c=$1 runs=$2 per=$3 m seeds ideal_s ideal_rate n
+	local c=$1 runs=$2 per=$3 m seeds ideal_s ideal_rate n limit
 	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
 	m=$((c / HOSTS > 0 ? c / HOSTS : 1))
 	if [ $((2 * c + 512)) -gt "$NOFILE" ]; then # a socket and, in wget2, a file each
@@ -284,20 +314,19 @@ slow_row() { # conc runs pages_per_host
 	read -r _ _ _ n _ ideal_s _ ideal_rate <<<"$("$idealcrawl" $HOSTS "$per" $LINKS "$c" "$m" $LATENCY_MS)"
 	: >"$tmp/c"
 	: >"$tmp/w2"
+	limit=$(awk -v s="$ideal_s" 'BEGIN { printf "%.0f", 20 + 10 * s }')
 	for _ in $(seq "$runs"); do
-		run_crawler "$c" "$m" $seeds >>"$tmp/c"
-		run_wget2 "$c" "" $seeds >>"$tmp/w2"
+		run_crawler "$limit" "$c" "$m" $seeds >>"$tmp/c"
+		run_wget2 "$limit" "$c" "" $seeds >>"$tmp/w2"
 	done
 	stop_server
 	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
 	read -r wn ww wrate wcpu wrss wshare <<<"$(medians "$tmp/w2")"
 	printf "$SLOW_FMT" "$c" "$m" "$per" crawler "$cn" "$cw" "$crate" "$ideal_rate" \
-		"$(awk -v a="$crate" -v b="$ideal_rate" 'BEGIN { printf "%.0f%%", a / b * 100 }')" \
-		"$ccpu" "$crss" "$cshare"
+		"$(div "$crate" "$ideal_rate" %.0f%% 100)" "$ccpu" "$crss" "$cshare"
 	printf "$SLOW_FMT" "" "" "" wget2 "$wn" "$ww" "$wrate" "$ideal_rate" \
-		"$(awk -v a="$wrate" -v b="$ideal_rate" 'BEGIN { printf "%.0f%%", a / b * 100 }')" \
-		"$wcpu" "$wrss" "$wshare"
-	echo "      $n URLs in all, at best in $ideal_s s; conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(awk -v a="$crate" -v b="$wrate" 'BEGIN { printf "%.2fx", a / b }') wget2$(expect "$n" "$cn" "$wn")"
+		"$(div "$wrate" "$ideal_rate" %.0f%% 100)" "$wcpu" "$wrss" "$wshare"
+	echo "      $n URLs in all, at best in $ideal_s s; conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(div "$crate" "$wrate" %.2fx) wget2$(expect "$n" "$cn" "$wn")$(stopped "$limit" "$tmp/c" "$tmp/w2")"
 	rm -rf "$tmp/site"
 }
 
