@@ -293,7 +293,7 @@ static void admit(struct crawl *c, const struct batch *b)
 		src[nin] = i;
 		in[nin++] = b->links[i];
 	}
-	if (nin && visited_add_batch(c->visited, in, nin, fresh) == (size_t)-1) {
+	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK) {
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 		nin = 0;
 	}
@@ -597,7 +597,8 @@ static void readmit(void *arg, const char *url, const char *parent,
 
 	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
 		return;
-	if (visited_add_batch(c->visited, &u, 1, &fresh) == (size_t)-1 || !fresh)
+	if (visited_add_batch(c->visited, &u, 1, &fresh, NULL) != VISITED_OK ||
+	    !fresh)
 		return;
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
 		return;
@@ -794,7 +795,7 @@ static int pipeline_start(struct crawl *c)
 	};
 
 	c->frontier = frontier_new(&frc);
-	c->visited = visited_new();
+	c->visited = visited_memory_new();
 	c->pool = fetch_pool_new(&fc, &c->ctx, on_fetched, c);
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
 	c->results = chan_new(RESULTS_CAP);
