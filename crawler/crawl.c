@@ -4,19 +4,18 @@
  * Threads: the caller's thread runs the fetch loop and owns the fetch pool;
  * `parsers` threads parse pages; one writer thread writes records. Shared
  * between them: the frontier and the visited set (each with its own lock,
- * never held together), the two channels, and the atomic `outstanding`
- * count. Admitting links always raises `outstanding` before the record of
- * the page they came from goes to the writer, which lowers it: so it reaches
- * zero only when the crawl is truly over.
+ * never held together) and the two channels. The frontier counts a URL as
+ * pending from its push until the writer completes it; links are pushed
+ * before the record of the page they came from goes to the writer, so the
+ * frontier says the crawl is over only when it truly is.
  *
- * With --max-depth the crawl goes level by level: no URL of depth d+1 is
- * fetched while one of depth d is unfinished. Otherwise a page found first
- * by a longer path (parsers race) would get too large a depth, and the
- * limit would cut off pages that are within reach. */
+ * With --max-depth the frontier goes level by level: no URL of depth d+1 is
+ * handed out while one of depth d is unfinished. Otherwise a page found
+ * first by a longer path (parsers race) would get too large a depth, and
+ * the limit would cut off pages that are within reach. */
 #include "crawl.h"
 
 #include <curl/curl.h>
-#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +77,10 @@ struct crawl {
 	_Atomic(struct writer *) writer;
 	pthread_t *parser_threads;
 	unsigned nparsers;
-	atomic_size_t outstanding;    /* admitted, record not yet written */
 	atomic_ullong skipped[CRAWL_SKIP_COUNT]; /* found, not admitted */
 	atomic_ullong sitemaps;       /* Sitemap: lines in robots.txt files */
 	char agent[64];               /* robots.txt product token */
 	unsigned seed;                /* fetch thread: retry jitter */
-	atomic_size_t *level_left;    /* with --max-depth: the same, per depth */
-	unsigned level;               /* with --max-depth: depth being fetched */
 	uint64_t started;             /* transfers started */
 };
 
@@ -225,25 +221,6 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 	return t == TRAP_NONE ? -1 : (int)trap_skip[t];
 }
 
-/* Push it to the frontier, counted in `outstanding` (and its level) before
- * it can be popped, fetched and written, so the count cannot touch zero
- * early; the count is taken back if the frontier refuses it. */
-static int push_counted(struct crawl *c, const struct frontier_item *it)
-{
-	int rc;
-
-	atomic_fetch_add(&c->outstanding, 1);
-	if (c->level_left)
-		atomic_fetch_add(&c->level_left[it->depth], 1);
-	rc = frontier_push(c->frontier, it);
-	if (rc == FRONTIER_QUEUED)
-		return rc;
-	if (c->level_left)
-		atomic_fetch_sub(&c->level_left[it->depth], 1);
-	atomic_fetch_sub(&c->outstanding, 1);
-	return rc;
-}
-
 static void queue(struct crawl *c, const struct batch *b, size_t i)
 {
 	struct frontier_item it = {
@@ -252,7 +229,7 @@ static void queue(struct crawl *c, const struct batch *b, size_t i)
 		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
 			 ENTRY_NO_PARSE : 0,
 	};
-	int rc = push_counted(c, &it);
+	int rc = frontier_push(c->frontier, &it);
 
 	/* Journaled before the record of the page that found it can reach
 	 * the writer, which flushes the journal before the output. */
@@ -321,13 +298,11 @@ static void send_record(struct crawl *c, struct record *r)
 }
 
 /* One admitted URL is finished with: its record was written, or could not
- * even be made. The last one wakes the fetch loop to end the crawl. */
+ * even be made. The last one, or the last of a level, wakes the fetch loop
+ * to end the crawl or start the next level. */
 static void url_finished(struct crawl *c, unsigned depth)
 {
-	bool level_over = c->level_left &&
-			  atomic_fetch_sub(&c->level_left[depth], 1) == 1;
-
-	if (atomic_fetch_sub(&c->outstanding, 1) == 1 || level_over)
+	if (frontier_complete(c->frontier, depth))
 		fetch_pool_wakeup(c->pool);
 }
 
@@ -603,7 +578,7 @@ static void readmit(void *arg, const char *url, const char *parent,
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
 		return;
 	/* Already journaled: not again. */
-	push_counted(c, &it);
+	frontier_push(c->frontier, &it);
 }
 
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */
@@ -618,17 +593,6 @@ static void admit_seeds(struct crawl *c)
 		return;
 	}
 	admit(c, &b);
-}
-
-/* The deepest depth whose URLs may be fetched now. */
-static unsigned ready_depth(struct crawl *c)
-{
-	if (!c->level_left)
-		return UINT_MAX;
-	while (c->level <= (unsigned long)c->cfg.max_depth &&
-	       atomic_load(&c->level_left[c->level]) == 0)
-		c->level++;
-	return c->level;
 }
 
 /* A URL that gets a record without a fetch: out of memory for a transfer,
@@ -678,8 +642,8 @@ static int64_t start_ready(struct crawl *c)
 	start_robots(c);
 	while (!fetch_pool_full(c->pool) &&
 	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
-		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c),
-							ctx_now_ns(), &wake);
+		struct frontier_entry *e = frontier_pop(c->frontier, ctx_now_ns(),
+							&wake);
 		struct fetch_request req = { .kind = JOB_PAGE };
 		const struct origin *o;
 		enum record_err refused;
@@ -733,7 +697,7 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 			return CRAWL_MAX_TIME;
 		if (ctx_err(&c->ctx) == CTX_CANCELED)
 			return (enum crawl_stop)ctx_cause(&c->ctx);
-		if (atomic_load(&c->outstanding) == 0)
+		if (frontier_over(c->frontier))
 			return CRAWL_DONE;
 		if (limit && fetch_pool_in_flight(c->pool) == 0)
 			return CRAWL_MAX_PAGES;
@@ -777,6 +741,7 @@ static int pipeline_start(struct crawl *c)
 		.per_host = c->cfg.per_host,
 		.delay_ns = pacing_ns(&c->cfg),
 		.max_per_host = c->cfg.max_pages_per_host,
+		.max_depth = c->cfg.max_depth,
 		.gated = c->cfg.robots,
 		.free_policy = free_origin,
 	};
@@ -800,11 +765,6 @@ static int pipeline_start(struct crawl *c)
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
 	c->results = chan_new(RESULTS_CAP);
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
-	if (c->cfg.max_depth >= 0) {
-		c->level_left = calloc((size_t)c->cfg.max_depth + 1, sizeof(*c->level_left));
-		if (!c->level_left)
-			return -1;
-	}
 	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)
 		return -1;
@@ -840,8 +800,6 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	chan_free(c->pages, NULL);
 	chan_free(c->results, NULL);
 	free(c->parser_threads);
-	free(c->level_left);
-	c->level_left = NULL;
 	frontier_free(c->frontier);
 	visited_free(c->visited);
 }
@@ -875,13 +833,11 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	atomic_store(&c->outstanding, 0);
 	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
 		atomic_store(&c->skipped[i], 0);
 	atomic_store(&c->sitemaps, 0);
 	c->seed = (unsigned)t0;
 	c->started = 0;
-	c->level = 0;
 	ctx_init(&c->ctx, parent, deadline);
 	if (pipeline_start(c)) {
 		rc = -1;

@@ -7,9 +7,15 @@
  * An origin at its cap leaves the ring and returns in frontier_done. Gated
  * origins stay out of the ring until frontier_open; `gated` lists the ones
  * not yet handed to the crawl. Origins are found by name through a uthash
- * table and live until frontier_free. `lock` guards it all. */
+ * table and live until frontier_free.
+ *
+ * `pending` counts URLs queued and not yet completed; with a max depth,
+ * `level_left[d]` does the same per depth and `level` is the shallowest
+ * depth with some left, the deepest that may be handed out. `lock` guards
+ * it all. */
 #include "frontier.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +54,10 @@ struct frontier {
 	struct frontier_parent *last; /* the last parent pushed (a page's links
 					 come in a row); one reference held */
 	size_t queued;
+	size_t leased;               /* handed out, not done or retried */
+	size_t pending;              /* queued, not yet completed */
+	size_t *level_left;          /* with a max depth: pending, by depth */
+	unsigned level;              /* with a max depth: see above */
 };
 
 struct frontier *frontier_new(const struct frontier_config *cfg)
@@ -56,10 +66,17 @@ struct frontier *frontier_new(const struct frontier_config *cfg)
 
 	if (!f)
 		return NULL;
-	pthread_mutex_init(&f->lock, NULL);
 	f->cfg = *cfg;
 	if (!f->cfg.per_host)
 		f->cfg.per_host = 1;
+	if (cfg->max_depth >= 0) {
+		f->level_left = calloc((size_t)cfg->max_depth + 1, sizeof(*f->level_left));
+		if (!f->level_left) {
+			free(f);
+			return NULL;
+		}
+	}
+	pthread_mutex_init(&f->lock, NULL);
 	return f;
 }
 
@@ -225,6 +242,7 @@ void frontier_free(struct frontier *f)
 		free(h);
 	}
 	parent_drop(f->last);
+	free(f->level_left);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -249,12 +267,27 @@ static void host_enqueue(struct frontier_host *h, struct frontier_entry *e)
 		h->tail = e;
 }
 
+/* Counted as pending from the moment it is queued, under the same lock, so
+ * the count cannot reach 0 while the URL can still be handed out. */
+static void count_pending(struct frontier *f, unsigned depth)
+{
+	f->pending++;
+	if (!f->level_left)
+		return;
+	f->level_left[depth]++;
+	if (depth < f->level)
+		f->level = depth;
+}
+
 int frontier_push(struct frontier *f, const struct frontier_item *item)
 {
-	struct frontier_entry *e = entry_new(item);
+	struct frontier_entry *e;
 	struct frontier_host *h = NULL;
 	int rc = FRONTIER_NOMEM;
 
+	if (f->cfg.max_depth >= 0 && item->depth > (unsigned long)f->cfg.max_depth)
+		return FRONTIER_TOO_DEEP;
+	e = entry_new(item);
 	if (!e)
 		return FRONTIER_NOMEM;
 	pthread_mutex_lock(&f->lock);
@@ -271,6 +304,7 @@ int frontier_push(struct frontier *f, const struct frontier_item *item)
 		h->admitted++;
 		host_enqueue(h, e);
 		f->queued++;
+		count_pending(f, e->depth);
 		ring_offer(f, h);
 		rc = FRONTIER_QUEUED;
 	}
@@ -292,15 +326,30 @@ static struct frontier_entry *take_head(struct frontier *f,
 	h->in_flight++;
 	h->next_ns = now_ns + h->delay_ns;
 	f->queued--;
+	f->leased++;
 	return e;
 }
 
-struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth,
-				    int64_t now_ns, int64_t *wake_ns)
+/* The deepest depth that may be handed out: with a max depth, the
+ * shallowest with URLs not completed (so depth is the shortest distance
+ * from a seed); under the lock. */
+static unsigned ready_depth(struct frontier *f)
+{
+	if (!f->level_left)
+		return UINT_MAX;
+	while (f->level <= (unsigned long)f->cfg.max_depth && !f->level_left[f->level])
+		f->level++;
+	return f->level;
+}
+
+struct frontier_entry *frontier_pop(struct frontier *f, int64_t now_ns,
+				    int64_t *wake_ns)
 {
 	struct frontier_entry *e = NULL;
+	unsigned max_depth;
 
 	pthread_mutex_lock(&f->lock);
+	max_depth = ready_depth(f);
 	for (size_t lap = f->ring_len; lap && !e; lap--) {
 		struct frontier_host *h = ring_take(f);
 
@@ -325,6 +374,7 @@ void frontier_done(struct frontier *f, struct frontier_entry *e)
 	h = e->host;
 	pthread_mutex_lock(&f->lock);
 	h->in_flight--;
+	f->leased--;
 	ring_offer(f, h);
 	entry_free(e);
 	pthread_mutex_unlock(&f->lock);
@@ -337,6 +387,7 @@ void frontier_retry(struct frontier *f, struct frontier_entry *e,
 
 	pthread_mutex_lock(&f->lock);
 	h->in_flight--;
+	f->leased--;
 	e->next = h->head;
 	h->head = e;
 	if (!h->tail)
@@ -389,4 +440,25 @@ size_t frontier_len(struct frontier *f)
 	size_t n = f->queued;
 	pthread_mutex_unlock(&f->lock);
 	return n;
+}
+
+bool frontier_complete(struct frontier *f, unsigned depth)
+{
+	bool ended;
+
+	pthread_mutex_lock(&f->lock);
+	ended = --f->pending == 0;
+	if (f->level_left && depth <= (unsigned long)f->cfg.max_depth &&
+	    --f->level_left[depth] == 0)
+		ended = true;
+	pthread_mutex_unlock(&f->lock);
+	return ended;
+}
+
+bool frontier_over(struct frontier *f)
+{
+	pthread_mutex_lock(&f->lock);
+	bool over = f->pending == 0 && f->leased == 0;
+	pthread_mutex_unlock(&f->lock);
+	return over;
 }

@@ -8,6 +8,12 @@
  * its next start time (pacing: --delay, --max-rate, Crawl-delay) is in the
  * future, and, when gated, until frontier_open (its robots.txt is known).
  * Politeness is a property of the queue, not a sleep in the fetcher.
+ *
+ * The frontier also says when the crawl is over: a URL queued is pending
+ * until the caller completes it (its record is written, or it is dropped),
+ * and the crawl is over when nothing is pending or handed out. With a max
+ * depth it goes level by level: nothing deeper than the shallowest depth
+ * with URLs pending is handed out.
  * Unbounded (a bounded queue in the crawl's cycle would deadlock); each
  * entry is one allocation holding its URL, and the links of one page share
  * one copy of its URL as their parent.
@@ -65,6 +71,9 @@ struct frontier_config {
 	unsigned per_host;        /* entries of one origin out at once */
 	int64_t delay_ns;         /* least time between two starts on one origin */
 	uint64_t max_per_host;    /* entries ever admitted per origin; 0: no cap */
+	long max_depth;           /* -1: none (0 is a depth: seeds only); else
+				     deeper URLs are refused and the crawl
+				     goes level by level */
 	bool gated;               /* new origins wait for frontier_open */
 	void (*free_policy)(void *policy); /* frees frontier_open's policy */
 };
@@ -72,6 +81,7 @@ struct frontier_config {
 enum frontier_push_status {
 	FRONTIER_QUEUED = 0,
 	FRONTIER_HOST_FULL = 1, /* the origin reached max_per_host */
+	FRONTIER_TOO_DEEP = 2,  /* deeper than max_depth */
 	FRONTIER_NOMEM = -1,
 };
 
@@ -82,12 +92,12 @@ void frontier_free(struct frontier *f);
 int frontier_push(struct frontier *f, const struct frontier_item *item);
 
 /* The next entry of the next origin that is open, under its cap, whose
- * start time has come (now_ns, monotonic) and whose oldest entry is at most
- * max_depth deep; NULL if none. *wake_ns (if not NULL) is lowered to when a
- * paced origin becomes ready. The caller holds the entry until
- * frontier_done or frontier_retry. */
-struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth,
-				    int64_t now_ns, int64_t *wake_ns);
+ * start time has come (now_ns, monotonic) and, with a max depth, whose
+ * oldest entry is no deeper than the shallowest depth pending; NULL if
+ * none. *wake_ns (if not NULL) is lowered to when a paced origin becomes
+ * ready. The caller holds the entry until frontier_done or frontier_retry. */
+struct frontier_entry *frontier_pop(struct frontier *f, int64_t now_ns,
+				    int64_t *wake_ns);
 
 /* The entry's fetch is over: free it and open its origin's slot. */
 void frontier_done(struct frontier *f, struct frontier_entry *e);
@@ -115,5 +125,14 @@ void *frontier_host_policy(const struct frontier_host *h);
 
 /* Entries queued (not handed out). */
 size_t frontier_len(struct frontier *f);
+
+/* A URL queued at depth is finished with: its record is written, or it was
+ * dropped. True when that ended the crawl's pending work or, with a max
+ * depth, a level: what frontier_pop hands out may have changed, so a
+ * fetch loop waiting on it wants waking. */
+bool frontier_complete(struct frontier *f, unsigned depth);
+
+/* Nothing pending and nothing handed out: the crawl is over. */
+bool frontier_over(struct frontier *f);
 
 #endif

@@ -15,7 +15,7 @@
 /* A frontier with only a per-host cap: no pacing, no gates. */
 static struct frontier *fnew(unsigned per_host)
 {
-	struct frontier_config cfg = { .per_host = per_host };
+	struct frontier_config cfg = { .per_host = per_host, .max_depth = -1 };
 
 	return frontier_new(&cfg);
 }
@@ -23,7 +23,7 @@ static struct frontier *fnew(unsigned per_host)
 /* Pop with no depth limit, at time 0 (nothing is paced). */
 static struct frontier_entry *pop(struct frontier *f)
 {
-	return frontier_pop(f, UINT_MAX, 0, NULL);
+	return frontier_pop(f, 0, NULL);
 }
 
 static int push(struct frontier *f, const char *url, const char *parent,
@@ -145,7 +145,7 @@ Test(frontier, each_origin_has_its_own_queue_and_cap)
 
 Test(frontier, an_origin_is_paced_by_its_delay_while_others_go_on)
 {
-	struct frontier_config cfg = { .per_host = 8, .delay_ns = 1000 };
+	struct frontier_config cfg = { .per_host = 8, .delay_ns = 1000, .max_depth = -1 };
 	struct frontier *f = frontier_new(&cfg);
 	int64_t wake = INT64_MAX;
 	struct frontier_entry *e[4];
@@ -153,13 +153,13 @@ Test(frontier, an_origin_is_paced_by_its_delay_while_others_go_on)
 	push_ok(f, "http://a.test/1", NULL, 0);
 	push_ok(f, "http://a.test/2", NULL, 0);
 	push_ok(f, "http://b.test/1", NULL, 0);
-	e[0] = frontier_pop(f, UINT_MAX, 5000, &wake);
+	e[0] = frontier_pop(f, 5000, &wake);
 	cr_assert_str_eq(e[0]->url, "http://a.test/1");
-	e[1] = frontier_pop(f, UINT_MAX, 5000, &wake);
+	e[1] = frontier_pop(f, 5000, &wake);
 	cr_assert_str_eq(e[1]->url, "http://b.test/1", "b is not held up by a's delay");
-	cr_expect_null(frontier_pop(f, UINT_MAX, 5999, &wake), "a waits 1000 ns");
+	cr_expect_null(frontier_pop(f, 5999, &wake), "a waits 1000 ns");
 	cr_expect_eq(wake, 6000, "the loop is told when a is ready");
-	e[2] = frontier_pop(f, UINT_MAX, 6000, NULL);
+	e[2] = frontier_pop(f, 6000, NULL);
 	cr_assert_str_eq(e[2]->url, "http://a.test/2");
 	for (int i = 0; i < 3; i++)
 		frontier_done(f, e[i]);
@@ -174,7 +174,7 @@ static void count_free(void *policy)
 Test(frontier, a_gated_origin_waits_until_opened_and_keeps_its_policy)
 {
 	static int freed;
-	struct frontier_config cfg = { .per_host = 8, .gated = true,
+	struct frontier_config cfg = { .per_host = 8, .gated = true, .max_depth = -1,
 				       .free_policy = count_free };
 	struct frontier *f = frontier_new(&cfg);
 	struct frontier_host *h;
@@ -206,8 +206,8 @@ Test(frontier, a_retry_goes_first_and_holds_its_origin_until_not_before)
 	e->attempts = 1;
 	frontier_retry(f, e, 100);
 	cr_expect_eq(frontier_len(f), 2);
-	cr_expect_null(frontier_pop(f, UINT_MAX, 99, NULL));
-	e = frontier_pop(f, UINT_MAX, 100, NULL);
+	cr_expect_null(frontier_pop(f, 99, NULL));
+	e = frontier_pop(f, 100, NULL);
 	cr_assert_not_null(e);
 	cr_expect_str_eq(e->url, "http://a.test/1");
 	cr_expect_eq(e->attempts, 1, "attempts survive the retry");
@@ -217,7 +217,7 @@ Test(frontier, a_retry_goes_first_and_holds_its_origin_until_not_before)
 
 Test(frontier, max_per_host_refuses_urls_past_the_cap)
 {
-	struct frontier_config cfg = { .per_host = 8, .max_per_host = 2 };
+	struct frontier_config cfg = { .per_host = 8, .max_per_host = 2, .max_depth = -1 };
 	struct frontier *f = frontier_new(&cfg);
 
 	cr_expect_eq(push(f, "http://a.test/1", NULL, 0), FRONTIER_QUEUED);
@@ -415,53 +415,111 @@ Test(frontier, free_releases_queued_entries)
 	frontier_free(f);
 }
 
-Test(frontier, pop_skips_a_host_whose_next_entry_is_too_deep)
+/* A frontier going level by level up to max_depth. */
+static struct frontier *fnew_levels(long max_depth)
 {
-	struct frontier *f = fnew(8);
+	struct frontier_config cfg = { .per_host = 8, .max_depth = max_depth };
+
+	return frontier_new(&cfg);
+}
+
+/* Done with e, then its record written. */
+static bool finish(struct frontier *f, struct frontier_entry *e)
+{
+	unsigned depth = e->depth;
+
+	frontier_done(f, e);
+	return frontier_complete(f, depth);
+}
+
+Test(frontier, pop_skips_a_host_whose_next_entry_is_past_the_level)
+{
+	struct frontier *f = fnew_levels(3);
 	struct frontier_entry *a1, *b1, *a2;
 
 	cr_assert_not_null(f);
 	push_ok(f, "http://a.test/1", NULL, 0);
 	push_ok(f, "http://a.test/2", "http://a.test/1", 3);
 	push_ok(f, "http://b.test/1", NULL, 1);
-	a1 = frontier_pop(f, 1, 0, NULL);
-	cr_assert_not_null(a1);
-	cr_expect_str_eq(a1->url, "http://a.test/1");
-	b1 = frontier_pop(f, 1, 0, NULL);
-	cr_assert_not_null(b1, "a's head is too deep: b is served");
-	cr_expect_str_eq(b1->url, "http://b.test/1");
-	cr_expect_null(frontier_pop(f, 1, 0, NULL), "only a too-deep entry is left");
-	cr_expect_null(frontier_pop(f, 2, 0, NULL));
+	a1 = pop_expect(f, "http://a.test/1");
+	cr_expect_null(pop(f), "depth 0 is not complete");
+	cr_expect(finish(f, a1), "the last of depth 0 ends its level");
+	b1 = pop_expect(f, "http://b.test/1");
+	cr_expect_null(pop(f), "a's head is at depth 3");
 	cr_expect_eq(frontier_len(f), 1, "a skipped entry stays queued");
-	a2 = frontier_pop(f, 3, 0, NULL);
-	cr_assert_not_null(a2, "depth 3 is at most 3");
-	cr_expect_str_eq(a2->url, "http://a.test/2");
-	cr_expect_eq(a2->depth, 3);
-	frontier_done(f, a1);
-	frontier_done(f, b1);
-	frontier_done(f, a2);
+	cr_expect(finish(f, b1));
+	a2 = pop_expect(f, "http://a.test/2");
+	cr_expect_eq(a2->depth, 3, "depth 2 has nothing: on to 3");
+	cr_expect(finish(f, a2));
 	frontier_free(f);
 }
 
-Test(frontier, pop_with_depth_zero_hands_out_only_seeds)
+Test(frontier, max_depth_zero_hands_out_only_seeds)
+{
+	struct frontier *f = fnew_levels(0);
+	struct frontier_entry *a, *c;
+
+	cr_assert_not_null(f);
+	push_ok(f, "http://a.test/", NULL, 0);
+	cr_expect_eq(push(f, "http://b.test/x", "http://a.test/", 1), FRONTIER_TOO_DEEP);
+	push_ok(f, "http://c.test/", NULL, 0);
+	a = pop_expect(f, "http://a.test/");
+	c = pop_expect(f, "http://c.test/");
+	cr_expect_null(pop(f));
+	cr_expect_not(finish(f, a));
+	cr_expect(finish(f, c));
+	cr_expect(frontier_over(f));
+	frontier_free(f);
+}
+
+Test(frontier, a_level_ends_when_its_urls_complete_not_when_they_are_done)
+{
+	struct frontier *f = fnew_levels(2);
+	struct frontier_entry *e;
+
+	cr_assert_not_null(f);
+	push_ok(f, "http://a.test/", NULL, 0);
+	e = pop_expect(f, "http://a.test/");
+	push_ok(f, "http://b.test/", "http://a.test/", 1);
+	frontier_done(f, e);
+	cr_expect_null(pop(f), "the seed's record is not written yet");
+	cr_expect(frontier_complete(f, 0));
+	e = pop_expect(f, "http://b.test/");
+	cr_expect(finish(f, e));
+	frontier_free(f);
+}
+
+Test(frontier, pending_counts_from_push_to_complete)
 {
 	struct frontier *f = fnew(8);
 	struct frontier_entry *e;
 
 	cr_assert_not_null(f);
-	push_ok(f, "http://a.test/", NULL, 0);
-	push_ok(f, "http://b.test/x", "http://a.test/", 1);
-	push_ok(f, "http://c.test/", NULL, 0);
-	e = frontier_pop(f, 0, 0, NULL);
-	cr_assert_not_null(e);
-	cr_expect_str_eq(e->url, "http://a.test/");
+	cr_expect(frontier_over(f), "nothing pushed: over");
+	push_ok(f, "http://a.test/1", NULL, 0);
+	push_ok(f, "http://a.test/2", NULL, 1);
+	cr_expect_not(frontier_over(f));
+	e = pop_expect(f, "http://a.test/1");
+	cr_expect_not(frontier_over(f), "a URL handed out is pending");
+	cr_expect_not(finish(f, e), "one is left");
+	e = pop_expect(f, "http://a.test/2");
 	frontier_done(f, e);
-	e = frontier_pop(f, 0, 0, NULL);
-	cr_assert_not_null(e);
-	cr_expect_str_eq(e->url, "http://c.test/");
-	frontier_done(f, e);
-	cr_expect_null(frontier_pop(f, 0, 0, NULL));
-	e = pop_expect(f, "http://b.test/x");
-	frontier_done(f, e);
+	cr_expect_not(frontier_over(f), "done, but its record is not written");
+	cr_expect(frontier_complete(f, 1), "the last completion ends the crawl");
+	cr_expect(frontier_over(f));
+	frontier_free(f);
+}
+
+Test(frontier, a_refused_push_is_not_pending)
+{
+	struct frontier_config cfg = { .per_host = 8, .max_per_host = 1, .max_depth = -1 };
+	struct frontier *f = frontier_new(&cfg);
+	struct frontier_entry *e;
+
+	push_ok(f, "http://a.test/1", NULL, 0);
+	cr_expect_eq(push(f, "http://a.test/2", NULL, 0), FRONTIER_HOST_FULL);
+	e = pop_expect(f, "http://a.test/1");
+	cr_expect(finish(f, e));
+	cr_expect(frontier_over(f));
 	frontier_free(f);
 }
