@@ -45,7 +45,7 @@
 /* What a transfer's tag points to. */
 enum job { JOB_PAGE, JOB_ROBOTS };
 
-/* frontier_entry.flags */
+/* frontier_item.flags */
 enum { ENTRY_NO_PARSE = 1 }; /* a resource: record it, do not parse it */
 
 static const char *const stop_names[] = {
@@ -221,25 +221,33 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 	return t == TRAP_NONE ? -1 : (int)trap_skip[t];
 }
 
-static void queue(struct crawl *c, const struct batch *b, size_t i)
+static struct frontier_item item_of(const struct batch *b, size_t i)
 {
-	struct frontier_item it = {
+	return (struct frontier_item){
 		.url = b->links[i], .parent = b->parent, .depth = b->depth,
 		.redirects = b->redirects, .chain = b->chain,
 		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
 			 ENTRY_NO_PARSE : 0,
 	};
-	int rc = frontier_push(c->frontier, &it);
+}
 
-	/* Journaled before the record of the page that found it can reach
-	 * the writer, which flushes the journal before the output. */
-	if (rc == FRONTIER_QUEUED && c->cfg.journal &&
-	    journal_admit(c->cfg.journal, it.url, it.parent, it.depth))
+/* One batch to the frontier. Each URL it takes is journaled before the
+ * record of the page that found it can reach the writer, which flushes the
+ * journal before the output. */
+static void queue(struct crawl *c, const struct frontier_item *items, size_t n,
+		  enum frontier_push_status *st)
+{
+	/* Refused for lack of memory: seen, so it would never be fetched. */
+	if (frontier_push_batch(c->frontier, items, n, st) != FRONTIER_OK)
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
-	if (rc == FRONTIER_HOST_FULL)
-		atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
-	if (rc == FRONTIER_NOMEM) /* seen, so it would never be fetched */
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	for (size_t i = 0; i < n; i++) {
+		if (st[i] == FRONTIER_QUEUED && c->cfg.journal &&
+		    journal_admit(c->cfg.journal, items[i].url, items[i].parent,
+				  items[i].depth))
+			ctx_cancel(&c->ctx, CRAWL_FAILED);
+		if (st[i] == FRONTIER_HOST_FULL)
+			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
+	}
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
@@ -249,21 +257,26 @@ static void queue(struct crawl *c, const struct batch *b, size_t i)
  * lose links without a trace, so it ends the crawl instead. */
 static void admit(struct crawl *c, const struct batch *b)
 {
-	size_t n = b->n, nin = 0;
-	char **in; /* the wanted links, then where each is in b, then fresh */
-	size_t *src;
-	bool *fresh;
+	size_t n = b->n, nin = 0, nq = 0;
+	struct frontier_item *items; /* one allocation: the links to queue, */
+	char **in;                   /* the wanted links, */
+	size_t *src;                 /* where each is in b, */
+	enum frontier_push_status *st; /* what the frontier did with items, */
+	bool *fresh;                 /* whether each wanted link is new */
 
 	if (!n || ctx_done(&c->ctx) ||
 	    (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
 		return;
-	in = malloc(n * (sizeof(*in) + sizeof(*src) + sizeof(*fresh)));
-	if (!in) {
+	items = malloc(n * (sizeof(*items) + sizeof(*in) + sizeof(*src) +
+			    sizeof(*st) + sizeof(*fresh)));
+	if (!items) {
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 		return;
 	}
+	in = (char **)(void *)(items + n);
 	src = (size_t *)(void *)(in + n);
-	fresh = (bool *)(src + n);
+	st = (enum frontier_push_status *)(void *)(src + n);
+	fresh = (bool *)(st + n);
 	for (size_t i = 0; i < n; i++) {
 		if (!wanted(c, b, i))
 			continue;
@@ -283,11 +296,13 @@ static void admit(struct crawl *c, const struct batch *b)
 		if (why >= 0)
 			atomic_fetch_add(&c->skipped[why], 1);
 		else
-			queue(c, b, src[i]);
+			items[nq++] = item_of(b, src[i]);
 	}
+	if (nq)
+		queue(c, items, nq, st);
 	if (nin)
 		fetch_pool_wakeup(c->pool);
-	free(in);
+	free(items);
 }
 
 static void send_record(struct crawl *c, struct record *r)
@@ -306,10 +321,10 @@ static void url_finished(struct crawl *c, unsigned depth)
 		fetch_pool_wakeup(c->pool);
 }
 
-static struct record *record_from(const struct frontier_entry *e,
+static struct record *record_from(const struct frontier_lease *e,
 				  struct fetch_result *res)
 {
-	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
+	struct record *r = record_new(e->url, e->parent, e->depth);
 
 	if (!r)
 		return NULL;
@@ -325,12 +340,10 @@ static struct record *record_from(const struct frontier_entry *e,
 	return r;
 }
 
-static bool in_chain(const struct frontier_entry *e, uint64_t fp)
+static bool in_chain(const struct frontier_lease *e, uint64_t fp)
 {
-	const uint64_t *chain = frontier_entry_chain(e);
-
 	for (unsigned i = 0; i < e->redirects; i++)
-		if (chain[i] == fp)
+		if (e->chain[i] == fp)
 			return true;
 	return false;
 }
@@ -345,7 +358,7 @@ static bool moved(int status)
 
 /* A 3xx: record its target, and queue it like a link of the same depth,
  * carrying the chain so a loop or an over-long chain ends on this URL. */
-static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
+static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 			    struct record *r, const char *raw)
 {
 	char *target = NULL, msg[160];
@@ -379,15 +392,40 @@ static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
 		return;
 	}
 	if (e->redirects)
-		memcpy(chain, frontier_entry_chain(e), e->redirects * sizeof(*chain));
+		memcpy(chain, e->chain, e->redirects * sizeof(*chain));
 	chain[e->redirects] = visited_fingerprint(e->url);
 	b.links = &r->location;
 	admit(c, &b);
 }
 
+/* A heap copy of a lease or a gate, for the fetch pool to carry as a
+ * transfer's tag; NULL when out of memory. */
+static void *hold(const void *v, size_t n)
+{
+	void *p = malloc(n);
+
+	return p ? memcpy(p, v, n) : NULL;
+}
+
+/* A transfer's lease ends: its URL is fetched, or goes back to the queue
+ * to be fetched again. Either frees the crawl's copy. */
+static void lease_done(struct crawl *c, struct frontier_lease *e)
+{
+	frontier_done(c->frontier, e);
+	free(e);
+}
+
+static void lease_retry(struct crawl *c, struct frontier_lease *e,
+			int64_t not_before_ns)
+{
+	frontier_retry(c->frontier, e, not_before_ns);
+	free(e);
+}
+
 /* A transient failure with tries left, and time for another before the
- * crawl's deadline: queue it again. The record waits for the last try. */
-static bool retry_later(struct crawl *c, struct frontier_entry *e,
+ * crawl's deadline: queue it again (the lease ends). The record waits for
+ * the last try. */
+static bool retry_later(struct crawl *c, struct frontier_lease *e,
 			const struct fetch_result *res)
 {
 	struct retry_policy p = { .retries = c->cfg.retries,
@@ -403,12 +441,11 @@ static bool retry_later(struct crawl *c, struct frontier_entry *e,
 					     res->retry_after_ms, &c->seed) * 1000000;
 	if (deadline && at >= deadline)
 		return false;
-	e->attempts++;
-	frontier_retry(c->frontier, e, at);
+	lease_retry(c, e, at);
 	return true;
 }
 
-static void on_page(struct crawl *c, struct frontier_entry *e,
+static void on_page(struct crawl *c, struct frontier_lease *e,
 		    struct fetch_result *res)
 {
 	struct record *r;
@@ -421,7 +458,7 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 	r = record_from(e, res);
 	if (!r) {
 		url_finished(c, e->depth);
-		frontier_done(c->frontier, e);
+		lease_done(c, e);
 		fetch_result_free(res);
 		return;
 	}
@@ -433,20 +470,20 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 	if (!(e->flags & ENTRY_NO_PARSE) && res->body &&
 	    !parse_looks_binary(res->body, res->body_len) &&
 	    (pg = malloc(sizeof(*pg)))) {
-		frontier_done(c->frontier, e);
+		lease_done(c, e);
 		pg->rec = r;
 		pg->res = res;
 		chan_send(c->pages, pg, NULL);
 		return;
 	}
-	frontier_done(c->frontier, e);
+	lease_done(c, e);
 	fetch_result_free(res);
 	send_record(c, r);
 }
 
 /* robots.txt answered: the origin's gate opens with its policy, paced by
  * its Crawl-delay (at most --max-delay). */
-static void on_robots(struct crawl *c, struct frontier_host *h,
+static void on_robots(struct crawl *c, struct frontier_gate *h,
 		      struct fetch_result *res)
 {
 	struct origin *o = origin_new(res->status, res->err, res->err_msg,
@@ -458,6 +495,7 @@ static void on_robots(struct crawl *c, struct frontier_host *h,
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
 	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
+	free(h);
 	fetch_result_free(res);
 }
 
@@ -543,8 +581,10 @@ static void on_written(void *arg, const struct record *r)
 static void gauges(void *arg, size_t *queued, size_t *in_flight)
 {
 	struct crawl *c = arg;
+	struct frontier_counts n;
 
-	*queued = frontier_len(c->frontier);
+	frontier_counts(c->frontier, &n);
+	*queued = n.queued;
 	*in_flight = fetch_pool_in_flight(c->pool);
 }
 
@@ -569,6 +609,7 @@ static void readmit(void *arg, const char *url, const char *parent,
 	char *u = (char *)url;
 	bool fresh = false;
 	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+	enum frontier_push_status st;
 
 	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
 		return;
@@ -578,7 +619,7 @@ static void readmit(void *arg, const char *url, const char *parent,
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
 		return;
 	/* Already journaled: not again. */
-	frontier_push(c->frontier, &it);
+	frontier_push_batch(c->frontier, &it, 1, &st);
 }
 
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */
@@ -597,10 +638,10 @@ static void admit_seeds(struct crawl *c)
 
 /* A URL that gets a record without a fetch: out of memory for a transfer,
  * or refused by its origin's policy. */
-static void record_unfetched(struct crawl *c, struct frontier_entry *e,
+static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 			     enum record_err err, const char *why)
 {
-	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
+	struct record *r = record_new(e->url, e->parent, e->depth);
 
 	if (!r)
 		url_finished(c, e->depth);
@@ -616,19 +657,22 @@ static void record_unfetched(struct crawl *c, struct frontier_entry *e,
  * permits go; it stays shut until on_robots. */
 static void start_robots(struct crawl *c)
 {
-	struct frontier_host *h;
+	struct frontier_gate g;
 
-	while (!fetch_pool_full(c->pool) && (h = frontier_take_gated(c->frontier))) {
+	while (!fetch_pool_full(c->pool) &&
+	       frontier_take_gated(c->frontier, &g) == FRONTIER_OK) {
 		char url[URL_MAX_LEN + 16];
 		struct fetch_request req = {
-			.url = url, .tag = h, .kind = JOB_ROBOTS,
+			.url = url, .tag = hold(&g, sizeof(g)), .kind = JOB_ROBOTS,
 			.follow = ROBOTS_REDIRECTS, .keep_body = true,
 			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
 		};
 
-		snprintf(url, sizeof(url), "%s/robots.txt", frontier_host_origin(h));
-		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
-			frontier_open(c->frontier, h, NULL, 0, ctx_now_ns());
+		snprintf(url, sizeof(url), "%s/robots.txt", g.origin);
+		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+			free(req.tag);
+			frontier_open(c->frontier, &g, NULL, 0, ctx_now_ns());
+		}
 	}
 }
 
@@ -642,27 +686,28 @@ static int64_t start_ready(struct crawl *c)
 	start_robots(c);
 	while (!fetch_pool_full(c->pool) &&
 	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
-		struct frontier_entry *e = frontier_pop(c->frontier, ctx_now_ns(),
-							&wake);
+		struct frontier_lease e;
 		struct fetch_request req = { .kind = JOB_PAGE };
-		const struct origin *o;
 		enum record_err refused;
 		const char *why;
 
-		if (!e)
+		if (frontier_take_ready(c->frontier, ctx_now_ns(), &wake, &e) !=
+		    FRONTIER_OK)
 			break;
-		o = frontier_host_policy(e->host);
-		refused = o ? origin_refuses(o, e->url, &why) : RECORD_ERR_NONE;
+		refused = e.policy ? origin_refuses(e.policy, e.url, &why) :
+				     RECORD_ERR_NONE;
 		if (refused != RECORD_ERR_NONE) {
-			record_unfetched(c, e, refused, why);
+			record_unfetched(c, &e, refused, why);
 			continue;
 		}
-		if (e->attempts == 0)
+		if (e.attempts == 0)
 			c->started++;
-		req.url = e->url;
-		req.tag = e;
-		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
-			record_unfetched(c, e, RECORD_ERR_INTERNAL, NULL);
+		req.url = e.url;
+		req.tag = hold(&e, sizeof(e));
+		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+			free(req.tag);
+			record_unfetched(c, &e, RECORD_ERR_INTERNAL, NULL);
+		}
 	}
 	return wake == INT64_MAX ? 0 : wake;
 }
@@ -759,7 +804,7 @@ static int pipeline_start(struct crawl *c)
 		.checkpoint_ms = c->cfg.checkpoint_ms,
 	};
 
-	c->frontier = frontier_new(&frc);
+	c->frontier = frontier_memory_new(&frc);
 	c->visited = visited_memory_new();
 	c->pool = fetch_pool_new(&fc, &c->ctx, on_fetched, c);
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
@@ -794,7 +839,12 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	if (atomic_load(&c->writer))
 		out->write_errno = writer_join(atomic_load(&c->writer), &out->stats);
 	atomic_store(&c->writer, NULL);
-	out->not_fetched = c->frontier ? frontier_len(c->frontier) : 0;
+	if (c->frontier) {
+		struct frontier_counts n;
+
+		frontier_counts(c->frontier, &n);
+		out->not_fetched = n.queued;
+	}
 	fetch_pool_free(c->pool);
 	c->pool = NULL;
 	chan_free(c->pages, NULL);

@@ -5,15 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontier.h"
 #include "visited.h"
 
 struct backend {
 	const char *name;
 	struct visited *(*visited_new)(void);
+	struct frontier *(*frontier_new)(const struct frontier_config *cfg);
 };
 
 static const struct backend backends[] = {
-	{ "memory", visited_memory_new },
+	{ "memory", visited_memory_new, frontier_memory_new },
 };
 
 static const struct backend *backend(void)
@@ -41,4 +43,12 @@ struct visited *backend_visited_new(void)
 
 	cr_assert_not_null(v, "%s: cannot make a visited set", backend_name());
 	return v;
+}
+
+struct frontier *backend_frontier_new(const struct frontier_config *cfg)
+{
+	struct frontier *f = backend()->frontier_new(cfg);
+
+	cr_assert_not_null(f, "%s: cannot make a frontier", backend_name());
+	return f;
 }

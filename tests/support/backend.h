@@ -6,6 +6,8 @@
 #ifndef CRAWLER_TEST_BACKEND_H
 #define CRAWLER_TEST_BACKEND_H
 
+struct frontier;
+struct frontier_config;
 struct visited;
 
 /* The name of the backend under test. */
@@ -14,5 +16,9 @@ const char *backend_name(void);
 /* A new, empty visited set of the backend under test; the test fails if
  * it cannot be made. */
 struct visited *backend_visited_new(void);
+
+/* A new, empty frontier of the backend under test; the test fails if it
+ * cannot be made. */
+struct frontier *backend_frontier_new(const struct frontier_config *cfg);
 
 #endif
