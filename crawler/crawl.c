@@ -618,8 +618,10 @@ static void readmit(void *arg, const char *url, const char *parent,
 		return;
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
 		return;
-	/* Already journaled: not again. */
-	frontier_push_batch(c->frontier, &it, 1, &st);
+	/* Already journaled: not again. Refused for lack of memory, it would
+	 * never be fetched (it is seen): the crawl fails, as in queue(). */
+	if (frontier_push_batch(c->frontier, &it, 1, &st) != FRONTIER_OK)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
 }
 
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */
