@@ -4,19 +4,18 @@
  * Threads: the caller's thread runs the fetch loop and owns the fetch pool;
  * `parsers` threads parse pages; one writer thread writes records. Shared
  * between them: the frontier and the visited set (each with its own lock,
- * never held together), the two channels, and the atomic `outstanding`
- * count. Admitting links always raises `outstanding` before the record of
- * the page they came from goes to the writer, which lowers it: so it reaches
- * zero only when the crawl is truly over.
+ * never held together) and the two channels. The frontier counts a URL as
+ * pending from its push until the writer completes it; links are pushed
+ * before the record of the page they came from goes to the writer, so the
+ * frontier says the crawl is over only when it truly is.
  *
- * With --max-depth the crawl goes level by level: no URL of depth d+1 is
- * fetched while one of depth d is unfinished. Otherwise a page found first
- * by a longer path (parsers race) would get too large a depth, and the
- * limit would cut off pages that are within reach. */
+ * With --max-depth the frontier goes level by level: no URL of depth d+1 is
+ * handed out while one of depth d is unfinished. Otherwise a page found
+ * first by a longer path (parsers race) would get too large a depth, and
+ * the limit would cut off pages that are within reach. */
 #include "crawl.h"
 
 #include <curl/curl.h>
-#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,7 @@
 /* What a transfer's tag points to. */
 enum job { JOB_PAGE, JOB_ROBOTS };
 
-/* frontier_entry.flags */
+/* frontier_item.flags */
 enum { ENTRY_NO_PARSE = 1 }; /* a resource: record it, do not parse it */
 
 static const char *const stop_names[] = {
@@ -86,13 +85,10 @@ struct crawl {
 	_Atomic(struct writer *) writer;
 	pthread_t *parser_threads;
 	unsigned nparsers;
-	atomic_size_t outstanding;    /* admitted, record not yet written */
 	atomic_ullong skipped[CRAWL_SKIP_COUNT]; /* found, not admitted */
 	atomic_ullong sitemaps;       /* Sitemap: lines in robots.txt files */
 	char agent[64];               /* robots.txt product token */
 	unsigned seed;                /* fetch thread: retry jitter */
-	atomic_size_t *level_left;    /* with --max-depth: the same, per depth */
-	unsigned level;               /* with --max-depth: depth being fetched */
 	uint64_t started;             /* transfers started */
 };
 
@@ -233,44 +229,33 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 	return t == TRAP_NONE ? -1 : (int)trap_skip[t];
 }
 
-/* Push it to the frontier, counted in `outstanding` (and its level) before
- * it can be popped, fetched and written, so the count cannot touch zero
- * early; the count is taken back if the frontier refuses it. */
-static int push_counted(struct crawl *c, const struct frontier_item *it)
+static struct frontier_item item_of(const struct batch *b, size_t i)
 {
-	int rc;
-
-	atomic_fetch_add(&c->outstanding, 1);
-	if (c->level_left)
-		atomic_fetch_add(&c->level_left[it->depth], 1);
-	rc = frontier_push(c->frontier, it);
-	if (rc == FRONTIER_QUEUED)
-		return rc;
-	if (c->level_left)
-		atomic_fetch_sub(&c->level_left[it->depth], 1);
-	atomic_fetch_sub(&c->outstanding, 1);
-	return rc;
-}
-
-static void queue(struct crawl *c, const struct batch *b, size_t i)
-{
-	struct frontier_item it = {
+	return (struct frontier_item){
 		.url = b->links[i], .parent = b->parent, .depth = b->depth,
 		.redirects = b->redirects, .chain = b->chain,
 		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
 			 ENTRY_NO_PARSE : 0,
 	};
-	int rc = push_counted(c, &it);
+}
 
-	/* Journaled before the record of the page that found it can reach
-	 * the writer, which flushes the journal before the output. */
-	if (rc == FRONTIER_QUEUED && c->cfg.journal &&
-	    journal_admit(c->cfg.journal, it.url, it.parent, it.depth))
+/* One batch to the frontier. Each URL it takes is journaled before the
+ * record of the page that found it can reach the writer, which flushes the
+ * journal before the output. */
+static void queue(struct crawl *c, const struct frontier_item *items, size_t n,
+		  enum frontier_push_status *st)
+{
+	/* Refused for lack of memory: seen, so it would never be fetched. */
+	if (frontier_push_batch(c->frontier, items, n, st) != FRONTIER_OK)
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
-	if (rc == FRONTIER_HOST_FULL)
-		atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
-	if (rc == FRONTIER_NOMEM) /* seen, so it would never be fetched */
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	for (size_t i = 0; i < n; i++) {
+		if (st[i] == FRONTIER_QUEUED && c->cfg.journal &&
+		    journal_admit(c->cfg.journal, items[i].url, items[i].parent,
+				  items[i].depth))
+			ctx_cancel(&c->ctx, CRAWL_FAILED);
+		if (st[i] == FRONTIER_HOST_FULL)
+			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
+	}
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
@@ -280,28 +265,33 @@ static void queue(struct crawl *c, const struct batch *b, size_t i)
  * lose links without a trace, so it ends the crawl instead. */
 static void admit(struct crawl *c, const struct batch *b)
 {
-	size_t n = b->n, nin = 0;
-	char **in; /* the wanted links, then where each is in b, then fresh */
-	size_t *src;
-	bool *fresh;
+	size_t n = b->n, nin = 0, nq = 0;
+	struct frontier_item *items; /* one allocation: the links to queue, */
+	char **in;                   /* the wanted links, */
+	size_t *src;                 /* where each is in b, */
+	enum frontier_push_status *st; /* what the frontier did with items, */
+	bool *fresh;                 /* whether each wanted link is new */
 
 	if (!n || ctx_done(&c->ctx) ||
 	    (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
 		return;
-	in = malloc(n * (sizeof(*in) + sizeof(*src) + sizeof(*fresh)));
-	if (!in) {
+	items = malloc(n * (sizeof(*items) + sizeof(*in) + sizeof(*src) +
+			    sizeof(*st) + sizeof(*fresh)));
+	if (!items) {
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 		return;
 	}
+	in = (char **)(void *)(items + n);
 	src = (size_t *)(void *)(in + n);
-	fresh = (bool *)(src + n);
+	st = (enum frontier_push_status *)(void *)(src + n);
+	fresh = (bool *)(st + n);
 	for (size_t i = 0; i < n; i++) {
 		if (!wanted(c, b, i))
 			continue;
 		src[nin] = i;
 		in[nin++] = b->links[i];
 	}
-	if (nin && visited_add_batch(c->visited, in, nin, fresh) == (size_t)-1) {
+	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK) {
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 		nin = 0;
 	}
@@ -314,11 +304,13 @@ static void admit(struct crawl *c, const struct batch *b)
 		if (why >= 0)
 			atomic_fetch_add(&c->skipped[why], 1);
 		else
-			queue(c, b, src[i]);
+			items[nq++] = item_of(b, src[i]);
 	}
+	if (nq)
+		queue(c, items, nq, st);
 	if (nin)
 		evloop_wake(c->loop);
-	free(in);
+	free(items);
 }
 
 /* From a parser thread, which may wait for the writer (the fetch thread
@@ -331,20 +323,18 @@ static void send_record(struct crawl *c, struct record *r)
 }
 
 /* One admitted URL is finished with: its record was written, or could not
- * even be made. The last one wakes the fetch loop to end the crawl. */
+ * even be made. The last one, or the last of a level, wakes the fetch loop
+ * to end the crawl or start the next level. */
 static void url_finished(struct crawl *c, unsigned depth)
 {
-	bool level_over = c->level_left &&
-			  atomic_fetch_sub(&c->level_left[depth], 1) == 1;
-
-	if (atomic_fetch_sub(&c->outstanding, 1) == 1 || level_over)
+	if (frontier_complete(c->frontier, depth))
 		evloop_wake(c->loop);
 }
 
-static struct record *record_from(const struct frontier_entry *e,
+static struct record *record_from(const struct frontier_lease *e,
 				  const struct response *resp)
 {
-	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
+	struct record *r = record_new(e->url, e->parent, e->depth);
 
 	if (!r)
 		return NULL;
@@ -360,12 +350,10 @@ static struct record *record_from(const struct frontier_entry *e,
 	return r;
 }
 
-static bool in_chain(const struct frontier_entry *e, uint64_t fp)
+static bool in_chain(const struct frontier_lease *e, uint64_t fp)
 {
-	const uint64_t *chain = frontier_entry_chain(e);
-
 	for (unsigned i = 0; i < e->redirects; i++)
-		if (chain[i] == fp)
+		if (e->chain[i] == fp)
 			return true;
 	return false;
 }
@@ -380,7 +368,7 @@ static bool moved(int status)
 
 /* A 3xx: record its target, and queue it like a link of the same depth,
  * carrying the chain so a loop or an over-long chain ends on this URL. */
-static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
+static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 			    struct record *r, const char *raw)
 {
 	char *target = NULL, msg[160];
@@ -414,15 +402,40 @@ static void follow_redirect(struct crawl *c, const struct frontier_entry *e,
 		return;
 	}
 	if (e->redirects)
-		memcpy(chain, frontier_entry_chain(e), e->redirects * sizeof(*chain));
+		memcpy(chain, e->chain, e->redirects * sizeof(*chain));
 	chain[e->redirects] = visited_fingerprint(e->url);
 	b.links = &r->location;
 	admit(c, &b);
 }
 
+/* A heap copy of a lease or a gate, for the fetch pool to carry as a
+ * transfer's tag; NULL when out of memory. */
+static void *hold(const void *v, size_t n)
+{
+	void *p = malloc(n);
+
+	return p ? memcpy(p, v, n) : NULL;
+}
+
+/* A transfer's lease ends: its URL is fetched, or goes back to the queue
+ * to be fetched again. Either frees the crawl's copy. */
+static void lease_done(struct crawl *c, struct frontier_lease *e)
+{
+	frontier_done(c->frontier, e);
+	free(e);
+}
+
+static void lease_retry(struct crawl *c, struct frontier_lease *e,
+			int64_t not_before_ns)
+{
+	frontier_retry(c->frontier, e, not_before_ns);
+	free(e);
+}
+
 /* A transient failure with tries left, and time for another before the
- * crawl's deadline: queue it again. The record waits for the last try. */
-static bool retry_later(struct crawl *c, struct frontier_entry *e,
+ * crawl's deadline: queue it again (the lease ends). The record waits for
+ * the last try. */
+static bool retry_later(struct crawl *c, struct frontier_lease *e,
 			const struct response *res)
 {
 	struct retry_policy p = { .retries = c->cfg.retries,
@@ -438,14 +451,13 @@ static bool retry_later(struct crawl *c, struct frontier_entry *e,
 					     res->retry_after_ms, &c->seed) * 1000000;
 	if (deadline && at >= deadline)
 		return false;
-	e->attempts++;
-	frontier_retry(c->frontier, e, at);
+	lease_retry(c, e, at);
 	return true;
 }
 
 /* Whether a handler reads this response's body; a resource is fetched,
  * never read. */
-static const struct content_handler *reader_of(const struct frontier_entry *e,
+static const struct content_handler *reader_of(const struct frontier_lease *e,
 					       const struct response *resp)
 {
 	if (e->flags & ENTRY_NO_PARSE || resp->status < 200 || resp->status >= 300)
@@ -461,7 +473,7 @@ static bool keep_body(void *arg, void *tag, unsigned kind,
 	return kind == JOB_ROBOTS || reader_of(tag, resp);
 }
 
-static void on_page(struct crawl *c, struct frontier_entry *e,
+static void on_page(struct crawl *c, struct frontier_lease *e,
 		    struct response *resp)
 {
 	const struct content_handler *h = resp->body ? reader_of(e, resp) : NULL;
@@ -475,7 +487,7 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 	r = record_from(e, resp);
 	if (!r) {
 		url_finished(c, e->depth);
-		frontier_done(c->frontier, e);
+		lease_done(c, e);
 		response_free(resp);
 		return;
 	}
@@ -484,7 +496,7 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 		follow_redirect(c, e, r, resp->location);
 	else if (moved(resp->status) && r->err == RECORD_ERR_NONE)
 		record_set_err(r, RECORD_ERR_HTTP, "redirect without a Location");
-	frontier_done(c->frontier, e);
+	lease_done(c, e);
 	if (h && (pg = malloc(sizeof(*pg)))) {
 		*pg = (struct page){ .rec = r, .resp = resp, .handler = h };
 		outbox_send(&c->pages_out, pg);
@@ -496,7 +508,7 @@ static void on_page(struct crawl *c, struct frontier_entry *e,
 
 /* robots.txt answered: the origin's gate opens with its policy, paced by
  * its Crawl-delay (at most --max-delay). */
-static void on_robots(struct crawl *c, struct frontier_host *h,
+static void on_robots(struct crawl *c, struct frontier_gate *h,
 		      struct response *res)
 {
 	struct origin *o = origin_new(res->status, res->err, res->err_msg,
@@ -508,6 +520,7 @@ static void on_robots(struct crawl *c, struct frontier_host *h,
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
 	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
+	free(h);
 	response_free(res);
 }
 
@@ -580,8 +593,10 @@ static void on_written(void *arg, const struct record *r)
 static void gauges(void *arg, size_t *queued, size_t *in_flight)
 {
 	struct crawl *c = arg;
+	struct frontier_counts n;
 
-	*queued = frontier_len(c->frontier);
+	frontier_counts(c->frontier, &n);
+	*queued = n.queued;
 	*in_flight = fetch_pool_in_flight(c->pool);
 }
 
@@ -606,15 +621,19 @@ static void readmit(void *arg, const char *url, const char *parent,
 	char *u = (char *)url;
 	bool fresh = false;
 	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+	enum frontier_push_status st;
 
 	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
 		return;
-	if (visited_add_batch(c->visited, &u, 1, &fresh) == (size_t)-1 || !fresh)
+	if (visited_add_batch(c->visited, &u, 1, &fresh, NULL) != VISITED_OK ||
+	    !fresh)
 		return;
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
 		return;
-	/* Already journaled: not again. */
-	push_counted(c, &it);
+	/* Already journaled: not again. Refused for lack of memory, it would
+	 * never be fetched (it is seen): the crawl fails, as in queue(). */
+	if (frontier_push_batch(c->frontier, &it, 1, &st) != FRONTIER_OK)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
 }
 
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */
@@ -631,23 +650,12 @@ static void admit_seeds(struct crawl *c)
 	admit(c, &b);
 }
 
-/* The deepest depth whose URLs may be fetched now. */
-static unsigned ready_depth(struct crawl *c)
-{
-	if (!c->level_left)
-		return UINT_MAX;
-	while (c->level <= (unsigned long)c->cfg.max_depth &&
-	       atomic_load(&c->level_left[c->level]) == 0)
-		c->level++;
-	return c->level;
-}
-
 /* A URL that gets a record without a fetch: out of memory for a transfer,
  * or refused by its origin's policy. */
-static void record_unfetched(struct crawl *c, struct frontier_entry *e,
+static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 			     enum record_err err, const char *why)
 {
-	struct record *r = record_new(e->url, frontier_entry_parent(e), e->depth);
+	struct record *r = record_new(e->url, e->parent, e->depth);
 
 	if (!r)
 		url_finished(c, e->depth);
@@ -663,19 +671,22 @@ static void record_unfetched(struct crawl *c, struct frontier_entry *e,
  * permits go; it stays shut until on_robots. */
 static void start_robots(struct crawl *c)
 {
-	struct frontier_host *h;
+	struct frontier_gate g;
 
-	while (!fetch_pool_full(c->pool) && (h = frontier_take_gated(c->frontier))) {
+	while (!fetch_pool_full(c->pool) &&
+	       frontier_take_gated(c->frontier, &g) == FRONTIER_OK) {
 		char url[URL_MAX_LEN + 16];
 		struct fetch_request req = {
-			.url = url, .tag = h, .kind = JOB_ROBOTS,
+			.url = url, .tag = hold(&g, sizeof(g)), .kind = JOB_ROBOTS,
 			.follow = ROBOTS_REDIRECTS,
 			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
 		};
 
-		snprintf(url, sizeof(url), "%s/robots.txt", frontier_host_origin(h));
-		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
-			frontier_open(c->frontier, h, NULL, 0, ctx_now_ns());
+		snprintf(url, sizeof(url), "%s/robots.txt", g.origin);
+		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+			free(req.tag);
+			frontier_open(c->frontier, &g, NULL, 0, ctx_now_ns());
+		}
 	}
 }
 
@@ -690,27 +701,28 @@ static int64_t start_ready(struct crawl *c)
 	/* Refused URLs are records too: stop when they have to be held. */
 	while (!fetch_pool_full(c->pool) && !outbox_len(&c->records_out) &&
 	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
-		struct frontier_entry *e = frontier_pop(c->frontier, ready_depth(c),
-							ctx_now_ns(), &wake);
+		struct frontier_lease e;
 		struct fetch_request req = { .kind = JOB_PAGE };
-		const struct origin *o;
 		enum record_err refused;
 		const char *why;
 
-		if (!e)
+		if (frontier_take_ready(c->frontier, ctx_now_ns(), &wake, &e) !=
+		    FRONTIER_OK)
 			break;
-		o = frontier_host_policy(e->host);
-		refused = o ? origin_refuses(o, e->url, &why) : RECORD_ERR_NONE;
+		refused = e.policy ? origin_refuses(e.policy, e.url, &why) :
+				     RECORD_ERR_NONE;
 		if (refused != RECORD_ERR_NONE) {
-			record_unfetched(c, e, refused, why);
+			record_unfetched(c, &e, refused, why);
 			continue;
 		}
-		if (e->attempts == 0)
+		if (e.attempts == 0)
 			c->started++;
-		req.url = e->url;
-		req.tag = e;
-		if (fetch_pool_start(c->pool, &req) != FETCH_STARTED)
-			record_unfetched(c, e, RECORD_ERR_INTERNAL, NULL);
+		req.url = e.url;
+		req.tag = hold(&e, sizeof(e));
+		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+			free(req.tag);
+			record_unfetched(c, &e, RECORD_ERR_INTERNAL, NULL);
+		}
 	}
 	return wake == INT64_MAX ? 0 : wake;
 }
@@ -746,7 +758,7 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 			return CRAWL_MAX_TIME;
 		if (ctx_err(&c->ctx) == CTX_CANCELED)
 			return (enum crawl_stop)ctx_cause(&c->ctx);
-		if (atomic_load(&c->outstanding) == 0)
+		if (frontier_over(c->frontier))
 			return CRAWL_DONE;
 		if (limit && fetch_pool_in_flight(c->pool) == 0)
 			return CRAWL_MAX_PAGES;
@@ -797,6 +809,7 @@ static int pipeline_start(struct crawl *c)
 		.per_host = c->cfg.per_host,
 		.delay_ns = pacing_ns(&c->cfg),
 		.max_per_host = c->cfg.max_pages_per_host,
+		.max_depth = c->cfg.max_depth,
 		.gated = c->cfg.robots,
 		.free_policy = free_origin,
 	};
@@ -814,18 +827,13 @@ static int pipeline_start(struct crawl *c)
 		.checkpoint_ms = c->cfg.checkpoint_ms,
 	};
 
-	c->frontier = frontier_new(&frc);
-	c->visited = visited_new();
+	c->frontier = frontier_memory_new(&frc);
+	c->visited = visited_memory_new();
 	c->loop = evloop_new();
 	c->pool = c->loop ? fetch_pool_new(&fc, &c->ctx, c->loop) : NULL;
 	c->pages = chan_new(c->cfg.parsers * PAGES_PER_PARSER);
 	c->results = chan_new(RESULTS_CAP);
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
-	if (c->cfg.max_depth >= 0) {
-		c->level_left = calloc((size_t)c->cfg.max_depth + 1, sizeof(*c->level_left));
-		if (!c->level_left)
-			return -1;
-	}
 	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)
 		return -1;
@@ -862,7 +870,12 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	if (atomic_load(&c->writer))
 		out->write_errno = writer_join(atomic_load(&c->writer), &out->stats);
 	atomic_store(&c->writer, NULL);
-	out->not_fetched = c->frontier ? frontier_len(c->frontier) : 0;
+	if (c->frontier) {
+		struct frontier_counts n;
+
+		frontier_counts(c->frontier, &n);
+		out->not_fetched = n.queued;
+	}
 	fetch_pool_free(c->pool);
 	c->pool = NULL;
 	evloop_free(c->loop);
@@ -872,8 +885,6 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	chan_free(c->pages, NULL);
 	chan_free(c->results, NULL);
 	free(c->parser_threads);
-	free(c->level_left);
-	c->level_left = NULL;
 	frontier_free(c->frontier);
 	visited_free(c->visited);
 }
@@ -907,13 +918,11 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	atomic_store(&c->outstanding, 0);
 	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
 		atomic_store(&c->skipped[i], 0);
 	atomic_store(&c->sitemaps, 0);
 	c->seed = (unsigned)t0;
 	c->started = 0;
-	c->level = 0;
 	ctx_init(&c->ctx, parent, deadline);
 	if (pipeline_start(c)) {
 		rc = -1;

@@ -82,7 +82,7 @@ static int state_open(struct options *o, struct visited **recorded)
 	}
 	if (!journal_entries(o->crawl.journal))
 		return 0;
-	*recorded = visited_new();
+	*recorded = visited_memory_new();
 	n = *recorded ? resume_scan_output(o->crawl.out_fd, *recorded, err, sizeof(err))
 		      : -1;
 	if (n < 0) {

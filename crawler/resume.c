@@ -19,7 +19,7 @@ static int add_record(struct visited *recorded, const char *line, size_t len)
 	bool fresh;
 	int rc = 0;
 
-	if (copy && visited_add_batch(recorded, &copy, 1, &fresh) == (size_t)-1)
+	if (copy && visited_add_batch(recorded, &copy, 1, &fresh, NULL) != VISITED_OK)
 		rc = -1;
 	free(copy);
 	json_decref(o);

@@ -10,8 +10,9 @@
  *      +------- visited set <----- admit (scope, depth) <-------+
  *                     results channel (fan-in) -> writer thread -> output
  *
- * Termination: `outstanding` counts URLs admitted and not yet written; the
- * crawl is over when it reaches zero. --max-pages stops starting transfers
+ * Termination: the frontier counts URLs admitted and not yet written (its
+ * `pending`); the crawl is over when none is left and no lease is held
+ * (frontier_over). --max-pages stops starting transfers
  * and lets the ones under way finish; a cancelled ctx (--max-time, a signal,
  * a failed write) aborts transfers, which are recorded as canceled. Either
  * way the parse and results channels are then closed in order and drained,

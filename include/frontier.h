@@ -1,19 +1,29 @@
-/* frontier: the URLs admitted to the crawl and not yet fetched, and the
- * politeness rules that decide when each may go.
+/* frontier: the URLs admitted to the crawl and not yet fetched, the
+ * politeness rules that decide when each may go, and whether the crawl is
+ * over.
+ *
+ * An interface over a backend (STYLE.md 15): callers use the frontier_*
+ * functions; a backend fills struct frontier_ops and hands its state to
+ * frontier_new. The one backend so far is frontier_memory_new. Every call
+ * is thread-safe: parser threads push, the fetch thread takes, opens
+ * origins and ends leases, the writer completes.
  *
  * One queue per origin (scheme, host, port: the unit of robots.txt), so a
  * slow or huge site cannot starve the others; breadth-first within it
  * (ordered by depth, FIFO within a depth). Origins take turns (round robin).
- * An origin is passed over while it has per_host entries handed out, while
- * its next start time (pacing: --delay, --max-rate, Crawl-delay) is in the
+ * An origin is passed over while per_host of its URLs are leased, while its
+ * next start time (pacing: --delay, --max-rate, Crawl-delay) is in the
  * future, and, when gated, until frontier_open (its robots.txt is known).
  * Politeness is a property of the queue, not a sleep in the fetcher.
- * Unbounded (a bounded queue in the crawl's cycle would deadlock); each
- * entry is one allocation holding its URL, and the links of one page share
- * one copy of its URL as their parent.
+ * Unbounded (a bounded queue in the crawl's cycle would deadlock).
  *
- * One mutex guards everything: parser threads push, the fetch thread pops,
- * opens origins and reports completions. */
+ * A URL is pending from the push that queues it until frontier_complete
+ * (its record is written, or it is dropped): the crawl is over when nothing
+ * is pending and no lease is held. With a max depth it goes level by level:
+ * nothing deeper than the shallowest depth with URLs pending is handed out.
+ *
+ * Nothing the caller keeps points into a backend past a call, except what a
+ * lease or a gate it holds points to, until that ends. */
 #ifndef CRAWLER_FRONTIER_H
 #define CRAWLER_FRONTIER_H
 
@@ -22,98 +32,160 @@
 #include <stdint.h>
 
 struct frontier;
-struct frontier_host;
-struct frontier_parent;
-
-/* 32 bytes before the URL: a frontier holds most of a big crawl's URLs at
- * its peak, so each byte here is a megabyte at a million. The parent and
- * the redirect chain are reached through frontier_entry_parent and
- * frontier_entry_chain. */
-struct frontier_entry {
-	struct frontier_entry *next; /* queue link, frontier-private */
-	struct frontier_host *host;  /* the origin's queue */
-	struct frontier_parent *shared; /* the page that linked here, shared
-					   with its other links; NULL for seeds */
-	unsigned depth;
-	uint8_t redirects;           /* redirects followed to reach this URL
-					(--max-redirects is at most 100) */
-	uint8_t attempts;            /* fetches tried so far (--retries is at
-					most 100) */
-	uint16_t flags;              /* the caller's bits, kept as given */
-	char url[];                  /* canonical URL, then the chain */
-};
-
-/* The URL of the page that linked to e, or NULL for a seed; lives as long
- * as e. */
-const char *frontier_entry_parent(const struct frontier_entry *e);
-
-/* The fingerprints of the e->redirects redirects that led to e, oldest
- * first, stored after its URL; NULL when there are none. */
-const uint64_t *frontier_entry_chain(const struct frontier_entry *e);
-
-/* What frontier_push copies into a new entry. */
-struct frontier_item {
-	const char *url;        /* canonical */
-	const char *parent;     /* may be NULL */
-	unsigned depth;
-	unsigned redirects;
-	const uint64_t *chain;  /* redirects fingerprints, or NULL */
-	unsigned flags;
-};
 
 struct frontier_config {
-	unsigned per_host;        /* entries of one origin out at once */
+	unsigned per_host;        /* leases of one origin at once; 0 is 1 */
 	int64_t delay_ns;         /* least time between two starts on one origin */
-	uint64_t max_per_host;    /* entries ever admitted per origin; 0: no cap */
+	uint64_t max_per_host;    /* URLs ever queued per origin; 0: no cap */
+	long max_depth;           /* -1: none (0 is a depth: seeds only); else
+				     deeper URLs are refused and the crawl
+				     goes level by level */
 	bool gated;               /* new origins wait for frontier_open */
 	void (*free_policy)(void *policy); /* frees frontier_open's policy */
 };
 
-enum frontier_push_status {
-	FRONTIER_QUEUED = 0,
-	FRONTIER_HOST_FULL = 1, /* the origin reached max_per_host */
-	FRONTIER_NOMEM = -1,
+enum frontier_status {
+	FRONTIER_OK = 0,
+	FRONTIER_NONE,            /* nothing to hand out now */
+	FRONTIER_NOMEM,           /* out of memory */
 };
 
-struct frontier *frontier_new(const struct frontier_config *cfg);
-/* Frees queued entries and policies; entries handed out must be done first. */
+/* What frontier_push_batch copies into the frontier. */
+struct frontier_item {
+	const char *url;          /* canonical */
+	const char *parent;       /* the page that linked here; NULL for a seed */
+	unsigned depth;
+	unsigned redirects;       /* redirects followed to reach url (at most 100) */
+	const uint64_t *chain;    /* their fingerprints, oldest first, or NULL */
+	unsigned flags;           /* the caller's: low 16 bits, kept as given */
+};
+
+/* What frontier_push_batch did with each item. */
+enum frontier_push_status {
+	FRONTIER_QUEUED = 0,
+	FRONTIER_HOST_FULL,       /* the origin reached max_per_host */
+	FRONTIER_TOO_DEEP,        /* deeper than max_depth */
+	FRONTIER_FAILED,          /* not queued: the batch's status says why */
+};
+
+/* One URL handed out by frontier_take_ready: it holds one of its origin's
+ * per_host slots until frontier_done or frontier_retry ends it. A value:
+ * the caller keeps it where it likes (a copy is as good); what it points
+ * to lives until the lease ends, the policy until frontier_free. */
+struct frontier_lease {
+	const char *url;          /* canonical */
+	const char *parent;       /* NULL for a seed */
+	const uint64_t *chain;    /* redirects fingerprints, oldest first; NULL
+				     when there are none */
+	const void *policy;       /* the origin's, from frontier_open; NULL if
+				     it was opened without one, or not gated */
+	void *handle;             /* the backend's */
+	unsigned depth;
+	unsigned redirects;
+	unsigned attempts;        /* fetches of url tried before this lease */
+	unsigned flags;           /* the item's */
+};
+
+/* A gated origin handed out by frontier_take_gated, to learn its
+ * robots.txt; held until frontier_open. A value, like a lease. */
+struct frontier_gate {
+	const char *origin;       /* "scheme://host[:port]"; until frontier_open */
+	void *handle;             /* the backend's */
+};
+
+struct frontier_counts {
+	size_t queued;            /* waiting to be handed out */
+	size_t leased;            /* handed out, lease not ended */
+	size_t pending;           /* queued and not yet completed: the queued,
+				     the leased and those whose lease ended
+				     with their record still to write */
+};
+
+/* The frontier in this process's memory: one allocation per URL (a 32-byte
+ * header, the URL, its redirect chain), the links of one page sharing one
+ * copy of its URL as their parent. NULL when out of memory. */
+struct frontier *frontier_memory_new(const struct frontier_config *cfg);
+
+/* Frees f, its queued URLs and the policies; leases and gates must have
+ * ended. NULL is fine. */
 void frontier_free(struct frontier *f);
 
-int frontier_push(struct frontier *f, const struct frontier_item *item);
+/* Queue the n items (one lock, or one round trip, per batch); status[i]
+ * says what became of items[i]. Returns FRONTIER_NOMEM when out of memory:
+ * the items from the one that failed on are FRONTIER_FAILED. */
+enum frontier_status frontier_push_batch(struct frontier *f,
+					 const struct frontier_item *items,
+					 size_t n,
+					 enum frontier_push_status *status);
 
-/* The next entry of the next origin that is open, under its cap, whose
- * start time has come (now_ns, monotonic) and whose oldest entry is at most
- * max_depth deep; NULL if none. *wake_ns (if not NULL) is lowered to when a
- * paced origin becomes ready. The caller holds the entry until
- * frontier_done or frontier_retry. */
-struct frontier_entry *frontier_pop(struct frontier *f, unsigned max_depth,
-				    int64_t now_ns, int64_t *wake_ns);
+/* Lease the next URL of the next origin that is open, under its cap, whose
+ * start time has come (now_ns, monotonic) and, with a max depth, whose next
+ * URL is no deeper than the shallowest depth pending; FRONTIER_NONE if
+ * there is none. *wake_ns (if not NULL) is lowered to when a paced origin
+ * becomes ready. The origin's next start is now_ns plus its delay. */
+enum frontier_status frontier_take_ready(struct frontier *f, int64_t now_ns,
+					 int64_t *wake_ns,
+					 struct frontier_lease *out);
 
-/* The entry's fetch is over: free it and open its origin's slot. */
-void frontier_done(struct frontier *f, struct frontier_entry *e);
+/* The lease's fetch is over: the URL leaves the queue (it stays pending
+ * until frontier_complete) and its origin's slot is free. */
+void frontier_done(struct frontier *f, const struct frontier_lease *l);
 
-/* Fetch it again, first in its queue, not before not_before_ns; the whole
- * origin waits until then (it asked us to slow down, or failed). */
-void frontier_retry(struct frontier *f, struct frontier_entry *e,
+/* The lease ends and the URL goes back, first in its queue, its attempts
+ * one more, not to start before not_before_ns; the whole origin waits until
+ * then (it asked us to slow down, or failed). Still pending. */
+void frontier_retry(struct frontier *f, const struct frontier_lease *l,
 		    int64_t not_before_ns);
 
-/* A gated origin not yet handed out by this call, or NULL. Its gate stays
- * shut until frontier_open. */
-struct frontier_host *frontier_take_gated(struct frontier *f);
+/* A gated origin not handed out before; FRONTIER_NONE if there is none.
+ * Its gate stays shut until frontier_open. */
+enum frontier_status frontier_take_gated(struct frontier *f,
+					 struct frontier_gate *out);
 
-/* Open a gated origin with policy (owned by the frontier from now on) and
- * at least delay_ns between starts. The request that decided the gate (its
- * robots.txt) counts as a start: the first entry waits its delay from
- * now_ns. */
-void frontier_open(struct frontier *f, struct frontier_host *h, void *policy,
-		   int64_t delay_ns, int64_t now_ns);
+/* Open g's origin with policy (owned by the frontier from now on; leases
+ * carry it) and at least delay_ns between starts; the gate ends. The request
+ * that decided the gate (its robots.txt) counts as a start: the first URL
+ * waits its delay from now_ns. */
+void frontier_open(struct frontier *f, const struct frontier_gate *g,
+		   void *policy, int64_t delay_ns, int64_t now_ns);
 
-/* "scheme://host[:port]" of h; borrowed. */
-const char *frontier_host_origin(const struct frontier_host *h);
-/* The policy given to frontier_open, or NULL; borrowed. */
-void *frontier_host_policy(const struct frontier_host *h);
+/* A URL queued at depth is finished with: its record is written, or it was
+ * dropped; called once per URL queued, after its last lease ended. True
+ * when that ended the pending work or, with a max depth, a level: what
+ * frontier_take_ready hands out may have changed, so a fetch loop waiting
+ * on it wants waking. */
+bool frontier_complete(struct frontier *f, unsigned depth);
 
-/* Entries queued (not handed out). */
-size_t frontier_len(struct frontier *f);
+void frontier_counts(struct frontier *f, struct frontier_counts *out);
+
+/* Nothing pending and no lease held: the crawl is over. */
+bool frontier_over(struct frontier *f);
+
+/* For backends: the operations behind the functions above, on the state
+ * given to frontier_new (take_ready and take_gated leave *out alone unless
+ * they return FRONTIER_OK). */
+struct frontier_ops {
+	enum frontier_status (*push_batch)(void *state,
+					   const struct frontier_item *items,
+					   size_t n,
+					   enum frontier_push_status *status);
+	enum frontier_status (*take_ready)(void *state, int64_t now_ns,
+					   int64_t *wake_ns,
+					   struct frontier_lease *out);
+	void (*done)(void *state, const struct frontier_lease *l);
+	void (*retry)(void *state, const struct frontier_lease *l,
+		      int64_t not_before_ns);
+	enum frontier_status (*take_gated)(void *state, struct frontier_gate *out);
+	void (*open)(void *state, const struct frontier_gate *g, void *policy,
+		     int64_t delay_ns, int64_t now_ns);
+	bool (*complete)(void *state, unsigned depth);
+	void (*counts)(void *state, struct frontier_counts *out);
+	void (*free)(void *state);
+};
+
+/* A frontier on a backend: takes ownership of state (freed with ops->free,
+ * also when this fails). ops is borrowed for the frontier's life. NULL when
+ * out of memory. */
+struct frontier *frontier_new(const struct frontier_ops *ops, void *state);
 
 #endif

@@ -1,10 +1,14 @@
 /* visited: every URL ever admitted to the crawl, so none is fetched twice.
  *
- * Keyed by the 64-bit XXH3 fingerprint of the canonical URL (two URLs
- * collide with probability about n^2 / 2^65: one in 10^7 at 2 million
- * URLs). The table is dense: 16 bytes per URL. One mutex guards it; a page's
- * links go in as one batch, under one lock, with the hashing done before it
- * is taken. */
+ * An interface over a backend (STYLE.md 15): callers use the visited_*
+ * functions; a backend fills struct visited_ops and hands its state to
+ * visited_new. Every backend keys a URL by visited_fingerprint, the 64-bit
+ * XXH3 of the canonical URL (two URLs collide with probability about
+ * n^2 / 2^65: one in 10^7 at 2 million URLs). The one backend so far,
+ * visited_memory_new, is a dense table of fingerprints: 16 bytes per URL.
+ *
+ * Every call is thread-safe. A page's links go in as one batch (one lock,
+ * or one round trip, per page, not per link). */
 #ifndef CRAWLER_VISITED_H
 #define CRAWLER_VISITED_H
 
@@ -14,22 +18,48 @@
 
 struct visited;
 
-struct visited *visited_new(void);
+enum visited_status {
+	VISITED_OK = 0,
+	VISITED_NOMEM, /* out of memory */
+};
+
+/* The set in this process's memory; NULL when out of memory. */
+struct visited *visited_memory_new(void);
+
+/* Frees v and its backend's state; NULL is fine. */
 void visited_free(struct visited *v);
 
-uint64_t visited_fingerprint(const char *url);
-
-/* Add the n URLs; fresh[i] says whether urls[i] was new (and is now in).
- * A URL repeated within the batch is fresh only the first time. Returns the
- * number of fresh URLs, or (size_t)-1 when out of memory (nothing after the
- * failure was added or marked fresh). */
-size_t visited_add_batch(struct visited *v, char *const *urls, size_t n,
-			 bool *fresh);
+/* Add the n URLs (add-if-new); fresh[i] says whether urls[i] was new (and
+ * is now in). A URL repeated within the batch is fresh only the first
+ * time. *nfresh (if not NULL) is set to the number of fresh URLs. On
+ * failure the URLs before the one that failed were added and marked,
+ * those from it on were not (fresh is false) and *nfresh counts the
+ * ones marked. */
+enum visited_status visited_add_batch(struct visited *v, char *const *urls,
+				      size_t n, bool *fresh, size_t *nfresh);
 
 /* Whether url is in the set. */
 bool visited_has(struct visited *v, const char *url);
 
 /* URLs in the set. */
 size_t visited_count(struct visited *v);
+
+/* The key of url in every backend: XXH3-64 of its bytes, never 0. */
+uint64_t visited_fingerprint(const char *url);
+
+/* For backends: the operations behind the functions above, on the state
+ * given to visited_new. add_batch always sets *nfresh. */
+struct visited_ops {
+	enum visited_status (*add_batch)(void *state, char *const *urls,
+					 size_t n, bool *fresh, size_t *nfresh);
+	bool (*has)(void *state, const char *url);
+	size_t (*count)(void *state);
+	void (*free)(void *state);
+};
+
+/* A set on a backend: takes ownership of state (freed with ops->free,
+ * also when this fails). ops is borrowed for the set's life. NULL when
+ * out of memory. */
+struct visited *visited_new(const struct visited_ops *ops, void *state);
 
 #endif

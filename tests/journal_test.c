@@ -119,7 +119,7 @@ Test(journal, a_directory_that_cannot_be_made_is_an_error_naming_it)
 Test(resume, records_are_found_and_a_torn_line_is_cut)
 {
 	char *dir = temp_dir(), path[256];
-	struct visited *v = visited_new();
+	struct visited *v = visited_memory_new();
 	char err[256];
 	int fd;
 

@@ -1,6 +1,8 @@
-/* visited_test: the visited set of include/visited.h: a batch reports which
- * URLs were new, a URL repeated in a batch is fresh only the first time, a
- * second add finds nothing fresh, the count, the XXH3 fingerprint, and
+/* visited_test: the conformance suite of include/visited.h, written against
+ * the ops table only: the backend under test comes from backend_visited_new
+ * (tests/support/backend.h). A batch reports which URLs were new and how
+ * many, a URL repeated in a batch is fresh only the first time, a second
+ * add finds nothing fresh, has, the count, the XXH3 fingerprint, and
  * concurrent overlapping batches admitting each URL exactly once. */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -11,27 +13,35 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "backend.h"
 #include "visited.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Add a batch, which must succeed; returns how many were fresh. */
+static size_t add(struct visited *v, char *const *urls, size_t n, bool *fresh)
+{
+	size_t nfresh = (size_t)-1;
+
+	cr_assert_eq(visited_add_batch(v, urls, n, fresh, &nfresh), VISITED_OK);
+	return nfresh;
+}
+
 Test(visited, new_set_is_empty)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 
-	cr_assert_not_null(v);
 	cr_expect_eq(visited_count(v), 0);
 	visited_free(v);
 }
 
 Test(visited, batch_reports_every_new_url_fresh)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	char *urls[] = { "http://a.test/1", "http://a.test/2", "http://b.test/" };
 	bool fresh[N(urls)];
 
-	cr_assert_not_null(v);
-	cr_expect_eq(visited_add_batch(v, urls, N(urls), fresh), 3);
+	cr_expect_eq(add(v, urls, N(urls), fresh), 3);
 	for (size_t i = 0; i < N(urls); i++)
 		cr_expect(fresh[i], "url %zu", i);
 	cr_expect_eq(visited_count(v), 3);
@@ -40,14 +50,13 @@ Test(visited, batch_reports_every_new_url_fresh)
 
 Test(visited, duplicate_within_a_batch_is_fresh_only_the_first_time)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	char *urls[] = { "http://a.test/x", "http://a.test/y", "http://a.test/x",
 			 "http://a.test/z", "http://a.test/y", "http://a.test/x" };
 	bool want[] = { true, true, false, true, false, false };
 	bool fresh[N(urls)];
 
-	cr_assert_not_null(v);
-	cr_expect_eq(visited_add_batch(v, urls, N(urls), fresh), 3);
+	cr_expect_eq(add(v, urls, N(urls), fresh), 3);
 	for (size_t i = 0; i < N(urls); i++)
 		cr_expect_eq(fresh[i], want[i], "url %zu (%s)", i, urls[i]);
 	cr_expect_eq(visited_count(v), 3);
@@ -56,14 +65,13 @@ Test(visited, duplicate_within_a_batch_is_fresh_only_the_first_time)
 
 Test(visited, second_add_of_the_same_urls_has_none_fresh)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	char *urls[] = { "http://a.test/1", "http://a.test/2" };
 	bool fresh[N(urls)];
 
-	cr_assert_not_null(v);
-	cr_assert_eq(visited_add_batch(v, urls, N(urls), fresh), 2);
+	cr_assert_eq(add(v, urls, N(urls), fresh), 2);
 	fresh[0] = fresh[1] = true;
-	cr_expect_eq(visited_add_batch(v, urls, N(urls), fresh), 0);
+	cr_expect_eq(add(v, urls, N(urls), fresh), 0);
 	cr_expect_not(fresh[0]);
 	cr_expect_not(fresh[1]);
 	cr_expect_eq(visited_count(v), 2);
@@ -72,16 +80,15 @@ Test(visited, second_add_of_the_same_urls_has_none_fresh)
 
 Test(visited, mixed_batch_marks_only_the_new_ones)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	char *first[] = { "http://a.test/1", "http://a.test/3" };
 	char *second[] = { "http://a.test/1", "http://a.test/2", "http://a.test/3",
 			   "http://a.test/4" };
 	bool want[] = { false, true, false, true };
 	bool f1[N(first)], f2[N(second)];
 
-	cr_assert_not_null(v);
-	cr_assert_eq(visited_add_batch(v, first, N(first), f1), 2);
-	cr_expect_eq(visited_add_batch(v, second, N(second), f2), 2);
+	cr_assert_eq(add(v, first, N(first), f1), 2);
+	cr_expect_eq(add(v, second, N(second), f2), 2);
 	for (size_t i = 0; i < N(second); i++)
 		cr_expect_eq(f2[i], want[i], "url %zu", i);
 	cr_expect_eq(visited_count(v), 4);
@@ -90,13 +97,46 @@ Test(visited, mixed_batch_marks_only_the_new_ones)
 
 Test(visited, empty_batch_adds_nothing)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	bool fresh[1] = { true };
 
-	cr_assert_not_null(v);
-	cr_expect_eq(visited_add_batch(v, NULL, 0, fresh), 0);
+	cr_expect_eq(add(v, NULL, 0, fresh), 0);
 	cr_expect_eq(visited_count(v), 0);
 	visited_free(v);
+}
+
+Test(visited, the_fresh_count_may_be_left_out)
+{
+	struct visited *v = backend_visited_new();
+	char *urls[] = { "http://a.test/1", "http://a.test/1" };
+	bool fresh[N(urls)];
+
+	cr_expect_eq(visited_add_batch(v, urls, N(urls), fresh, NULL), VISITED_OK);
+	cr_expect(fresh[0]);
+	cr_expect_not(fresh[1]);
+	cr_expect_eq(visited_count(v), 1);
+	visited_free(v);
+}
+
+Test(visited, has_finds_added_urls_and_only_those)
+{
+	struct visited *v = backend_visited_new();
+	char *urls[] = { "http://a.test/", "http://a.test/b" };
+	bool fresh[N(urls)];
+
+	cr_expect_not(visited_has(v, "http://a.test/"), "nothing before an add");
+	add(v, urls, N(urls), fresh);
+	cr_expect(visited_has(v, "http://a.test/"));
+	cr_expect(visited_has(v, "http://a.test/b"));
+	cr_expect_not(visited_has(v, "http://a.test/c"));
+	cr_expect_not(visited_has(v, "http://a.test"), "the exact bytes, no prefix");
+	cr_expect_eq(visited_count(v), 2, "has adds nothing");
+	visited_free(v);
+}
+
+Test(visited, free_takes_null)
+{
+	visited_free(NULL);
 }
 
 /* The i-th of the URLs the big tests share. */
@@ -128,17 +168,16 @@ static void free_urls(char **urls, size_t n)
 
 Test(visited, count_tracks_many_urls_across_chunks)
 {
-	/* More than one chunk of entries (4096 a chunk in visited.c). */
+	/* Enough URLs to make a table grow several times over. */
 	enum { MANY = 10000 };
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	char **urls = make_urls(MANY);
 	bool *fresh = malloc(MANY * sizeof(*fresh));
 
-	cr_assert_not_null(v);
 	cr_assert_not_null(fresh);
-	cr_expect_eq(visited_add_batch(v, urls, MANY / 2, fresh), MANY / 2);
+	cr_expect_eq(add(v, urls, MANY / 2, fresh), MANY / 2);
 	cr_expect_eq(visited_count(v), MANY / 2);
-	cr_expect_eq(visited_add_batch(v, urls, MANY, fresh), MANY - MANY / 2);
+	cr_expect_eq(add(v, urls, MANY, fresh), MANY - MANY / 2);
 	for (size_t i = 0; i < MANY; i++)
 		cr_assert_eq(fresh[i], i >= MANY / 2, "url %zu", i);
 	cr_expect_eq(visited_count(v), MANY);
@@ -176,9 +215,9 @@ static void *add_thread(void *arg)
 			idx[k] = (a->start + done + k) % SHARED;
 			batch[k] = a->urls[idx[k]];
 		}
-		size_t got = visited_add_batch(a->v, batch, n, fresh);
+		size_t got;
 
-		if (got == (size_t)-1) {
+		if (visited_add_batch(a->v, batch, n, fresh, &got) != VISITED_OK) {
 			a->failed = true;
 			return NULL;
 		}
@@ -194,14 +233,13 @@ static void *add_thread(void *arg)
 Test(visited, concurrent_overlapping_batches_admit_each_url_once,
      .timeout = 120)
 {
-	struct visited *v = visited_new();
+	struct visited *v = backend_visited_new();
 	char **urls = make_urls(SHARED);
 	atomic_int *admitted = calloc(SHARED, sizeof(*admitted));
 	struct adder a[THREADS];
 	pthread_t th[THREADS];
 	size_t total = 0, never = 0, twice = 0;
 
-	cr_assert_not_null(v);
 	cr_assert_not_null(admitted);
 	for (int t = 0; t < THREADS; t++) {
 		a[t] = (struct adder){ .v = v, .urls = urls, .admitted = admitted,
