@@ -1,0 +1,167 @@
+/* crawl_admit: found URLs on their way into the crawl. A page's links (or
+ * a redirect's target, or the seeds) go through the visited set in one
+ * batch; the fresh ones that pass scope and trap rules are pushed to the
+ * frontier in one batch and journaled; the rest are counted once by
+ * reason. Runs on parser threads and on the fetch thread. */
+#include <stdlib.h>
+
+#include "crawl_impl.h"
+#include "evloop.h"
+#include "frontier.h"
+#include "journal.h"
+#include "parse.h"
+#include "scope.h"
+#include "trap.h"
+#include "visited.h"
+
+static const enum crawl_skip trap_skip[TRAP_REASON_COUNT] = {
+	[TRAP_URL_LENGTH] = CRAWL_SKIP_URL_LENGTH,
+	[TRAP_PATH_SEGMENTS] = CRAWL_SKIP_PATH_SEGMENTS,
+	[TRAP_REPEATED_SEGMENT] = CRAWL_SKIP_REPEATED_SEGMENT,
+};
+
+/* Whether link i is followed at all (nofollow, resources): a link not
+ * followed is no skip, it is what the page or the user asked. */
+static bool wanted(const struct crawl *c, const struct batch *b, size_t i)
+{
+	unsigned f = b->flags ? b->flags[i] : 0;
+
+	if ((f & PARSE_LINK_RESOURCE) && !c->cfg.resources)
+		return false;
+	return !(f & PARSE_LINK_NOFOLLOW) || c->cfg.follow_nofollow;
+}
+
+/* -1 to admit link i, else why it is skipped. */
+static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
+{
+	enum trap_reason t;
+
+	if (!b->parent)
+		return -1;
+	if (!scope_allows(c->scope, b->links[i]))
+		return CRAWL_SKIP_SCOPE;
+	t = trap_check(&c->cfg.traps, b->links[i]);
+	return t == TRAP_NONE ? -1 : (int)trap_skip[t];
+}
+
+static struct frontier_item item_of(const struct batch *b, size_t i)
+{
+	return (struct frontier_item){
+		.url = b->links[i], .parent = b->parent, .depth = b->depth,
+		.redirects = b->redirects, .chain = b->chain,
+		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
+			 ENTRY_NO_PARSE : 0,
+	};
+}
+
+/* One batch to the frontier. Each URL it takes is journaled before the
+ * record of the page that found it can reach the writer, which flushes the
+ * journal before the output. */
+static void queue(struct crawl *c, const struct frontier_item *items, size_t n,
+		  enum frontier_push_status *st)
+{
+	/* Refused for lack of memory: seen, so it would never be fetched. */
+	if (frontier_push_batch(c->frontier, items, n, st) != FRONTIER_OK)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	for (size_t i = 0; i < n; i++) {
+		if (st[i] == FRONTIER_QUEUED && c->cfg.journal &&
+		    journal_admit(c->cfg.journal, items[i].url, items[i].parent,
+				  items[i].depth))
+			ctx_cancel(&c->ctx, CRAWL_FAILED);
+		if (st[i] == FRONTIER_HOST_FULL)
+			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
+	}
+}
+
+/* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
+ * that do not are counted by reason (skipped URLs go in the visited set
+ * too, so each is counted once). The rules are judged for fresh URLs only:
+ * most links on a page were seen before. Running out of memory here would
+ * lose links without a trace, so it ends the crawl instead. */
+void crawl_admit(struct crawl *c, const struct batch *b)
+{
+	size_t n = b->n, nin = 0, nq = 0;
+	struct frontier_item *items; /* one allocation: the links to queue, */
+	char **in;                   /* the wanted links, */
+	size_t *src;                 /* where each is in b, */
+	enum frontier_push_status *st; /* what the frontier did with items, */
+	bool *fresh;                 /* whether each wanted link is new */
+
+	if (!n || ctx_done(&c->ctx) ||
+	    (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
+		return;
+	items = malloc(n * (sizeof(*items) + sizeof(*in) + sizeof(*src) +
+			    sizeof(*st) + sizeof(*fresh)));
+	if (!items) {
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+		return;
+	}
+	in = (char **)(void *)(items + n);
+	src = (size_t *)(void *)(in + n);
+	st = (enum frontier_push_status *)(void *)(src + n);
+	fresh = (bool *)(st + n);
+	for (size_t i = 0; i < n; i++) {
+		if (!wanted(c, b, i))
+			continue;
+		src[nin] = i;
+		in[nin++] = b->links[i];
+	}
+	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK) {
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+		nin = 0;
+	}
+	for (size_t i = 0; i < nin; i++) {
+		int why;
+
+		if (!fresh[i])
+			continue;
+		why = skip_reason(c, b, src[i]);
+		if (why >= 0)
+			atomic_fetch_add(&c->skipped[why], 1);
+		else
+			items[nq++] = item_of(b, src[i]);
+	}
+	if (nq)
+		queue(c, items, nq, st);
+	if (nin)
+		evloop_wake(c->loop);
+	free(items);
+}
+
+/* A URL an earlier run admitted: visited again, and queued unless the
+ * output already has its record. */
+static void readmit(void *arg, const char *url, const char *parent,
+		    unsigned depth)
+{
+	struct crawl *c = arg;
+	char *u = (char *)url;
+	bool fresh = false;
+	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+	enum frontier_push_status st;
+
+	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
+		return;
+	if (visited_add_batch(c->visited, &u, 1, &fresh, NULL) != VISITED_OK ||
+	    !fresh)
+		return;
+	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
+		return;
+	/* Already journaled: not again. Refused for lack of memory, it would
+	 * never be fetched (it is seen): the crawl fails, as in queue(). */
+	if (frontier_push_batch(c->frontier, &it, 1, &st) != FRONTIER_OK)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+}
+
+/* The seeds, or, resuming a --state crawl, everything it had admitted. */
+void crawl_admit_seeds(struct crawl *c)
+{
+	struct batch b = { .links = c->seeds, .n = c->nseeds };
+
+	if (c->cfg.journal && journal_entries(c->cfg.journal)) {
+		if (journal_replay(c->cfg.journal, readmit, c))
+			ctx_cancel(&c->ctx, CRAWL_FAILED);
+		evloop_wake(c->loop);
+		return;
+	}
+	crawl_admit(c, &b);
+}

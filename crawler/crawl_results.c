@@ -1,0 +1,255 @@
+/* crawl_results: what becomes of a response. On the fetch thread: a
+ * transient failure is queued again, a redirect's target is admitted like
+ * a link, and the record goes to the writer, or, with the body, to a
+ * parser thread when a content handler reads it (through the outboxes:
+ * the fetch thread never waits on a channel). On a parser thread: the
+ * handler reads the page, its links are admitted, its record goes on. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+#include "crawl_impl.h"
+#include "frontier.h"
+#include "handler.h"
+#include "parse.h"
+#include "record.h"
+#include "response.h"
+#include "retry.h"
+#include "url.h"
+#include "visited.h"
+
+/* From a parser thread, which may wait for the writer (the fetch thread
+ * uses records_out instead). No ctx: a fetched result is never dropped,
+ * and the writer drains until the channel is closed, so this cannot block
+ * for ever. */
+static void send_record(struct crawl *c, struct record *r)
+{
+	chan_send(c->results, r, NULL);
+}
+
+static struct record *record_from(const struct frontier_lease *e,
+				  const struct response *resp)
+{
+	struct record *r = record_new(e->url, e->parent, e->depth);
+
+	if (!r)
+		return NULL;
+	r->status = resp->status;
+	if (resp->content_type && !(r->content_type = strdup(resp->content_type))) {
+		record_free(r);
+		return NULL;
+	}
+	r->bytes = resp->bytes;
+	r->fetched_at_ms = resp->fetched_at_ms;
+	r->elapsed_ms = resp->timings.total_us / 1000;
+	record_set_err(r, resp->err, resp->err_msg);
+	return r;
+}
+
+static bool in_chain(const struct frontier_lease *e, uint64_t fp)
+{
+	for (unsigned i = 0; i < e->redirects; i++)
+		if (e->chain[i] == fp)
+			return true;
+	return false;
+}
+
+/* The statuses that send the client elsewhere (not 300 Multiple Choices
+ * or 304 Not Modified, which need no Location). */
+static bool moved(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	       status == 307 || status == 308;
+}
+
+/* A 3xx: record its target, and queue it like a link of the same depth,
+ * carrying the chain so a loop or an over-long chain ends on this URL. */
+static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
+			    struct record *r, const char *raw)
+{
+	char *target = NULL, msg[160];
+	uint64_t chain[e->redirects + 1];
+	enum url_status st;
+	/* A resource's target is the resource: fetched, not parsed. */
+	static const unsigned char resource = PARSE_LINK_RESOURCE;
+	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
+			   .redirects = e->redirects + 1, .chain = chain,
+			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL };
+
+	st = url_resolve(r->url, raw, &target);
+	/* A redirect off the web (mailto:, ftp:) has nothing to follow and
+	 * nothing wrong; one that is no URL at all is the server's error. */
+	if (st == URL_SCHEME)
+		return;
+	if (st != URL_OK) {
+		snprintf(msg, sizeof(msg), "Location is not a URL (%s): %.100s",
+			 url_strerror(st), raw);
+		record_set_err(r, st == URL_NOMEM ? RECORD_ERR_INTERNAL :
+						    RECORD_ERR_HTTP, msg);
+		return;
+	}
+	r->location = target;
+	if (!strcmp(target, e->url) || in_chain(e, visited_fingerprint(target))) {
+		record_set_err(r, RECORD_ERR_REDIRECT_LOOP, NULL);
+		return;
+	}
+	if (e->redirects >= c->cfg.max_redirects) {
+		record_set_err(r, RECORD_ERR_TOO_MANY_REDIRECTS, NULL);
+		return;
+	}
+	if (e->redirects)
+		memcpy(chain, e->chain, e->redirects * sizeof(*chain));
+	chain[e->redirects] = visited_fingerprint(e->url);
+	b.links = &r->location;
+	crawl_admit(c, &b);
+}
+
+/* A transfer's lease ends: its URL is fetched, or goes back to the queue
+ * to be fetched again. Either frees the crawl's copy. */
+static void lease_done(struct crawl *c, struct frontier_lease *e)
+{
+	frontier_done(c->frontier, e);
+	free(e);
+}
+
+static void lease_retry(struct crawl *c, struct frontier_lease *e,
+			int64_t not_before_ns)
+{
+	frontier_retry(c->frontier, e, not_before_ns);
+	free(e);
+}
+
+/* A transient failure with tries left, and time for another before the
+ * crawl's deadline: queue it again (the lease ends). The record waits for
+ * the last try. */
+static bool retry_later(struct crawl *c, struct frontier_lease *e,
+			const struct response *res)
+{
+	struct retry_policy p = { .retries = c->cfg.retries,
+				  .base_ms = c->cfg.retry_base_ms,
+				  .max_delay_ms = c->cfg.max_delay_ms };
+	int64_t deadline = ctx_deadline_ns(&c->ctx), at;
+
+	if (e->attempts >= p.retries || ctx_done(&c->ctx) ||
+	    !retry_transient(res->err, res->status) ||
+	    (c->cfg.max_pages && c->started >= c->cfg.max_pages))
+		return false;
+	at = ctx_now_ns() + retry_backoff_ms(&p, e->attempts + 1,
+					     res->retry_after_ms, &c->seed) * 1000000;
+	if (deadline && at >= deadline)
+		return false;
+	lease_retry(c, e, at);
+	return true;
+}
+
+/* Whether a handler reads this response's body; a resource is fetched,
+ * never read. */
+static const struct content_handler *reader_of(const struct frontier_lease *e,
+					       const struct response *resp)
+{
+	if (e->flags & ENTRY_NO_PARSE || resp->status < 200 || resp->status >= 300)
+		return NULL;
+	return handler_for(resp);
+}
+
+/* fetch_config.keep_body: only a body something reads is kept. */
+bool crawl_keep_body(void *arg, void *tag, unsigned kind,
+		      const struct response *resp)
+{
+	(void)arg;
+	return kind == JOB_ROBOTS || reader_of(tag, resp);
+}
+
+static void on_page(struct crawl *c, struct frontier_lease *e,
+		    struct response *resp)
+{
+	const struct content_handler *h = resp->body ? reader_of(e, resp) : NULL;
+	struct record *r;
+	struct page *pg;
+
+	if (retry_later(c, e, resp)) {
+		response_free(resp);
+		return;
+	}
+	r = record_from(e, resp);
+	if (!r) {
+		crawl_url_finished(c, e->depth);
+		lease_done(c, e);
+		response_free(resp);
+		return;
+	}
+	r->attempts = e->attempts + 1;
+	if (resp->location && r->err == RECORD_ERR_NONE)
+		follow_redirect(c, e, r, resp->location);
+	else if (moved(resp->status) && r->err == RECORD_ERR_NONE)
+		record_set_err(r, RECORD_ERR_HTTP, "redirect without a Location");
+	lease_done(c, e);
+	if (h && (pg = malloc(sizeof(*pg)))) {
+		*pg = (struct page){ .rec = r, .resp = resp, .handler = h };
+		outbox_send(&c->pages_out, pg);
+		return;
+	}
+	response_free(resp);
+	outbox_send(&c->records_out, r);
+}
+
+/* fetch_config.done: runs on the fetch thread for every finished
+ * transfer. */
+void crawl_on_fetched(void *arg, void *tag, unsigned kind, struct response *resp)
+{
+	if (kind == JOB_ROBOTS)
+		crawl_on_robots(arg, tag, resp);
+	else
+		on_page(arg, tag, resp);
+}
+
+static void parse_page(struct crawl *c, struct page *pg)
+{
+	struct record *r = pg->rec;
+	struct parse_result pr = { 0 };
+	struct batch b = { .parent = r->url, .depth = r->depth + 1 };
+	enum handler_status hs = pg->handler->read(pg->resp, r->url, &pr);
+
+	/* The links found before a failure still count; the record says
+	 * the page was not read to its end. */
+	if (hs == HANDLER_NOMEM || hs == HANDLER_FAILED)
+		record_set_err(r, RECORD_ERR_INTERNAL, hs == HANDLER_NOMEM ?
+			       "out of memory while parsing the page" :
+			       "the HTML parser could not start");
+	response_free(pg->resp);
+	free(pg);
+	if (hs == HANDLER_NOT_MINE) {
+		send_record(c, r);
+		return;
+	}
+	r->title = pr.title;
+	pr.title = NULL;
+	r->nlinks = (long)pr.nlinks;
+	r->noindex = pr.noindex;
+	if (!pr.nofollow || c->cfg.follow_nofollow) {
+		b.links = pr.links;
+		b.flags = pr.flags;
+		b.n = pr.nlinks;
+		crawl_admit(c, &b);
+	}
+	if (c->cfg.links) {
+		r->outlinks = pr.links;
+		r->noutlinks = pr.nlinks;
+		pr.links = NULL;
+		pr.nlinks = 0;
+	}
+	parse_result_release(&pr);
+	send_record(c, r);
+}
+
+void *crawl_parser_main(void *arg)
+{
+	struct crawl *c = arg;
+	void *item;
+
+	/* After a cancel the pages already fetched are still parsed: they are
+	 * results, and crawl_admit() queues nothing new by then. */
+	while (chan_recv(c->pages, &item, NULL) == CHAN_OK)
+		parse_page(c, item);
+	return NULL;
+}

@@ -1,0 +1,123 @@
+/* crawl_schedule: what the fetch thread starts, and when. A new origin's
+ * robots.txt comes first (its gate opens in crawl_on_robots with the
+ * origin's policy and Crawl-delay); then the frontier hands out ready URLs
+ * under the permits and --max-pages, and a URL the policy refuses gets its
+ * record without a request. Fetch thread only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawl_impl.h"
+#include "fetch.h"
+#include "frontier.h"
+#include "origin.h"
+#include "record.h"
+#include "response.h"
+#include "robots.h"
+#include "url.h"
+
+#define ROBOTS_REDIRECTS 5   /* RFC 9309 2.3.1.2 */
+
+/* A heap copy of a lease or a gate, for the fetch pool to carry as a
+ * transfer's tag; NULL when out of memory. */
+static void *hold(const void *v, size_t n)
+{
+	void *p = malloc(n);
+
+	return p ? memcpy(p, v, n) : NULL;
+}
+
+/* A URL that gets a record without a fetch: out of memory for a transfer,
+ * or refused by its origin's policy. */
+static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
+			     enum record_err err, const char *why)
+{
+	struct record *r = record_new(e->url, e->parent, e->depth);
+
+	if (!r)
+		crawl_url_finished(c, e->depth);
+	frontier_done(c->frontier, e);
+	if (!r)
+		return;
+	record_set_err(r, err, why);
+	r->fetched_at_ms = record_now_ms();
+	outbox_send(&c->records_out, r);
+}
+
+/* Ask every origin that came up gated for its robots.txt, as far as
+ * permits go; it stays shut until on_robots. */
+static void start_robots(struct crawl *c)
+{
+	struct frontier_gate g;
+
+	while (!fetch_pool_full(c->pool) &&
+	       frontier_take_gated(c->frontier, &g) == FRONTIER_OK) {
+		char url[URL_MAX_LEN + 16];
+		struct fetch_request req = {
+			.url = url, .tag = hold(&g, sizeof(g)), .kind = JOB_ROBOTS,
+			.follow = ROBOTS_REDIRECTS,
+			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
+		};
+
+		snprintf(url, sizeof(url), "%s/robots.txt", g.origin);
+		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+			free(req.tag);
+			frontier_open(c->frontier, &g, NULL, 0, ctx_now_ns());
+		}
+	}
+}
+
+/* Start transfers while there are permits, ready origins and pages left
+ * under --max-pages. Returns when the next paced origin is ready (monotonic
+ * ns), or 0. */
+int64_t crawl_schedule(struct crawl *c)
+{
+	int64_t wake = INT64_MAX;
+
+	start_robots(c);
+	/* Refused URLs are records too: stop when they have to be held. */
+	while (!fetch_pool_full(c->pool) && !outbox_len(&c->records_out) &&
+	       (!c->cfg.max_pages || c->started < c->cfg.max_pages)) {
+		struct frontier_lease e;
+		struct fetch_request req = { .kind = JOB_PAGE };
+		enum record_err refused;
+		const char *why;
+
+		if (frontier_take_ready(c->frontier, ctx_now_ns(), &wake, &e) !=
+		    FRONTIER_OK)
+			break;
+		refused = e.policy ? origin_refuses(e.policy, e.url, &why) :
+				     RECORD_ERR_NONE;
+		if (refused != RECORD_ERR_NONE) {
+			record_unfetched(c, &e, refused, why);
+			continue;
+		}
+		if (e.attempts == 0)
+			c->started++;
+		req.url = e.url;
+		req.tag = hold(&e, sizeof(e));
+		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+			free(req.tag);
+			record_unfetched(c, &e, RECORD_ERR_INTERNAL, NULL);
+		}
+	}
+	return wake == INT64_MAX ? 0 : wake;
+}
+
+/* robots.txt answered: the origin's gate opens with its policy, paced by
+ * its Crawl-delay (at most --max-delay). */
+void crawl_on_robots(struct crawl *c, struct frontier_gate *h,
+		      struct response *res)
+{
+	struct origin *o = origin_new(res->status, res->err, res->err_msg,
+				      res->body, res->body_len, c->agent);
+	int64_t delay = o ? origin_crawl_delay_ms(o) : -1;
+
+	if (o)
+		atomic_fetch_add(&c->sitemaps, origin_sitemaps(o));
+	if (delay > c->cfg.max_delay_ms)
+		delay = c->cfg.max_delay_ms;
+	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
+	free(h);
+	response_free(res);
+}

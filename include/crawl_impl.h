@@ -1,0 +1,110 @@
+/* crawl_impl: the parts of a crawl shared by the files that run it, and by
+ * nothing else. Each file holds one job:
+ *
+ *   crawl.c           the API: wires the pipeline, runs the fetch loop,
+ *                     closes the stages in order, sums up
+ *   crawl_admit.c     admission: found URLs through the visited set, scope
+ *                     and trap rules into the frontier (and the journal)
+ *   crawl_schedule.c  scheduling: robots.txt per origin, then transfers for
+ *                     what the frontier hands out, under the permits
+ *   crawl_results.c   results: a response becomes a record, a redirect to
+ *                     follow, a retry, or a page for a content handler
+ *
+ * Threads: the fetch loop (crawl.c) calls schedule and results on its own
+ * thread; parser threads run crawl_parser_main, which admits links; the
+ * writer's callbacks complete URLs. Shared between them: the frontier and
+ * the visited set (each with its own lock, never held together), the two
+ * channels, and atomics (skipped, sitemaps). */
+#ifndef CRAWLER_CRAWL_IMPL_H
+#define CRAWLER_CRAWL_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crawl.h"
+#include "ctx.h"
+#include "outbox.h"
+
+struct content_handler;
+struct frontier_gate;
+struct response;
+
+/* What a transfer's tag points to: a frontier_lease (a page) or a
+ * frontier_gate (its origin's robots.txt), the crawl's heap copy. */
+enum job { JOB_PAGE, JOB_ROBOTS };
+
+/* frontier_item.flags */
+enum { ENTRY_NO_PARSE = 1 }; /* a resource: record it, do not parse it */
+
+/* A fetched body on its way to a parser; owns rec and resp. */
+struct page {
+	struct record *rec;
+	struct response *resp;
+	const struct content_handler *handler;
+};
+
+struct crawl {
+	struct crawl_config cfg;
+	char **seeds;                 /* canonical */
+	size_t nseeds;
+	struct scope *scope;
+	struct curl_slist *headers;
+
+	/* Live during crawl_run only. */
+	struct ctx ctx;               /* parent's child, with --max-time */
+	struct frontier *frontier;
+	struct visited *visited;
+	struct evloop *loop;          /* the fetch thread's */
+	struct fetch_pool *pool;
+	struct chan *pages;           /* fetch -> parsers */
+	struct chan *results;         /* fetch, parsers -> writer */
+	struct outbox pages_out;      /* fetch thread: held while pages is full */
+	struct outbox records_out;    /* fetch thread: held while results is */
+	_Atomic(struct writer *) writer;
+	pthread_t *parser_threads;
+	unsigned nparsers;
+	atomic_ullong skipped[CRAWL_SKIP_COUNT]; /* found, not admitted */
+	atomic_ullong sitemaps;       /* Sitemap: lines in robots.txt files */
+	char agent[64];               /* robots.txt product token */
+	unsigned seed;                /* fetch thread: retry jitter */
+	uint64_t started;             /* transfers started */
+};
+
+/* Links found on one page (or its redirect target), on their way in. */
+struct batch {
+	const char *parent;          /* NULL for seeds: no scope or trap test */
+	unsigned depth;
+	char *const *links;          /* canonical URLs */
+	const unsigned char *flags;  /* PARSE_LINK_* of each, or NULL */
+	size_t n;
+	unsigned redirects;          /* with the chain, for a redirect target */
+	const uint64_t *chain;
+};
+
+/* crawl.c: an admitted URL is finished with (its record was written, or
+ * could not even be made); the last one wakes the fetch loop. */
+void crawl_url_finished(struct crawl *c, unsigned depth);
+
+/* crawl_admit.c: queue the fresh URLs of b that pass scope and trap rules;
+ * and the seeds, or, resuming, what the journal had admitted. */
+void crawl_admit(struct crawl *c, const struct batch *b);
+void crawl_admit_seeds(struct crawl *c);
+
+/* crawl_schedule.c: start robots.txt requests and transfers while permits
+ * and ready URLs last; returns when the next paced origin is ready
+ * (monotonic ns), or 0. crawl_on_robots opens the origin g stood for. */
+int64_t crawl_schedule(struct crawl *c);
+void crawl_on_robots(struct crawl *c, struct frontier_gate *g,
+		     struct response *res);
+
+/* crawl_results.c: the fetch pool's keep_body and done callbacks, and the
+ * parser threads' loop. */
+bool crawl_keep_body(void *arg, void *tag, unsigned kind,
+		     const struct response *resp);
+void crawl_on_fetched(void *arg, void *tag, unsigned kind, struct response *resp);
+void *crawl_parser_main(void *arg);
+
+#endif
