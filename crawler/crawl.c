@@ -154,9 +154,11 @@ static void gauges(void *arg, size_t *queued, size_t *in_flight)
 	struct crawl *c = arg;
 	struct frontier_counts n;
 
+	/* From the frontier, which is thread-safe: the fetch pool belongs to
+	 * the fetch thread alone. */
 	frontier_counts(c->frontier, &n);
 	*queued = n.queued;
-	*in_flight = fetch_pool_in_flight(c->pool);
+	*in_flight = n.leased;
 }
 
 static void on_write_failed(void *arg)
