@@ -13,12 +13,15 @@
  * A lease's handle is its entry, a gate's its origin. `pending` counts URLs
  * queued and not yet completed; with a max depth, `level_left[d]` does the
  * same per depth and `level` is the shallowest depth with some left, the
- * deepest that may be handed out. One mutex, `lock`, guards it all; a
- * batch's entries are allocated before it is taken. */
+ * deepest that may be handed out. One mutex, `lock`, guards it all but the
+ * two counts, atomics raised under it (with the queueing) and lowered
+ * without it: a completion, one per record from the writer thread, takes
+ * no lock. A batch's entries are allocated before the lock is taken. */
 #include "frontier.h"
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -62,7 +65,7 @@ struct host {
 };
 
 struct memory {
-	pthread_mutex_t lock;         /* guards everything below */
+	pthread_mutex_t lock;         /* guards everything below but the atomics */
 	struct frontier_config cfg;
 	struct host *hosts;           /* uthash by origin */
 	struct host *all;             /* the same origins, a plain list */
@@ -73,8 +76,8 @@ struct memory {
 					 come in a row); one reference held */
 	size_t queued;
 	size_t leased;
-	size_t pending;               /* queued, not yet completed */
-	size_t *level_left;           /* with a max depth: pending, by depth */
+	atomic_size_t pending;        /* queued, not yet completed */
+	atomic_size_t *level_left;    /* with a max depth: pending, by depth */
 	unsigned level;               /* with a max depth: see above */
 };
 
@@ -262,10 +265,10 @@ static void host_enqueue(struct host *h, struct entry *e)
  * the count cannot reach 0 while the URL can still be handed out. */
 static void count_pending(struct memory *m, unsigned depth)
 {
-	m->pending++;
+	atomic_fetch_add(&m->pending, 1);
 	if (!m->level_left)
 		return;
-	m->level_left[depth]++;
+	atomic_fetch_add(&m->level_left[depth], 1);
 	if (depth < m->level)
 		m->level = depth;
 }
@@ -374,7 +377,8 @@ static unsigned ready_depth(struct memory *m)
 {
 	if (!m->level_left)
 		return UINT_MAX;
-	while (m->level <= (unsigned long)m->cfg.max_depth && !m->level_left[m->level])
+	while (m->level <= (unsigned long)m->cfg.max_depth &&
+	       !atomic_load(&m->level_left[m->level]))
 		m->level++;
 	return m->level;
 }
@@ -492,13 +496,11 @@ static void memory_open(void *state, const struct frontier_gate *g,
 static bool memory_complete(void *state, unsigned depth)
 {
 	struct memory *m = state;
-	bool ended;
+	bool ended = atomic_fetch_sub(&m->pending, 1) == 1;
 
-	pthread_mutex_lock(&m->lock);
-	ended = --m->pending == 0;
-	if (m->level_left && !too_deep(m, depth) && --m->level_left[depth] == 0)
+	if (m->level_left && !too_deep(m, depth) &&
+	    atomic_fetch_sub(&m->level_left[depth], 1) == 1)
 		ended = true;
-	pthread_mutex_unlock(&m->lock);
 	return ended;
 }
 
@@ -508,7 +510,7 @@ static void memory_counts(void *state, struct frontier_counts *out)
 
 	pthread_mutex_lock(&m->lock);
 	*out = (struct frontier_counts){ .queued = m->queued, .leased = m->leased,
-					 .pending = m->pending };
+					 .pending = atomic_load(&m->pending) };
 	pthread_mutex_unlock(&m->lock);
 }
 
