@@ -56,7 +56,10 @@ static int write_all(int fd, const char *p, size_t n)
 			if (done && start >= 0) {
 				while (done && p[done - 1] != '\n')
 					done--;
-				if (ftruncate(fd, start + (off_t)done))
+				/* The offset stays past the cut; put it back, or
+				 * a later write would leave a hole. */
+				if (ftruncate(fd, start + (off_t)done) ||
+				    lseek(fd, start + (off_t)done, SEEK_SET) < 0)
 					err = errno;
 			}
 			return err;
@@ -81,8 +84,13 @@ static void put(struct writer *w, const char *p, size_t n)
 {
 	/* Admissions first: a record must never outlive, in a kill, the
 	 * links its page added to the crawl. */
-	int err = w->cfg.journal ? journal_flush(w->cfg.journal) : 0;
+	int err;
 
+	/* After a failure nothing more is written: the file ends on the last
+	 * whole line that fit. */
+	if (w->err)
+		return;
+	err = w->cfg.journal ? journal_flush(w->cfg.journal) : 0;
 	pthread_mutex_lock(&w->io);
 	if (!err)
 		err = write_all(w->cfg.fd, p, n);
@@ -104,6 +112,8 @@ static void emit(struct writer *w, const char *line, size_t n)
 		return;
 	if (w->len + n > WRITER_BUF)
 		flush(w);
+	if (w->err)
+		return;
 	if (n > WRITER_BUF) {
 		put(w, line, n);
 		return;
