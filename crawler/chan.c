@@ -146,7 +146,7 @@ int chan_send(struct chan *ch, void *item, struct ctx *ctx)
 
 	if (rc != CHAN_FULL)
 		return rc;
-	if (ctx && !ctx_watch_add(ctx, &w))
+	if (ctx && ctx_watch_add(ctx, &w) != CTX_OK)
 		return CHAN_DONE;
 	pthread_mutex_lock(&ch->lock);
 	for (;;) {
@@ -191,7 +191,7 @@ int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 	}
 	if (rc != CHAN_EMPTY)
 		return rc;
-	if (ctx && !ctx_watch_add(ctx, &w))
+	if (ctx && ctx_watch_add(ctx, &w) != CTX_OK)
 		return CHAN_DONE;
 	pthread_mutex_lock(&ch->lock);
 	for (;;) {

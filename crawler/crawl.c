@@ -375,7 +375,7 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
 	}
 	wake.arg = c->loop;
-	watching = c->loop && ctx_watch_add(&c->ctx, &wake);
+	watching = c->loop && ctx_watch_add(&c->ctx, &wake) == CTX_OK;
 	if (!rc) {
 		crawl_admit_seeds(c);
 		out->stop = fetch_loop(c);

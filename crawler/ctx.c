@@ -37,7 +37,7 @@ void ctx_init(struct ctx *c, struct ctx *parent, int64_t deadline_ns)
 	    (!deadline_ns || parent->deadline_ns < deadline_ns))
 		c->deadline_ns = parent->deadline_ns;
 	c->on_parent = (struct ctx_watch){ .fn = cancel_from_parent, .arg = c };
-	if (!ctx_watch_add(parent, &c->on_parent)) {
+	if (ctx_watch_add(parent, &c->on_parent) != CTX_OK) {
 		c->parent = NULL; /* nothing to detach from later */
 		atomic_store(&c->canceled, 1);
 		atomic_store(&c->cause, atomic_load(&parent->cause));
@@ -110,9 +110,9 @@ void ctx_cond_wait(const struct ctx *c, pthread_cond_t *cond,
 	pthread_cond_timedwait(cond, mutex, &ts);
 }
 
-bool ctx_watch_add(struct ctx *c, struct ctx_watch *w)
+enum ctx_err ctx_watch_add(struct ctx *c, struct ctx_watch *w)
 {
-	bool added = false;
+	enum ctx_err rc = CTX_CANCELED;
 
 	pthread_mutex_lock(&c->lock);
 	if (!atomic_load(&c->canceled)) {
@@ -121,10 +121,10 @@ bool ctx_watch_add(struct ctx *c, struct ctx_watch *w)
 		if (c->watches)
 			c->watches->prev = w;
 		c->watches = w;
-		added = true;
+		rc = CTX_OK;
 	}
 	pthread_mutex_unlock(&c->lock);
-	return added;
+	return rc;
 }
 
 void ctx_watch_remove(struct ctx *c, struct ctx_watch *w)

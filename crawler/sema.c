@@ -51,7 +51,7 @@ bool sema_take(struct sema *s, struct ctx *ctx)
 
 	if (sema_try_take(s))
 		return true;
-	if (ctx && !ctx_watch_add(ctx, &w))
+	if (ctx && ctx_watch_add(ctx, &w) != CTX_OK)
 		return false;
 	pthread_mutex_lock(&s->lock);
 	while (!s->avail && !(ctx && ctx_done(ctx)))

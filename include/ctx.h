@@ -53,7 +53,8 @@ int64_t ctx_now_ns(void);
  * child that is cancelled from the start. */
 void ctx_init(struct ctx *c, struct ctx *parent, int64_t deadline_ns);
 
-/* Detach from the parent and release resources; c must have no watches. */
+/* Remove c's watch on its parent and destroy its lock; the struct itself is
+ * the caller's. c must have no watches left. */
 void ctx_release(struct ctx *c);
 
 /* Cancel c and its descendants, recording cause (kept only the first time). */
@@ -77,10 +78,11 @@ int64_t ctx_deadline_ns(const struct ctx *c);
 void ctx_cond_wait(const struct ctx *c, pthread_cond_t *cond,
 		   pthread_mutex_t *mutex);
 
-/* Run w->fn when c is cancelled. Returns false, without adding, if c is
- * already cancelled. w is borrowed until ctx_watch_remove, which must be
- * called only for a watch that was added. */
-bool ctx_watch_add(struct ctx *c, struct ctx_watch *w);
+/* Run w->fn when c is cancelled: CTX_OK, or CTX_CANCELED, without adding,
+ * if c is already cancelled (a passed deadline does not refuse it). w is
+ * borrowed until ctx_watch_remove, which must be called only for a watch
+ * that was added. */
+enum ctx_err ctx_watch_add(struct ctx *c, struct ctx_watch *w);
 void ctx_watch_remove(struct ctx *c, struct ctx_watch *w);
 
 #endif
