@@ -108,9 +108,9 @@ static void wake_all(void *arg)
 	pthread_mutex_unlock(&ch->lock);
 }
 
-int chan_try_send(struct chan *ch, void *item)
+enum chan_status chan_try_send(struct chan *ch, void *item)
 {
-	int rc = CHAN_OK;
+	enum chan_status rc = CHAN_OK;
 
 	pthread_mutex_lock(&ch->lock);
 	if (ch->closed)
@@ -124,9 +124,9 @@ int chan_try_send(struct chan *ch, void *item)
 	return rc;
 }
 
-int chan_try_recv(struct chan *ch, void **item)
+enum chan_status chan_try_recv(struct chan *ch, void **item)
 {
-	int rc = CHAN_OK;
+	enum chan_status rc = CHAN_OK;
 	bool notify = false;
 
 	pthread_mutex_lock(&ch->lock);
@@ -139,10 +139,10 @@ int chan_try_recv(struct chan *ch, void **item)
 	return rc;
 }
 
-int chan_send(struct chan *ch, void *item, struct ctx *ctx)
+enum chan_status chan_send(struct chan *ch, void *item, struct ctx *ctx)
 {
 	struct ctx_watch w = { .fn = wake_all, .arg = ch };
-	int rc = chan_try_send(ch, item);
+	enum chan_status rc = chan_try_send(ch, item);
 
 	if (rc != CHAN_FULL)
 		return rc;
@@ -171,10 +171,10 @@ int chan_send(struct chan *ch, void *item, struct ctx *ctx)
 	return rc;
 }
 
-int chan_recv(struct chan *ch, void **item, struct ctx *ctx)
+enum chan_status chan_recv(struct chan *ch, void **item, struct ctx *ctx)
 {
 	struct ctx_watch w = { .fn = wake_all, .arg = ch };
-	int rc = chan_try_recv(ch, item);
+	enum chan_status rc = chan_try_recv(ch, item);
 	bool notify = false;
 
 	/* Yield a few times before sleeping: in a busy crawl the next page

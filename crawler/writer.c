@@ -197,10 +197,10 @@ static void take(struct writer *w, struct record *r)
 /* Receive the next record, waiting for a batch of them (WRITER_BATCH) no
  * longer than LINGER_NS (CHAN_DONE then); a progress line redraws at least
  * as often. */
-static int next(struct writer *w, void **item)
+static enum chan_status next(struct writer *w, void **item)
 {
 	struct ctx tick;
-	int rc;
+	enum chan_status rc;
 
 	ctx_init(&tick, NULL, ctx_now_ns() + LINGER_NS);
 	rc = chan_recv(w->results, item, &tick);
@@ -214,7 +214,7 @@ static void *writer_main(void *arg)
 	void *item;
 
 	for (;;) {
-		int rc = chan_try_recv(w->results, &item);
+		enum chan_status rc = chan_try_recv(w->results, &item);
 		int64_t now;
 
 		if (rc == CHAN_EMPTY) {

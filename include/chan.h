@@ -26,13 +26,21 @@ enum chan_status {
 /* A channel holding at most cap (>= 1) items; NULL when out of memory. */
 struct chan *chan_new(size_t cap);
 
-/* Free the channel; items still in it are passed to drop (may be NULL). */
+/* Free the channel and its ring; items still in it are passed to drop
+ * (may be NULL: they are left to whoever else holds them). NULL is
+ * accepted. */
 void chan_free(struct chan *ch, void (*drop)(void *item));
 
-int chan_send(struct chan *ch, void *item, struct ctx *ctx);
-int chan_recv(struct chan *ch, void **item, struct ctx *ctx);
-int chan_try_send(struct chan *ch, void *item);
-int chan_try_recv(struct chan *ch, void **item);
+/* Queue item, waiting for room: CHAN_OK, CHAN_CLOSED, or CHAN_DONE when ctx
+ * ended first. item belongs to the channel only on CHAN_OK. */
+enum chan_status chan_send(struct chan *ch, void *item, struct ctx *ctx);
+/* Take the oldest item into *item, waiting for one: CHAN_OK, CHAN_CLOSED
+ * (closed and drained), or CHAN_DONE when ctx ended first. */
+enum chan_status chan_recv(struct chan *ch, void **item, struct ctx *ctx);
+/* chan_send without waiting: CHAN_FULL when there is no room. */
+enum chan_status chan_try_send(struct chan *ch, void *item);
+/* chan_recv without waiting: CHAN_EMPTY when nothing is queued. */
+enum chan_status chan_try_recv(struct chan *ch, void **item);
 
 /* A waiting receiver is woken once n items are queued (or on close, or
  * when its ctx ends), not at the first: a consumer that works in batches

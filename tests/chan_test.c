@@ -194,7 +194,7 @@ struct blocked {
 	bool send;        /* chan_send, else chan_recv */
 	void *item;       /* sent, or received */
 	atomic_int started;
-	int rc;
+	enum chan_status rc;
 };
 
 static void *blocked_call(void *arg)
