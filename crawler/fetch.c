@@ -580,7 +580,7 @@ enum fetch_start fetch_pool_start(struct fetch_pool *p, const struct fetch_reque
 {
 	struct transfer *t;
 
-	if (!sema_try_take(&p->slots))
+	if (sema_try_take(&p->slots) != SEMA_OK)
 		return FETCH_FULL;
 	t = calloc(1, sizeof(*t));
 	if (!t || !(t->resp = calloc(1, sizeof(*t->resp))) ||

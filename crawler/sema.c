@@ -22,17 +22,17 @@ void sema_release(struct sema *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
-bool sema_try_take(struct sema *s)
+enum sema_status sema_try_take(struct sema *s)
 {
-	bool taken = false;
+	enum sema_status rc = SEMA_BUSY;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->avail) {
 		s->avail--;
-		taken = true;
+		rc = SEMA_OK;
 	}
 	pthread_mutex_unlock(&s->lock);
-	return taken;
+	return rc;
 }
 
 static void wake(void *arg)
@@ -44,26 +44,26 @@ static void wake(void *arg)
 	pthread_mutex_unlock(&s->lock);
 }
 
-bool sema_take(struct sema *s, struct ctx *ctx)
+enum sema_status sema_take(struct sema *s, struct ctx *ctx)
 {
 	struct ctx_watch w = { .fn = wake, .arg = s };
-	bool taken = false;
+	enum sema_status rc = SEMA_DONE;
 
-	if (sema_try_take(s))
-		return true;
+	if (sema_try_take(s) == SEMA_OK)
+		return SEMA_OK;
 	if (ctx && ctx_watch_add(ctx, &w) != CTX_OK)
-		return false;
+		return SEMA_DONE;
 	pthread_mutex_lock(&s->lock);
 	while (!s->avail && !(ctx && ctx_done(ctx)))
 		ctx_cond_wait(ctx, &s->freed, &s->lock);
 	if (s->avail) {
 		s->avail--;
-		taken = true;
+		rc = SEMA_OK;
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (ctx)
 		ctx_watch_remove(ctx, &w);
-	return taken;
+	return rc;
 }
 
 void sema_give(struct sema *s)

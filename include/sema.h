@@ -6,7 +6,6 @@
 #define CRAWLER_SEMA_H
 
 #include <pthread.h>
-#include <stdbool.h>
 
 struct ctx;
 
@@ -17,13 +16,22 @@ struct sema {
 	unsigned total;       /* permits at init */
 };
 
-void sema_init(struct sema *s, unsigned permits);
-void sema_release(struct sema *s); /* the struct itself is the caller's */
+enum sema_status {
+	SEMA_OK = 0,
+	SEMA_BUSY = 1, /* try_take: every permit is taken */
+	SEMA_DONE = 2, /* take: the ctx ended while waiting */
+};
 
-/* Take a permit if one is free. */
-bool sema_try_take(struct sema *s);
-/* Block for a permit; false if ctx ended first. */
-bool sema_take(struct sema *s, struct ctx *ctx);
+void sema_init(struct sema *s, unsigned permits);
+/* Destroy the lock and condition variable; the struct itself is the
+ * caller's. */
+void sema_release(struct sema *s);
+
+/* Take a permit if one is free: SEMA_OK or SEMA_BUSY. */
+enum sema_status sema_try_take(struct sema *s);
+/* Block for a permit (ctx may be NULL): SEMA_OK, or SEMA_DONE if ctx ended
+ * first, having taken nothing. */
+enum sema_status sema_take(struct sema *s, struct ctx *ctx);
 /* Give back a permit taken earlier. */
 void sema_give(struct sema *s);
 /* Permits taken and not given back. */

@@ -1,7 +1,7 @@
 /* sema_test: the counting semaphore of include/sema.h: try_take succeeds
  * up to the permits and then fails, give frees one permit, sema_taken
- * counts, and a blocked sema_take returns false when its ctx is cancelled
- * or its deadline passes, and true when a permit is given back. */
+ * counts, and a blocked sema_take gives up (SEMA_DONE) when its ctx is
+ * cancelled or its deadline passes, and takes a permit given back. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,11 +25,11 @@ Test(sema, try_take_succeeds_up_to_the_permits_then_fails)
 	struct sema s;
 
 	sema_init(&s, 3);
-	cr_expect(sema_try_take(&s));
-	cr_expect(sema_try_take(&s));
-	cr_expect(sema_try_take(&s));
-	cr_expect_not(sema_try_take(&s));
-	cr_expect_not(sema_try_take(&s));
+	cr_expect_eq(sema_try_take(&s), SEMA_OK);
+	cr_expect_eq(sema_try_take(&s), SEMA_OK);
+	cr_expect_eq(sema_try_take(&s), SEMA_OK);
+	cr_expect_eq(sema_try_take(&s), SEMA_BUSY);
+	cr_expect_eq(sema_try_take(&s), SEMA_BUSY);
 	cr_expect_eq(sema_taken(&s), 3);
 	sema_release(&s);
 }
@@ -39,12 +39,12 @@ Test(sema, give_frees_exactly_one_permit)
 	struct sema s;
 
 	sema_init(&s, 2);
-	cr_assert(sema_try_take(&s));
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	sema_give(&s);
 	cr_expect_eq(sema_taken(&s), 1);
-	cr_expect(sema_try_take(&s));
-	cr_expect_not(sema_try_take(&s));
+	cr_expect_eq(sema_try_take(&s), SEMA_OK);
+	cr_expect_eq(sema_try_take(&s), SEMA_BUSY);
 	sema_release(&s);
 }
 
@@ -54,11 +54,11 @@ Test(sema, taken_counts_takes_minus_gives)
 
 	sema_init(&s, 5);
 	cr_expect_eq(sema_taken(&s), 0);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	cr_expect_eq(sema_taken(&s), 1);
-	cr_assert(sema_take(&s, NULL));
+	cr_assert_eq(sema_take(&s, NULL), SEMA_OK);
 	cr_expect_eq(sema_taken(&s), 2);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	cr_expect_eq(sema_taken(&s), 3);
 	sema_give(&s);
 	cr_expect_eq(sema_taken(&s), 2);
@@ -68,29 +68,29 @@ Test(sema, taken_counts_takes_minus_gives)
 	sema_release(&s);
 }
 
-Test(sema, take_with_a_free_permit_returns_true_at_once)
+Test(sema, take_with_a_free_permit_succeeds_at_once)
 {
 	struct sema s;
 	struct ctx c;
 
 	sema_init(&s, 1);
 	ctx_init(&c, NULL, 0);
-	cr_expect(sema_take(&s, &c));
+	cr_expect_eq(sema_take(&s, &c), SEMA_OK);
 	cr_expect_eq(sema_taken(&s), 1);
 	ctx_release(&c);
 	sema_release(&s);
 }
 
-Test(sema, take_on_an_exhausted_sema_with_a_cancelled_ctx_is_false)
+Test(sema, take_on_an_exhausted_sema_with_a_cancelled_ctx_is_done)
 {
 	struct sema s;
 	struct ctx c;
 
 	sema_init(&s, 1);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	ctx_init(&c, NULL, 0);
 	ctx_cancel(&c, 1);
-	cr_expect_not(sema_take(&s, &c));
+	cr_expect_eq(sema_take(&s, &c), SEMA_DONE);
 	cr_expect_eq(sema_taken(&s), 1, "a failed take takes nothing");
 	ctx_release(&c);
 	sema_release(&s);
@@ -100,7 +100,7 @@ struct taker {
 	struct sema *s;
 	struct ctx *ctx;
 	atomic_int started;
-	bool got;
+	enum sema_status got;
 };
 
 static void *take_thread(void *arg)
@@ -122,34 +122,34 @@ static void start_taker(pthread_t *th, struct taker *t)
 	sleep_ms(50);
 }
 
-Test(sema, blocked_take_returns_false_when_the_ctx_is_cancelled, .timeout = 30)
+Test(sema, blocked_take_gives_up_when_the_ctx_is_cancelled, .timeout = 30)
 {
 	struct sema s;
 	struct ctx c;
-	struct taker t = { .s = &s, .ctx = &c, .got = true };
+	struct taker t = { .s = &s, .ctx = &c, .got = SEMA_OK };
 	pthread_t th;
 
 	sema_init(&s, 1);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	ctx_init(&c, NULL, 0);
 	start_taker(&th, &t);
 	ctx_cancel(&c, 1);
 	pthread_join(th, NULL);
-	cr_expect_not(t.got);
+	cr_expect_eq(t.got, SEMA_DONE);
 	cr_expect_eq(sema_taken(&s), 1);
 	ctx_release(&c);
 	sema_release(&s);
 }
 
-Test(sema, blocked_take_returns_false_at_the_ctx_deadline, .timeout = 30)
+Test(sema, blocked_take_gives_up_at_the_ctx_deadline, .timeout = 30)
 {
 	struct sema s;
 	struct ctx c;
 
 	sema_init(&s, 1);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	ctx_init(&c, NULL, ctx_now_ns() + 100 * MS);
-	cr_expect_not(sema_take(&s, &c));
+	cr_expect_eq(sema_take(&s, &c), SEMA_DONE);
 	cr_expect_eq(ctx_err(&c), CTX_DEADLINE);
 	cr_expect_eq(sema_taken(&s), 1);
 	ctx_release(&c);
@@ -160,18 +160,18 @@ Test(sema, blocked_take_gets_a_permit_given_back, .timeout = 30)
 {
 	struct sema s;
 	struct ctx c;
-	struct taker t = { .s = &s, .ctx = &c };
+	struct taker t = { .s = &s, .ctx = &c, .got = SEMA_DONE };
 	pthread_t th;
 
 	sema_init(&s, 1);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	ctx_init(&c, NULL, 0);
 	start_taker(&th, &t);
 	sema_give(&s);
 	pthread_join(th, NULL);
-	cr_expect(t.got);
+	cr_expect_eq(t.got, SEMA_OK);
 	cr_expect_eq(sema_taken(&s), 1, "the taker holds the permit now");
-	cr_expect_not(sema_try_take(&s));
+	cr_expect_eq(sema_try_take(&s), SEMA_BUSY);
 	ctx_release(&c);
 	sema_release(&s);
 }
@@ -179,15 +179,15 @@ Test(sema, blocked_take_gets_a_permit_given_back, .timeout = 30)
 Test(sema, blocked_take_without_ctx_gets_a_permit_given_back, .timeout = 30)
 {
 	struct sema s;
-	struct taker t = { .s = &s, .ctx = NULL };
+	struct taker t = { .s = &s, .ctx = NULL, .got = SEMA_DONE };
 	pthread_t th;
 
 	sema_init(&s, 1);
-	cr_assert(sema_try_take(&s));
+	cr_assert_eq(sema_try_take(&s), SEMA_OK);
 	start_taker(&th, &t);
 	sema_give(&s);
 	pthread_join(th, NULL);
-	cr_expect(t.got);
+	cr_expect_eq(t.got, SEMA_OK);
 	cr_expect_eq(sema_taken(&s), 1);
 	sema_release(&s);
 }
@@ -203,7 +203,7 @@ static void *churn_thread(void *arg)
 	struct churn *c = arg;
 
 	for (int i = 0; i < 2000; i++) {
-		if (!sema_take(c->s, NULL))
+		if (sema_take(c->s, NULL) != SEMA_OK)
 			continue;
 		int now = atomic_fetch_add(&c->holders, 1) + 1;
 		int max = atomic_load(&c->max_holders);
