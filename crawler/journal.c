@@ -98,7 +98,7 @@ int journal_admit(struct journal *j, const char *url, const char *parent,
 			cap *= 2;
 		buf = realloc(j->buf, cap);
 		if (!buf)
-			rc = -1;
+			rc = ENOMEM;
 		else {
 			j->buf = buf;
 			j->cap = cap;

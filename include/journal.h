@@ -22,10 +22,12 @@ struct journal;
 /* Open (creating DIR if needed) for appending; a torn last line from a kill
  * is cut off first. NULL with a message in err on failure. */
 struct journal *journal_open(const char *dir, char *err, size_t errlen);
+/* Close the file and free j, dropping what is queued and not flushed (the
+ * writer syncs the journal as it ends, so after a crawl nothing is). NULL
+ * is accepted. */
 void journal_close(struct journal *j);
 
-/* Queue one admission (buffered until journal_flush). 0, or -1 when out of
- * memory. */
+/* Queue one admission (buffered until journal_flush); 0 or ENOMEM. */
 int journal_admit(struct journal *j, const char *url, const char *parent,
 		  unsigned depth);
 
