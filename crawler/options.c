@@ -417,7 +417,7 @@ static int set_pattern(char ***list, size_t *count, const char *opt,
 	char why[160];
 	int rc;
 
-	if (!regex_check(v, why, sizeof(why)))
+	if (regex_check(v, why, sizeof(why)) != REGEX_OK)
 		return fail(err, n, opt, v, why);
 	rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
 	if (rc) {

@@ -6,14 +6,28 @@
  * what it cannot make sense of it passes on, and regcomp reports. */
 #include "regex_check.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define MAX_NESTING 100 /* groups inside groups; bounds the recursion */
 
+/* What the why of regex_check says, by enum regex_check_status. */
+static const char *const rule_text[] = {
+	[REGEX_OK] = "passes",
+	[REGEX_STACKED] = "has a repetition right after another ('a**', "
+			  "'a+?', 'a{2}*'), which POSIX leaves undefined",
+	[REGEX_NULLABLE_PLUS] = "repeats with '+' or '{n,}' a part that can "
+				"match nothing, which regcomp cannot afford; "
+				"'*' means the same",
+	[REGEX_TOO_MANY_COPIES] = "nests repetitions into over 1000 copies, "
+				  "which regcomp cannot afford",
+	[REGEX_TOO_DEEP] = "nests groups over 100 deep",
+};
+
 struct scan {
 	const char *p;
-	const char *err; /* the rule broken, or NULL */
+	enum regex_check_status err; /* the rule broken, or REGEX_OK */
 };
 
 struct part {
@@ -63,7 +77,7 @@ static struct part atom(struct scan *s, int depth)
 	switch (*s->p) {
 	case '(':
 		if (depth >= MAX_NESTING) {
-			s->err = "nests groups over 100 deep";
+			s->err = REGEX_TOO_DEEP;
 			return a;
 		}
 		s->p++;
@@ -132,9 +146,7 @@ static struct part piece(struct scan *s, int depth)
 	if (s->err || !repetition(s, &min, &max))
 		return a;
 	if (max < 0 && min > 0 && a.nullable) {
-		s->err = "repeats with '+' or '{n,}' a part that can match "
-			 "nothing, which regcomp cannot afford; '*' means the "
-			 "same";
+		s->err = REGEX_NULLABLE_PLUS;
 		return a;
 	}
 	/* glibc writes x+ as x x*, x{n,} as n copies and a star, x{m,n} as
@@ -142,11 +154,9 @@ static struct part piece(struct scan *s, int depth)
 	a.copies *= max < 0 ? (double)min + 1 : (max > 1 ? (double)max : 1);
 	a.nullable = a.nullable || min == 0;
 	if (a.copies > REGEX_MAX_COPIES)
-		s->err = "nests repetitions into over 1000 copies, which "
-			 "regcomp cannot afford";
+		s->err = REGEX_TOO_MANY_COPIES;
 	else if (repetition(s, &min, &max))
-		s->err = "has a repetition right after another ('a**', "
-			 "'a+?', 'a{2}*'), which POSIX leaves undefined";
+		s->err = REGEX_STACKED;
 	return a;
 }
 
@@ -185,12 +195,12 @@ static struct part alternation(struct scan *s, int depth)
 	return a;
 }
 
-bool regex_check(const char *re, char *why, size_t n)
+enum regex_check_status regex_check(const char *re, char *why, size_t n)
 {
-	struct scan s = { .p = re, .err = NULL };
+	struct scan s = { .p = re, .err = REGEX_OK };
 
 	alternation(&s, 0);
 	if (s.err && n)
-		snprintf(why, n, "%s", s.err);
-	return !s.err;
+		snprintf(why, n, "%s", rule_text[s.err]);
+	return s.err;
 }

@@ -16,13 +16,20 @@
 #ifndef CRAWLER_REGEX_CHECK_H
 #define CRAWLER_REGEX_CHECK_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #define REGEX_MAX_COPIES 1000
 
-/* true if re (an extended regular expression) passes the rules above;
- * false with the reason in why (n bytes) if it does not. */
-bool regex_check(const char *re, char *why, size_t n);
+enum regex_check_status {
+	REGEX_OK = 0,
+	REGEX_STACKED = 1,         /* a repetition right after another */
+	REGEX_NULLABLE_PLUS = 2,   /* '+' or "{n,}" on what can match nothing */
+	REGEX_TOO_MANY_COPIES = 3, /* over REGEX_MAX_COPIES copies */
+	REGEX_TOO_DEEP = 4,        /* groups nested over 100 deep */
+};
+
+/* REGEX_OK if re (an extended regular expression) passes the rules above;
+ * else the first rule it breaks, with a sentence on it in why (n bytes). */
+enum regex_check_status regex_check(const char *re, char *why, size_t n);
 
 #endif
