@@ -267,12 +267,9 @@ static int set_max_size(struct options *o, const char *v, char *err, size_t n)
 
 static int set_scope(struct options *o, const char *v, char *err, size_t n)
 {
-	int mode = scope_mode_parse(v);
-
-	if (mode < 0)
+	if (scope_mode_parse(v, &o->crawl.scope.mode) != SCOPE_OK)
 		return fail(err, n, "scope", v,
 			    "is not one of host, domain, subdomains, any");
-	o->crawl.scope.mode = (enum scope_mode)mode;
 	return 0;
 }
 

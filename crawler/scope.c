@@ -40,12 +40,14 @@ struct span {
 	size_t len;
 };
 
-int scope_mode_parse(const char *name)
+enum scope_status scope_mode_parse(const char *name, enum scope_mode *mode)
 {
 	for (size_t i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
-		if (!strcasecmp(name, mode_names[i]))
-			return (int)i;
-	return -1;
+		if (!strcasecmp(name, mode_names[i])) {
+			*mode = (enum scope_mode)i;
+			return SCOPE_OK;
+		}
+	return SCOPE_UNKNOWN_MODE;
 }
 
 const char *scope_mode_name(enum scope_mode mode)

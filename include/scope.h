@@ -23,6 +23,11 @@
 
 enum scope_mode { SCOPE_HOST, SCOPE_DOMAIN, SCOPE_SUBDOMAINS, SCOPE_ANY };
 
+enum scope_status {
+	SCOPE_OK = 0,
+	SCOPE_UNKNOWN_MODE = 1, /* not one of the mode names */
+};
+
 struct scope_config {
 	enum scope_mode mode;
 	char **include;      /* POSIX EREs; borrowed until scope_new returns */
@@ -39,13 +44,16 @@ struct scope;
  * in err (naming the option and the regex, or "out of memory"). */
 struct scope *scope_new(const struct scope_config *cfg, char *const *seeds,
 			size_t n, char *err, size_t errlen);
+/* Free s: its compiled regexes and its copies of the seeds' hosts and
+ * directories. NULL is accepted. */
 void scope_free(struct scope *s);
 
 /* Safe to call from many threads at once on the same scope. */
 bool scope_allows(const struct scope *s, const char *canonical_url);
 
-/* "host", "domain", "subdomains", "any"; -1 for anything else. */
-int scope_mode_parse(const char *name);
+/* "host", "domain", "subdomains", "any" (any case) into *mode: SCOPE_OK, or
+ * SCOPE_UNKNOWN_MODE for anything else, *mode untouched. */
+enum scope_status scope_mode_parse(const char *name, enum scope_mode *mode);
 const char *scope_mode_name(enum scope_mode mode);
 
 #endif

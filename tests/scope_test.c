@@ -450,12 +450,20 @@ Test(scope, no_parent_with_several_seeds_allows_under_each)
 	CHECK_CFG(&cfg, seeds, v);
 }
 
+/* The mode scope_mode_parse makes of name; -1 when it refuses it. */
+static int parsed_mode(const char *name)
+{
+	enum scope_mode mode;
+
+	return scope_mode_parse(name, &mode) == SCOPE_OK ? (int)mode : -1;
+}
+
 Test(scope, mode_parse_knows_the_four_names)
 {
-	cr_expect_eq(scope_mode_parse("host"), SCOPE_HOST);
-	cr_expect_eq(scope_mode_parse("domain"), SCOPE_DOMAIN);
-	cr_expect_eq(scope_mode_parse("subdomains"), SCOPE_SUBDOMAINS);
-	cr_expect_eq(scope_mode_parse("any"), SCOPE_ANY);
+	cr_expect_eq(parsed_mode("host"), SCOPE_HOST);
+	cr_expect_eq(parsed_mode("domain"), SCOPE_DOMAIN);
+	cr_expect_eq(parsed_mode("subdomains"), SCOPE_SUBDOMAINS);
+	cr_expect_eq(parsed_mode("any"), SCOPE_ANY);
 }
 
 Test(scope, mode_parse_rejects_anything_else)
@@ -463,8 +471,12 @@ Test(scope, mode_parse_rejects_anything_else)
 	const char *bad[] = { "", "hosts", "ho", "domains", "all", "any ", " host",
 			      "none", "subdomain", "sub" };
 
+	enum scope_mode mode = SCOPE_ANY;
+
 	for (size_t i = 0; i < N(bad); i++)
-		cr_expect_eq(scope_mode_parse(bad[i]), -1, "\"%s\"", bad[i]);
+		cr_expect_eq(scope_mode_parse(bad[i], &mode), SCOPE_UNKNOWN_MODE,
+			     "\"%s\"", bad[i]);
+	cr_expect_eq(mode, SCOPE_ANY, "a refused name leaves the mode alone");
 }
 
 Test(scope, mode_name_round_trips_through_parse)
@@ -474,5 +486,5 @@ Test(scope, mode_name_round_trips_through_parse)
 	cr_expect_str_eq(scope_mode_name(SCOPE_SUBDOMAINS), "subdomains");
 	cr_expect_str_eq(scope_mode_name(SCOPE_ANY), "any");
 	for (int m = SCOPE_HOST; m <= SCOPE_ANY; m++)
-		cr_expect_eq(scope_mode_parse(scope_mode_name((enum scope_mode)m)), m);
+		cr_expect_eq(parsed_mode(scope_mode_name((enum scope_mode)m)), m);
 }
