@@ -18,7 +18,8 @@
 #include "regex_check.h"
 #include "scope.h"
 
-typedef int (*setter)(struct options *o, const char *val, char *err, size_t n);
+typedef enum options_status (*setter)(struct options *o, const char *val,
+				      char *err, size_t n);
 
 struct option_spec {
 	const char *name;   /* long name */
@@ -35,32 +36,34 @@ struct option_spec {
 
 #define FLAG(field, value) NULL, offsetof(struct options, field), value
 
-static int fail(char *err, size_t n, const char *opt, const char *val,
-		const char *why)
+static enum options_status fail(char *err, size_t n, const char *opt,
+				const char *val, const char *why)
 {
 	snprintf(err, n, "--%s: '%s' %s", opt, val, why);
-	return -1;
+	return OPTIONS_USAGE;
 }
 
 /* A whole decimal number in [lo, hi]. */
-static int parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+static enum options_status parse_uint(const char *s, uint64_t lo, uint64_t hi,
+				      uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
 	if (!s || *s < '0' || *s > '9')
-		return -1;
+		return OPTIONS_USAGE;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || v < lo || v > hi)
-		return -1;
+		return OPTIONS_USAGE;
 	*out = v;
-	return 0;
+	return OPTIONS_OK;
 }
 
 /* A non-negative decimal number, then a unit from units (name, factor). */
-static int parse_scaled(const char *s, const char *const *names,
-			const double *factors, size_t nunits, double *out)
+static enum options_status parse_scaled(const char *s, const char *const *names,
+					const double *factors, size_t nunits,
+					double *out)
 {
 	char *end;
 	double v;
@@ -69,20 +72,20 @@ static int parse_scaled(const char *s, const char *const *names,
 
 	/* Plain decimals only: strtod would also take "0x10" and "1e3". */
 	if (!digits)
-		return -1;
+		return OPTIONS_USAGE;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || !isfinite(v) || end != s + digits)
-		return -1;
+		return OPTIONS_USAGE;
 	for (size_t i = 0; i < nunits; i++)
 		if (!strcasecmp(end, names[i])) {
 			*out = v * factors[i];
-			return 0;
+			return OPTIONS_OK;
 		}
-	return -1;
+	return OPTIONS_USAGE;
 }
 
-int options_parse_duration(const char *s, int64_t *ms)
+enum options_status options_parse_duration(const char *s, int64_t *ms)
 {
 	static const char *const names[] = { "", "ms", "s", "m", "h" };
 	static const double factors[] = { 1000, 1, 1000, 60000, 3600000 };
@@ -90,46 +93,50 @@ int options_parse_duration(const char *s, int64_t *ms)
 
 	/* A week is more than any crawl run from a shell needs; the bound
 	 * keeps every later sum of milliseconds far from overflow. */
-	if (parse_scaled(s, names, factors, 5, &v) || v < 1 || v > 604800000.0)
-		return -1;
+	if (parse_scaled(s, names, factors, 5, &v) != OPTIONS_OK || v < 1 ||
+	    v > 604800000.0)
+		return OPTIONS_USAGE;
 	*ms = (int64_t)v;
-	return 0;
+	return OPTIONS_OK;
 }
 
-int options_parse_size(const char *s, uint64_t *bytes)
+enum options_status options_parse_size(const char *s, uint64_t *bytes)
 {
 	static const char *const names[] = { "", "k", "m", "g" };
 	static const double factors[] = { 1, 1024, 1048576, 1073741824 };
 	double v;
 
-	if (parse_scaled(s, names, factors, 4, &v) || v < 1 || v > 1099511627776.0)
-		return -1;
+	if (parse_scaled(s, names, factors, 4, &v) != OPTIONS_OK || v < 1 ||
+	    v > 1099511627776.0)
+		return OPTIONS_USAGE;
 	*bytes = (uint64_t)v;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int push(char ***list, size_t *n, const char *s)
+/* Append a copy of s to the NULL-terminated *list; the copy, or NULL when
+ * out of memory. */
+static char *push(char ***list, size_t *n, const char *s)
 {
 	char **l = realloc(*list, (*n + 2) * sizeof(**list));
 
 	if (!l)
-		return -1;
+		return NULL;
 	*list = l;
 	l[*n] = strdup(s);
 	if (!l[*n])
-		return -1;
+		return NULL;
 	l[++*n] = NULL;
-	return 0;
+	return l[*n - 1];
 }
 
 /* Seed file: one URL a line; blank lines and '#' comments skipped. */
-static int read_seeds(struct options *o, FILE *in, const char *path,
-		      char *err, size_t n)
+static enum options_status read_seeds(struct options *o, FILE *in,
+				      const char *path, char *err, size_t n)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int rc = 0;
+	enum options_status rc = OPTIONS_OK;
 
 	while (!rc && (len = getline(&line, &cap, in)) >= 0) {
 		char *s = line, *e = line + len;
@@ -139,11 +146,11 @@ static int read_seeds(struct options *o, FILE *in, const char *path,
 		while (e > s && strchr(" \t\r\n", e[-1]))
 			e--;
 		*e = '\0';
-		if (*s && *s != '#')
-			rc = push(&o->seeds, &o->nseeds, s);
+		if (*s && *s != '#' && !push(&o->seeds, &o->nseeds, s))
+			rc = OPTIONS_USAGE;
 	}
 	if (!rc && ferror(in))
-		rc = -1;
+		rc = OPTIONS_USAGE;
 	if (rc)
 		snprintf(err, n, "cannot read seed file '%s': %s", path,
 			 strerror(errno ? errno : EIO));
@@ -151,14 +158,15 @@ static int read_seeds(struct options *o, FILE *in, const char *path,
 	return rc;
 }
 
-static int set_input(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_input(struct options *o, const char *v,
+				     char *err, size_t n)
 {
 	FILE *in = strcmp(v, "-") ? fopen(v, "r") : stdin;
-	int rc;
+	enum options_status rc;
 
 	if (!in) {
 		snprintf(err, n, "cannot open seed file '%s': %s", v, strerror(errno));
-		return -1;
+		return OPTIONS_USAGE;
 	}
 	rc = read_seeds(o, in, v, err, n);
 	if (in != stdin)
@@ -166,249 +174,274 @@ static int set_input(struct options *o, const char *v, char *err, size_t n)
 	return rc;
 }
 
-static int set_output(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_output(struct options *o, const char *v,
+				      char *err, size_t n)
 {
 	(void)err, (void)n;
 	o->output = v;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_count(const char *opt, const char *v, uint64_t lo, uint64_t hi,
-		     uint64_t *out, char *err, size_t n)
+static enum options_status set_count(const char *opt, const char *v,
+				     uint64_t lo, uint64_t hi, uint64_t *out,
+				     char *err, size_t n)
 {
 	char why[64];
 
-	if (!parse_uint(v, lo, hi, out))
-		return 0;
+	if (parse_uint(v, lo, hi, out) == OPTIONS_OK)
+		return OPTIONS_OK;
 	snprintf(why, sizeof(why), "is not a whole number from %llu to %llu",
 		 (unsigned long long)lo, (unsigned long long)hi);
 	return fail(err, n, opt, v, why);
 }
 
-static int set_concurrency(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_concurrency(struct options *o, const char *v,
+					   char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("concurrency", v, 1, 10000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.concurrency = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_per_host(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_per_host(struct options *o, const char *v,
+					char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("per-host", v, 1, 10000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.per_host = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_parsers(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_parsers(struct options *o, const char *v,
+				       char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("parsers", v, 1, 1024, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.parsers = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_max_depth(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_depth(struct options *o, const char *v,
+					 char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("max-depth", v, 0, 1000000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.max_depth = (long)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_max_pages(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_pages(struct options *o, const char *v,
+					 char *err, size_t n)
 {
 	return set_count("max-pages", v, 1, UINT64_MAX / 2, &o->crawl.max_pages,
 			 err, n);
 }
 
-static int set_duration(const char *opt, const char *v, int64_t *ms, char *err,
-			size_t n)
+static enum options_status set_duration(const char *opt, const char *v,
+					int64_t *ms, char *err, size_t n)
 {
-	if (!options_parse_duration(v, ms))
-		return 0;
+	if (options_parse_duration(v, ms) == OPTIONS_OK)
+		return OPTIONS_OK;
 	return fail(err, n, opt, v,
 		    "is not a duration (a number with ms, s, m or h, at least 1ms)");
 }
 
-static int set_max_time(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_time(struct options *o, const char *v,
+					char *err, size_t n)
 {
 	return set_duration("max-time", v, &o->crawl.max_time_ms, err, n);
 }
 
-static int set_timeout(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_timeout(struct options *o, const char *v,
+				       char *err, size_t n)
 {
 	return set_duration("timeout", v, &o->crawl.timeout_ms, err, n);
 }
 
-static int set_connect_timeout(struct options *o, const char *v, char *err,
-			       size_t n)
+static enum options_status set_connect_timeout(struct options *o, const char *v,
+					       char *err, size_t n)
 {
 	return set_duration("connect-timeout", v, &o->crawl.connect_timeout_ms,
 			    err, n);
 }
 
-static int set_max_size(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_size(struct options *o, const char *v,
+					char *err, size_t n)
 {
-	if (!options_parse_size(v, &o->crawl.max_size))
-		return 0;
+	if (options_parse_size(v, &o->crawl.max_size) == OPTIONS_OK)
+		return OPTIONS_OK;
 	return fail(err, n, "max-size", v,
 		    "is not a size (a number with k, M or G, at least 1 byte)");
 }
 
-static int set_scope(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_scope(struct options *o, const char *v,
+				     char *err, size_t n)
 {
 	if (scope_mode_parse(v, &o->crawl.scope.mode) != SCOPE_OK)
 		return fail(err, n, "scope", v,
 			    "is not one of host, domain, subdomains, any");
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_user_agent(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_user_agent(struct options *o, const char *v,
+					  char *err, size_t n)
 {
 	if (strpbrk(v, "\r\n"))
 		return fail(err, n, "user-agent", v, "has a line break");
 	o->crawl.user_agent = v;
-	return 0;
+	return OPTIONS_OK;
 }
 
 /* "Name: value", a token for a name (RFC 9110 section 5.1), no line breaks. */
-static int set_header(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_header(struct options *o, const char *v,
+				      char *err, size_t n)
 {
 	size_t name = strcspn(v, ": \t\r\n");
 
 	if (!name || v[name] != ':' || strpbrk(v, "\r\n"))
 		return fail(err, n, "header", v, "is not 'Name: value'");
-	if (push(&o->headers, &o->nheaders, v)) {
+	if (!push(&o->headers, &o->nheaders, v)) {
 		snprintf(err, n, "out of memory");
-		return -1;
+		return OPTIONS_USAGE;
 	}
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_stats(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_stats(struct options *o, const char *v,
+				     char *err, size_t n)
 {
 	(void)err, (void)n;
 	o->stats_path = v;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_progress(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_progress(struct options *o, const char *v,
+					char *err, size_t n)
 {
 	(void)v, (void)err, (void)n;
 	o->progress = 1;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_no_progress(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_no_progress(struct options *o, const char *v,
+					   char *err, size_t n)
 {
 	(void)v, (void)err, (void)n;
 	o->progress = 0;
-	return 0;
+	return OPTIONS_OK;
 }
 
 /* A duration that may also be "0" (no wait). */
-static int set_pause(const char *opt, const char *v, int64_t *ms, char *err,
-		     size_t n)
+static enum options_status set_pause(const char *opt, const char *v,
+				     int64_t *ms, char *err, size_t n)
 {
 	if (!strcmp(v, "0")) {
 		*ms = 0;
-		return 0;
+		return OPTIONS_OK;
 	}
 	return set_duration(opt, v, ms, err, n);
 }
 
-static int set_delay(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_delay(struct options *o, const char *v,
+				     char *err, size_t n)
 {
 	return set_pause("delay", v, &o->crawl.delay_ms, err, n);
 }
 
-static int set_max_delay(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_delay(struct options *o, const char *v,
+					 char *err, size_t n)
 {
 	return set_duration("max-delay", v, &o->crawl.max_delay_ms, err, n);
 }
 
-static int set_max_rate(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_rate(struct options *o, const char *v,
+					char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("max-rate", v, 1, 1000000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.max_rate = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_retries(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_retries(struct options *o, const char *v,
+				       char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("retries", v, 0, 100, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.retries = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_max_redirects(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_redirects(struct options *o, const char *v,
+					     char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("max-redirects", v, 0, 100, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.max_redirects = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_max_pages_per_host(struct options *o, const char *v, char *err,
-				  size_t n)
+static enum options_status set_max_pages_per_host(struct options *o,
+						  const char *v, char *err,
+						  size_t n)
 {
 	return set_count("max-pages-per-host", v, 1, UINT64_MAX / 2,
 			 &o->crawl.max_pages_per_host, err, n);
 }
 
 /* 0 turns a trap limit off. */
-static int set_max_url_length(struct options *o, const char *v, char *err,
-			      size_t n)
+static enum options_status set_max_url_length(struct options *o, const char *v,
+					      char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("max-url-length", v, 0, 1000000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.traps.max_url_length = (size_t)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_max_path_segments(struct options *o, const char *v, char *err,
-				 size_t n)
+static enum options_status set_max_path_segments(struct options *o,
+						 const char *v, char *err,
+						 size_t n)
 {
 	uint64_t x;
 
 	if (set_count("max-path-segments", v, 0, 100000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.traps.max_segments = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_max_repeats(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_max_repeats(struct options *o, const char *v,
+					   char *err, size_t n)
 {
 	uint64_t x;
 
 	if (set_count("max-repeats", v, 0, 100000, &x, err, n))
-		return -1;
+		return OPTIONS_USAGE;
 	o->crawl.traps.max_repeats = (unsigned)x;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_pattern(char ***list, size_t *count, const char *opt,
-		       const char *v, char *err, size_t n)
+static enum options_status set_pattern(char ***list, size_t *count,
+				       const char *opt, const char *v,
+				       char *err, size_t n)
 {
 	regex_t re;
 	char why[160];
@@ -422,38 +455,43 @@ static int set_pattern(char ***list, size_t *count, const char *opt,
 		return fail(err, n, opt, v, why);
 	}
 	regfree(&re);
-	if (push(list, count, v)) {
+	if (!push(list, count, v)) {
 		snprintf(err, n, "out of memory");
-		return -1;
+		return OPTIONS_USAGE;
 	}
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_include(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_include(struct options *o, const char *v,
+				       char *err, size_t n)
 {
 	return set_pattern(&o->include, &o->ninclude, "include", v, err, n);
 }
 
-static int set_exclude(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_exclude(struct options *o, const char *v,
+				       char *err, size_t n)
 {
 	return set_pattern(&o->exclude, &o->nexclude, "exclude", v, err, n);
 }
 
-static int set_proxy(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_proxy(struct options *o, const char *v,
+				     char *err, size_t n)
 {
 	(void)err, (void)n;
 	o->crawl.proxy = v;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_state(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_state(struct options *o, const char *v,
+				     char *err, size_t n)
 {
 	(void)err, (void)n;
 	o->state_dir = v;
-	return 0;
+	return OPTIONS_OK;
 }
 
-static int set_checkpoint(struct options *o, const char *v, char *err, size_t n)
+static enum options_status set_checkpoint(struct options *o, const char *v,
+					  char *err, size_t n)
 {
 	return set_duration("checkpoint-interval", v, &o->crawl.checkpoint_ms, err, n);
 }
@@ -642,6 +680,7 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 {
 	struct option longopts[NOPTS + 1];
 	char shortopts[NOPTS * 2 + 2];
+	enum options_status rc;
 	int code;
 
 	memset(o, 0, sizeof(*o));
@@ -663,11 +702,11 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 		}
 		if (!s->set)
 			*(bool *)(void *)((char *)o + s->flag) = s->flag_value;
-		else if (s->set(o, optarg, err, errlen))
-			return OPTIONS_USAGE;
+		else if ((rc = s->set(o, optarg, err, errlen)) != OPTIONS_OK)
+			return rc;
 	}
 	for (int i = optind; i < argc; i++)
-		if (push(&o->seeds, &o->nseeds, argv[i])) {
+		if (!push(&o->seeds, &o->nseeds, argv[i])) {
 			snprintf(err, errlen, "out of memory");
 			return OPTIONS_USAGE;
 		}

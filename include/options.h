@@ -36,17 +36,22 @@ enum options_status {
 	OPTIONS_USAGE = 2, /* bad command line; err says why; exit 2 */
 };
 
-/* Parse argv. Help and version text go to out. */
+/* Parse argv into *o. Help and version text go to out. Whatever it
+ * returns, *o holds copies to give back with options_release. */
 enum options_status options_parse(struct options *o, int argc, char **argv,
 				  FILE *out, char *err, size_t errlen);
+/* Free the copies o holds (seeds, headers, include and exclude regexes)
+ * and empty those lists; the struct itself is the caller's. */
 void options_release(struct options *o);
 
 void options_help(FILE *out);
 
-/* "250ms", "1.5s", "2m", "1h", "30" (seconds) -> milliseconds. 0 or -1. */
-int options_parse_duration(const char *s, int64_t *ms);
-/* "512", "64k", "10M", "1G" (powers of 1024) -> bytes. 0 or -1. */
-int options_parse_size(const char *s, uint64_t *bytes);
+/* "250ms", "1.5s", "2m", "1h", "30" (seconds) -> milliseconds: OPTIONS_OK,
+ * or OPTIONS_USAGE (*ms untouched) for anything else. */
+enum options_status options_parse_duration(const char *s, int64_t *ms);
+/* "512", "64k", "10M", "1G" (powers of 1024) -> bytes: OPTIONS_OK, or
+ * OPTIONS_USAGE (*bytes untouched) for anything else. */
+enum options_status options_parse_size(const char *s, uint64_t *bytes);
 
 /* The long names in the table, NULL-terminated (for the man-page test). */
 const char *const *options_long_names(void);

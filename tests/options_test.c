@@ -503,8 +503,8 @@ Test(options, durations_in_every_unit)
 	for (size_t i = 0; i < N(rows); i++) {
 		int64_t ms = -7;
 
-		cr_expect_eq(options_parse_duration(rows[i].text, &ms), 0, "\"%s\"",
-			     rows[i].text);
+		cr_expect_eq(options_parse_duration(rows[i].text, &ms), OPTIONS_OK,
+			     "\"%s\"", rows[i].text);
 		cr_expect_eq(ms, rows[i].ms, "\"%s\": got %lld", rows[i].text,
 			     (long long)ms);
 	}
@@ -520,8 +520,8 @@ Test(options, bad_durations_are_rejected)
 	for (size_t i = 0; i < N(bad); i++) {
 		int64_t ms = -7;
 
-		cr_expect_eq(options_parse_duration(bad[i], &ms), -1, "\"%s\"",
-			     bad[i]);
+		cr_expect_eq(options_parse_duration(bad[i], &ms), OPTIONS_USAGE,
+			     "\"%s\"", bad[i]);
 		cr_expect_eq(ms, -7, "\"%s\" wrote the output", bad[i]);
 	}
 }
@@ -542,8 +542,8 @@ Test(options, sizes_in_every_unit)
 	for (size_t i = 0; i < N(rows); i++) {
 		uint64_t b = 7;
 
-		cr_expect_eq(options_parse_size(rows[i].text, &b), 0, "\"%s\"",
-			     rows[i].text);
+		cr_expect_eq(options_parse_size(rows[i].text, &b), OPTIONS_OK,
+			     "\"%s\"", rows[i].text);
 		cr_expect_eq(b, rows[i].bytes, "\"%s\": got %llu", rows[i].text,
 			     (unsigned long long)b);
 	}
@@ -559,7 +559,8 @@ Test(options, bad_sizes_are_rejected)
 	for (size_t i = 0; i < N(bad); i++) {
 		uint64_t b = 7;
 
-		cr_expect_eq(options_parse_size(bad[i], &b), -1, "\"%s\"", bad[i]);
+		cr_expect_eq(options_parse_size(bad[i], &b), OPTIONS_USAGE, "\"%s\"",
+			     bad[i]);
 		cr_expect_eq(b, 7, "\"%s\" wrote the output", bad[i]);
 	}
 }

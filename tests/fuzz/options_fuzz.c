@@ -60,9 +60,9 @@ static void check_values(const char *s)
 	int64_t ms = 0;
 	uint64_t bytes = 0;
 
-	if (!options_parse_duration(s, &ms))
+	if (options_parse_duration(s, &ms) == OPTIONS_OK)
 		FUZZ_CHECK(ms > 0 && ms <= WEEK_MS);
-	if (!options_parse_size(s, &bytes))
+	if (options_parse_size(s, &bytes) == OPTIONS_OK)
 		FUZZ_CHECK(bytes > 0);
 }
 
