@@ -73,7 +73,8 @@ static int open_output(const char *path, bool resume)
 static int state_open(struct options *o, struct visited **recorded)
 {
 	char err[512];
-	long n;
+	enum resume_status rc;
+	size_t n;
 
 	o->crawl.journal = journal_open(o->state_dir, err, sizeof(err));
 	if (!o->crawl.journal) {
@@ -83,16 +84,17 @@ static int state_open(struct options *o, struct visited **recorded)
 	if (!journal_entries(o->crawl.journal))
 		return 0;
 	*recorded = visited_memory_new();
-	n = *recorded ? resume_scan_output(o->crawl.out_fd, *recorded, err, sizeof(err))
-		      : -1;
-	if (n < 0) {
+	rc = *recorded ? resume_scan_output(o->crawl.out_fd, *recorded, &n, err,
+					    sizeof(err))
+		       : RESUME_NOMEM;
+	if (rc != RESUME_OK) {
 		fprintf(stderr, "crawler: cannot resume from '%s': %s\n", o->output,
 			*recorded ? err : "out of memory");
 		return -1;
 	}
 	o->crawl.recorded = *recorded;
 	if (o->crawl.verbose)
-		fprintf(stderr, "crawler: resuming: %ld records in '%s', %zu URLs admitted\n",
+		fprintf(stderr, "crawler: resuming: %zu records in '%s', %zu URLs admitted\n",
 			n, o->output, journal_entries(o->crawl.journal));
 	return 0;
 }

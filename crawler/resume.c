@@ -11,16 +11,17 @@
 
 #include "visited.h"
 
-static int add_record(struct visited *recorded, const char *line, size_t len)
+static enum resume_status add_record(struct visited *recorded,
+				     const char *line, size_t len)
 {
 	json_t *o = json_loadb(line, len, 0, NULL);
 	const char *url = json_string_value(json_object_get(o, "url"));
 	char *copy = url ? strdup(url) : NULL;
 	bool fresh;
-	int rc = 0;
+	enum resume_status rc = RESUME_OK;
 
 	if (copy && visited_add_batch(recorded, &copy, 1, &fresh, NULL) != VISITED_OK)
-		rc = -1;
+		rc = RESUME_NOMEM;
 	free(copy);
 	json_decref(o);
 	return rc;
@@ -41,35 +42,37 @@ static FILE *from_start(int fd)
 	return in;
 }
 
-long resume_scan_output(int fd, struct visited *recorded, char *err,
-			size_t errlen)
+enum resume_status resume_scan_output(int fd, struct visited *recorded,
+				      size_t *records, char *err,
+				      size_t errlen)
 {
 	FILE *in = from_start(fd);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	off_t whole = 0;
-	long records = 0;
+	enum resume_status rc = RESUME_OK;
 
+	*records = 0;
 	if (!in) {
 		snprintf(err, errlen, "cannot read the output: %s", strerror(errno));
-		return -1;
+		return RESUME_IO;
 	}
 	while ((n = getline(&line, &cap, in)) > 0 && line[n - 1] == '\n') {
-		if (add_record(recorded, line, (size_t)n)) {
-			records = -1;
+		rc = add_record(recorded, line, (size_t)n);
+		if (rc) {
 			snprintf(err, errlen, "out of memory");
 			break;
 		}
 		whole += n;
-		records++;
+		(*records)++;
 	}
 	free(line);
 	fclose(in);
-	if (records >= 0 && ftruncate(fd, whole)) {
+	if (!rc && ftruncate(fd, whole)) {
 		snprintf(err, errlen, "cannot cut the output's torn line: %s",
 			 strerror(errno));
-		records = -1;
+		rc = RESUME_IO;
 	}
-	return records;
+	return rc;
 }

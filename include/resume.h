@@ -8,10 +8,17 @@
 
 struct visited;
 
+enum resume_status {
+	RESUME_OK = 0,
+	RESUME_IO = 1,    /* the output could not be read or cut */
+	RESUME_NOMEM = 2, /* out of memory */
+};
+
 /* Read fd (the output, open for reading and writing) from the start, cut a
- * torn last line, and add every record's "url" to recorded. Returns the
- * number of records, or -1 with a message in err. */
-long resume_scan_output(int fd, struct visited *recorded, char *err,
-			size_t errlen);
+ * torn last line, and add every record's "url" to recorded; *records is
+ * how many there are. RESUME_OK, or the failure with a message in err. */
+enum resume_status resume_scan_output(int fd, struct visited *recorded,
+				      size_t *records, char *err,
+				      size_t errlen);
 
 #endif

@@ -120,7 +120,8 @@ Test(resume, records_are_found_and_a_torn_line_is_cut)
 {
 	char *dir = temp_dir(), path[256];
 	struct visited *v = visited_memory_new();
-	char err[256];
+	char err[256] = "";
+	size_t records = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/out.jsonl", dir);
@@ -131,7 +132,9 @@ Test(resume, records_are_found_and_a_torn_line_is_cut)
 				   "{\"url\":\"http://a.te";
 
 	cr_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	cr_expect_eq(resume_scan_output(fd, v, err, sizeof(err)), 2);
+	cr_expect_eq(resume_scan_output(fd, v, &records, err, sizeof(err)),
+		     RESUME_OK, "%s", err);
+	cr_expect_eq(records, 2);
 	cr_expect(visited_has(v, "http://a.test/"));
 	cr_expect(visited_has(v, "http://a.test/b"));
 	cr_expect_not(visited_has(v, "http://a.te"));
