@@ -233,7 +233,7 @@ static int64_t pacing_ns(const struct crawl_config *cfg)
 	return ns;
 }
 
-static int pipeline_start(struct crawl *c)
+static enum crawl_status pipeline_start(struct crawl *c)
 {
 	struct fetch_config fc = {
 		.concurrency = c->cfg.concurrency,
@@ -282,19 +282,19 @@ static int pipeline_start(struct crawl *c)
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
 	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)
-		return -1;
+		return CRAWL_NOT_STARTED;
 	outbox_init(&c->pages_out, c->pages);
 	outbox_init(&c->records_out, c->results);
 	chan_on_room(c->pages, wake_fetcher, c->loop);
 	chan_on_room(c->results, wake_fetcher, c->loop);
 	atomic_store(&c->writer, writer_start(&wc, c->results));
 	if (!atomic_load(&c->writer))
-		return -1;
+		return CRAWL_NOT_STARTED;
 	for (; c->nparsers < c->cfg.parsers; c->nparsers++)
 		if (pthread_create(&c->parser_threads[c->nparsers], NULL,
 				   crawl_parser_main, c))
-			return -1;
-	return 0;
+			return CRAWL_NOT_STARTED;
+	return CRAWL_OK;
 }
 
 /* Close the stages in order, each after the one feeding it has ended, so
@@ -355,13 +355,14 @@ static void summarize(struct crawl *c, struct crawl_result *out)
 	out->summary = stats_summary(&out->stats, &end);
 }
 
-int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
+enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
+			    struct crawl_result *out)
 {
 	int64_t t0 = ctx_now_ns();
 	int64_t deadline = c->cfg.max_time_ms ? t0 + c->cfg.max_time_ms * 1000000 : 0;
 	struct ctx_watch wake = { .fn = wake_fetcher };
 	bool watching;
-	int rc = 0;
+	enum crawl_status rc;
 
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
@@ -370,13 +371,12 @@ int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out)
 	c->seed = (unsigned)t0;
 	c->started = 0;
 	ctx_init(&c->ctx, parent, deadline);
-	if (pipeline_start(c)) {
-		rc = -1;
+	rc = pipeline_start(c);
+	if (rc != CRAWL_OK)
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
-	}
 	wake.arg = c->loop;
 	watching = c->loop && ctx_watch_add(&c->ctx, &wake) == CTX_OK;
-	if (!rc) {
+	if (rc == CRAWL_OK) {
 		crawl_admit_seeds(c);
 		out->stop = fetch_loop(c);
 	}

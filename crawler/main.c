@@ -169,7 +169,7 @@ static int run(struct options *o, struct signals *sig)
 	pthread_mutex_lock(&sig->lock);
 	sig->crawl = c;
 	pthread_mutex_unlock(&sig->lock);
-	if (crawl_run(c, &sig->root, &res)) {
+	if (crawl_run(c, &sig->root, &res) != CRAWL_OK) {
 		fprintf(stderr, "crawler: cannot start the crawl: out of memory or threads\n");
 		status = EXIT_FAILURE;
 	} else {

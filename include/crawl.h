@@ -130,12 +130,21 @@ struct crawl;
 /* Check and prepare a crawl; NULL with a message in err on a bad seed or
  * setting. */
 struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen);
+/* Free c: its canonical seeds, scope and request headers (what crawl_run
+ * builds it frees as it ends). NULL is accepted. */
 void crawl_free(struct crawl *c);
 
+enum crawl_status {
+	CRAWL_OK = 0,
+	CRAWL_NOT_STARTED = 1, /* the pipeline could not start: out of memory,
+				  or a thread could not be created */
+};
+
 /* Run to the end. parent (may be NULL) is cancelled with cause
- * CRAWL_INTERRUPTED to stop it. Returns 0, or -1 if the pipeline could not
- * start (out of memory, no threads). */
-int crawl_run(struct crawl *c, struct ctx *parent, struct crawl_result *out);
+ * CRAWL_INTERRUPTED to stop it. CRAWL_OK, or CRAWL_NOT_STARTED; either way
+ * *out is filled in, and its summary is the caller's to free. */
+enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
+			    struct crawl_result *out);
 
 /* Exit at once with status, without cutting an output line; for a second
  * signal. Safe to call from another thread while crawl_run runs. */

@@ -47,7 +47,7 @@ void run_crawl(struct crawl_config *cfg, struct run *run)
 	cfg->out_fd = fileno(out);
 	c = crawl_new(cfg, err, sizeof(err));
 	cr_assert(c, "crawl_new: %s", err);
-	cr_assert_eq(crawl_run(c, NULL, &run->res), 0);
+	cr_assert_eq(crawl_run(c, NULL, &run->res), CRAWL_OK);
 	crawl_free(c);
 	read_records(out, run);
 	fclose(out);
