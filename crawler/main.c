@@ -58,18 +58,22 @@ static void *signal_main(void *arg)
 	return NULL;
 }
 
-/* Truncated for a new crawl; appended to when resuming one. */
-static int open_output(const char *path, bool resume)
+/* The output into *fd: truncated for a new crawl, appended to when resuming
+ * one. 0 or an errno. */
+static int open_output(const char *path, bool resume, int *fd)
 {
 	if (!path || !strcmp(path, "-"))
-		return STDOUT_FILENO;
-	if (resume)
-		return open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		*fd = STDOUT_FILENO;
+	else if (resume)
+		*fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	else
+		*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return *fd < 0 ? errno : 0;
 }
 
 /* --state: open the journal and, when it has entries (a crawl to resume),
- * learn from the output which URLs already have a record. */
+ * learn from the output which URLs already have a record. EXIT_SUCCESS, or
+ * EXIT_FAILURE having said why. */
 static int state_open(struct options *o, struct visited **recorded)
 {
 	char err[512];
@@ -79,10 +83,10 @@ static int state_open(struct options *o, struct visited **recorded)
 	o->crawl.journal = journal_open(o->state_dir, err, sizeof(err));
 	if (!o->crawl.journal) {
 		fprintf(stderr, "crawler: %s\n", err);
-		return -1;
+		return EXIT_FAILURE;
 	}
 	if (!journal_entries(o->crawl.journal))
-		return 0;
+		return EXIT_SUCCESS;
 	*recorded = visited_memory_new();
 	rc = *recorded ? resume_scan_output(o->crawl.out_fd, *recorded, &n, err,
 					    sizeof(err))
@@ -90,33 +94,34 @@ static int state_open(struct options *o, struct visited **recorded)
 	if (rc != RESUME_OK) {
 		fprintf(stderr, "crawler: cannot resume from '%s': %s\n", o->output,
 			*recorded ? err : "out of memory");
-		return -1;
+		return EXIT_FAILURE;
 	}
 	o->crawl.recorded = *recorded;
 	if (o->crawl.verbose)
 		fprintf(stderr, "crawler: resuming: %zu records in '%s', %zu URLs admitted\n",
 			n, o->output, journal_entries(o->crawl.journal));
-	return 0;
+	return EXIT_SUCCESS;
 }
 
+/* EXIT_SUCCESS, or EXIT_FAILURE having said why. */
 static int write_summary(const struct options *o, const char *summary)
 {
 	FILE *f;
 
 	if (!summary)
-		return 0;
+		return EXIT_SUCCESS;
 	if (!o->stats_path) {
 		if (!o->quiet)
 			fprintf(stderr, "%s\n", summary);
-		return 0;
+		return EXIT_SUCCESS;
 	}
 	f = fopen(o->stats_path, "w");
 	if (!f || fprintf(f, "%s\n", summary) < 0 || fclose(f)) {
 		fprintf(stderr, "crawler: cannot write stats to '%s': %s\n",
 			o->stats_path, strerror(errno));
-		return -1;
+		return EXIT_FAILURE;
 	}
-	return 0;
+	return EXIT_SUCCESS;
 }
 
 static int exit_status(const struct crawl_result *res, int signo)
@@ -140,17 +145,18 @@ static int run(struct options *o, struct signals *sig)
 	struct crawl_result res;
 	struct crawl *c;
 	struct visited *recorded = NULL;
-	int status;
+	int status, rc;
 
-	o->crawl.out_fd = open_output(o->output, o->state_dir != NULL);
-	if (o->crawl.out_fd < 0) {
+	rc = open_output(o->output, o->state_dir != NULL, &o->crawl.out_fd);
+	if (rc) {
 		fprintf(stderr, "crawler: cannot open '%s': %s\n", o->output,
-			strerror(errno));
+			strerror(rc));
 		return EXIT_FAILURE;
 	}
-	if (o->state_dir && state_open(o, &recorded)) {
-		status = EXIT_FAILURE;
-		goto out;
+	if (o->state_dir) {
+		status = state_open(o, &recorded);
+		if (status != EXIT_SUCCESS)
+			goto out;
 	}
 	if (o->state_dir && !o->crawl.recorded && ftruncate(o->crawl.out_fd, 0)) {
 		fprintf(stderr, "crawler: cannot truncate '%s': %s\n", o->output,
@@ -181,7 +187,7 @@ static int run(struct options *o, struct signals *sig)
 	else if (res.stop == CRAWL_FAILED)
 		fprintf(stderr, "crawler: the crawl stopped: out of memory, or the "
 			"--state journal could not be written\n");
-	if (write_summary(o, res.summary))
+	if (write_summary(o, res.summary) != EXIT_SUCCESS)
 		status = EXIT_FAILURE;
 	free(res.summary);
 	pthread_mutex_lock(&sig->lock);
