@@ -566,26 +566,29 @@ static size_t fast_kept(const struct url_base *b, const char *ref, size_t n,
 /* The shortcut of url_base_resolve for the references most pages are made
  * of: a path, a query, or an absolute URL on the base's own origin. They
  * resolve by RFC 3986 section 5.2 in one buffer, without curl's URL API and
- * its copies. Returns -1 for anything else (a scheme or ':' in the first
- * segment, tabs or newlines, another authority), which
- * url_base_resolve_general handles; the two must agree, and a fuzz target
- * checks that they do. */
-static int resolve_fast(const struct url_base *b, const char *ref, char **out)
+ * its copies. Whether it takes ref, with *st the result when it does; it
+ * leaves anything else (a scheme or ':' in the first segment, tabs or
+ * newlines, another authority) to url_base_resolve_general. The two must
+ * agree, and a fuzz target checks that they do. */
+static bool resolve_fast(const struct url_base *b, const char *ref, char **out,
+			 enum url_status *st)
 {
 	char buf[4 * URL_MAX_LEN];
 	const char *tail;
 	size_t n, head, tlen, len, q;
 
 	if (!b->shortcut || !trim_ref(&ref, &n))
-		return -1;
-	if (n == 0) /* "" or "#top": the page itself */
-		return dup_str(b->str, out);
+		return false;
+	if (n == 0) { /* "" or "#top": the page itself */
+		*st = dup_str(b->str, out);
+		return true;
+	}
 	head = fast_kept(b, ref, n, &tail);
 	if (!head)
-		return -1;
+		return false;
 	tlen = n - (size_t)(tail - ref);
 	if (head + 1 + 3 * tlen >= sizeof(buf))
-		return -1;
+		return false;
 	memcpy(buf, b->str, head);
 	len = head;
 	if (head == b->origin && (!tlen || *tail != '/'))
@@ -598,22 +601,26 @@ static int resolve_fast(const struct url_base *b, const char *ref, char **out)
 	memmove(buf + head, buf + q, len - q);
 	len = head + len - q;
 	if (len > URL_MAX_LEN)
-		return URL_TOO_LONG;
-	if (!(*out = malloc(len + 1)))
-		return URL_NOMEM;
-	memcpy(*out, buf, len);
-	(*out)[len] = '\0';
-	return URL_OK;
+		*st = URL_TOO_LONG;
+	else if (!(*out = malloc(len + 1)))
+		*st = URL_NOMEM;
+	else {
+		memcpy(*out, buf, len);
+		(*out)[len] = '\0';
+		*st = URL_OK;
+	}
+	return true;
 }
 
 enum url_status url_base_resolve(const struct url_base *b, const char *ref,
 				 char **out)
 {
-	int st;
+	enum url_status st;
 
 	*out = NULL;
-	st = resolve_fast(b, ref, out);
-	return st >= 0 ? (enum url_status)st : url_base_resolve_general(b, ref, out);
+	if (resolve_fast(b, ref, out, &st))
+		return st;
+	return url_base_resolve_general(b, ref, out);
 }
 
 enum url_status url_base_resolve_general(const struct url_base *b,
