@@ -25,6 +25,7 @@ struct origin;
  * product token. NULL when out of memory. */
 struct origin *origin_new(int status, enum record_err err, const char *err_msg,
 			  const char *body, size_t len, const char *agent);
+/* Free o with the robots rules and message it holds; NULL is accepted. */
 void origin_free(struct origin *o);
 
 /* RECORD_ERR_NONE if url (canonical) may be fetched; else the error to

@@ -56,6 +56,7 @@ struct record {
 
 /* A zeroed record for url (copied); NULL when out of memory. */
 struct record *record_new(const char *url, const char *parent, unsigned depth);
+/* Free r and every string it owns; NULL is accepted. */
 void record_free(struct record *r);
 
 /* Set the error; msg (copied, may be NULL) adds detail. */

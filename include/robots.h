@@ -36,6 +36,8 @@ struct robots *robots_allow_all(void);
  * (section 2.3.1.4). */
 struct robots *robots_disallow_all(void);
 
+/* Free r with its rules and Sitemap: URLs (so what robots_sitemaps lent
+ * goes too); NULL is accepted. */
 void robots_free(struct robots *r);
 
 /* path_query: the path and query of a canonical URL, e.g. "/a/b%20c?x=1"

@@ -42,6 +42,8 @@ struct url_base *url_base_new(const char *base, enum url_status *status);
 struct url_base *url_base_canonical(const char *canonical,
 				    enum url_status *status);
 
+/* Free b with its canonical string (so what url_base_str lent goes too);
+ * NULL is accepted. */
 void url_base_free(struct url_base *b);
 
 /* The base in canonical form; borrowed from b. */

@@ -43,7 +43,8 @@ struct writer_config {
 struct writer;
 
 /* Start the writer thread on results (borrowed; the writer ends when it is
- * closed and drained). NULL when the thread cannot start. */
+ * closed and drained). NULL when out of memory or the thread cannot
+ * start. */
 struct writer *writer_start(const struct writer_config *cfg, struct chan *results);
 
 /* Wait for the writer to drain and end; fill *stats. Returns 0, or the
