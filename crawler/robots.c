@@ -9,6 +9,7 @@
  * and each query path is brought into the same form before comparison. */
 #include "robots.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -191,25 +192,25 @@ void robots_free(struct robots *r)
 }
 
 /* An empty value matches nothing, so it adds no rule (RFC 9309 section
- * 2.2.2: "Disallow:" alone allows everything). */
-static bool add_rule(struct robots *r, struct span v, bool allow,
-		     unsigned char groups)
+ * 2.2.2: "Disallow:" alone allows everything). 0 or ENOMEM. */
+static int add_rule(struct robots *r, struct span v, bool allow,
+		    unsigned char groups)
 {
 	struct robots_rule *rules, *rule;
 	size_t n;
 
 	if (!v.len)
-		return true;
+		return 0;
 	rules = grow(r->rules, &r->rules_cap, r->nrules, sizeof(*rules));
 	if (!rules)
-		return false;
+		return ENOMEM;
 	r->rules = rules;
 	rule = &rules[r->nrules];
 	/* RFC 9309 section 2.2.2: both sides compared in one normal form,
 	 * the one canonical URLs have. */
 	rule->pattern = malloc(3 * v.len + 1);
 	if (!rule->pattern)
-		return false;
+		return ENOMEM;
 	n = url_escape_path(rule->pattern, v.s, v.len);
 	rule->octets = n;
 	rule->anchored = rule->pattern[n - 1] == '$';
@@ -218,30 +219,31 @@ static bool add_rule(struct robots *r, struct span v, bool allow,
 	rule->allow = allow;
 	rule->groups = groups;
 	r->nrules++;
-	return true;
+	return 0;
 }
 
-/* A sitemap URL holds no blanks or controls; anything else is not one. */
-static bool add_sitemap(struct robots *r, struct span v)
+/* A sitemap URL holds no blanks or controls; anything else is not one, and
+ * is skipped. 0 or ENOMEM. */
+static int add_sitemap(struct robots *r, struct span v)
 {
 	char **urls, *url;
 
 	for (size_t i = 0; i < v.len; i++)
 		if ((unsigned char)v.s[i] <= 0x20 || v.s[i] == 0x7f)
-			return true;
+			return 0;
 	if (!v.len)
-		return true;
+		return 0;
 	urls = grow(r->sitemaps, &r->sitemaps_cap, r->nsitemaps, sizeof(*urls));
 	if (!urls)
-		return false;
+		return ENOMEM;
 	r->sitemaps = urls;
 	url = malloc(v.len + 1);
 	if (!url)
-		return false;
+		return ENOMEM;
 	memcpy(url, v.s, v.len);
 	url[v.len] = '\0';
 	r->sitemaps[r->nsitemaps++] = url;
-	return true;
+	return 0;
 }
 
 /* Seconds, with an optional fraction ("10", "0.5", ".5"), in milliseconds;
@@ -325,7 +327,7 @@ static void on_member(struct parser *p, enum key key, struct span v)
 		return;
 	if (key == KEY_DELAY)
 		on_delay(p, v);
-	else if (!add_rule(p->r, v, key == KEY_ALLOW, p->group))
+	else if (add_rule(p->r, v, key == KEY_ALLOW, p->group))
 		p->nomem = true;
 }
 
@@ -350,7 +352,7 @@ static void parse_line(struct parser *p, const char *s, size_t len)
 		on_agent(p, v);
 		break;
 	case KEY_SITEMAP:
-		if (!add_sitemap(p->r, v))
+		if (add_sitemap(p->r, v))
 			p->nomem = true;
 		break;
 	case KEY_ALLOW:
@@ -463,7 +465,7 @@ struct robots *robots_disallow_all(void)
 {
 	struct robots *r = robots_new();
 
-	if (r && !add_rule(r, (struct span){ "/", 1 }, false, GROUP_STAR)) {
+	if (r && add_rule(r, (struct span){ "/", 1 }, false, GROUP_STAR)) {
 		robots_free(r);
 		return NULL;
 	}
