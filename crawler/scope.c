@@ -6,6 +6,7 @@
 #include "scope.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <libpsl.h>
 #include <regex.h>
 #include <stdio.h>
@@ -181,32 +182,33 @@ static bool matches_any(const struct regex_list *l, const char *url)
 }
 
 /* Which seeds' keys the mode compares against; a seed without a host
- * (never, for a canonical one) is left out. */
-static bool keys_init(struct scope *s, char *const *seeds, size_t n)
+ * (never, for a canonical one) is left out. 0 or ENOMEM. */
+static int keys_init(struct scope *s, char *const *seeds, size_t n)
 {
 	char key[URL_MAX_LEN];
 
 	s->keys = calloc(n + 1, sizeof(*s->keys));
 	if (!s->keys)
-		return false;
+		return ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (!url_key(s, seeds[i], key, sizeof(key)))
 			continue;
 		s->keys[s->nkeys] = strdup(key);
 		if (!s->keys[s->nkeys++])
-			return false;
+			return ENOMEM;
 	}
 	qsort(s->keys, s->nkeys, sizeof(*s->keys), key_cmp);
-	return true;
+	return 0;
 }
 
 /* A seed's directory is its URL up to the path's last '/': "http://a/b/c"
- * gives "http://a/b/", "http://a/" gives "http://a/" (the whole origin). */
-static bool dirs_init(struct scope *s, char *const *seeds, size_t n)
+ * gives "http://a/b/", "http://a/" gives "http://a/" (the whole origin).
+ * 0 or ENOMEM. */
+static int dirs_init(struct scope *s, char *const *seeds, size_t n)
 {
 	s->dirs = calloc(n + 1, sizeof(*s->dirs));
 	if (!s->dirs)
-		return false;
+		return ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct span path = path_span(seeds[i]);
 		const char *slash = path.len ? memrchr(path.s, '/', path.len) : NULL;
@@ -215,32 +217,34 @@ static bool dirs_init(struct scope *s, char *const *seeds, size_t n)
 			continue;
 		s->dirs[s->ndirs] = strndup(seeds[i], (size_t)(slash - seeds[i]) + 1);
 		if (!s->dirs[s->ndirs++])
-			return false;
+			return ENOMEM;
 	}
 	qsort(s->dirs, s->ndirs, sizeof(*s->dirs), key_cmp);
-	return true;
+	return 0;
 }
 
-/* opt names the command-line option in the message, as the user wrote it. */
-static bool regex_list_init(struct regex_list *l, const char *opt,
-			    char *const *src, size_t n, char *err, size_t errlen)
+/* Compile src: 0, or regcomp's error code with the message in err (opt
+ * names the command-line option in it, as the user wrote it); REG_ESPACE,
+ * err untouched, when the list cannot be allocated. */
+static int regex_list_init(struct regex_list *l, const char *opt,
+			   char *const *src, size_t n, char *err, size_t errlen)
 {
 	char msg[256];
 	int rc;
 
 	l->re = calloc(n + 1, sizeof(*l->re));
 	if (!l->re)
-		return false;
+		return REG_ESPACE;
 	for (size_t i = 0; i < n; i++) {
 		rc = regcomp(&l->re[i], src[i], REG_EXTENDED | REG_NOSUB);
 		if (rc) {
 			regerror(rc, &l->re[i], msg, sizeof(msg));
 			snprintf(err, errlen, "--%s '%s': %s", opt, src[i], msg);
-			return false;
+			return rc;
 		}
 		l->n++;
 	}
-	return true;
+	return 0;
 }
 
 static void regex_list_release(struct regex_list *l)
@@ -261,14 +265,14 @@ struct scope *scope_new(const struct scope_config *cfg, char *const *seeds,
 	s->mode = cfg->mode;
 	s->psl = psl_builtin();
 	s->no_parent = cfg->no_parent;
-	if (!keys_init(s, seeds, n))
+	if (keys_init(s, seeds, n))
 		goto fail;
-	if (s->no_parent && !dirs_init(s, seeds, n))
+	if (s->no_parent && dirs_init(s, seeds, n))
 		goto fail;
-	if (!regex_list_init(&s->include, "include", cfg->include, cfg->ninclude,
-			     err, errlen) ||
-	    !regex_list_init(&s->exclude, "exclude", cfg->exclude, cfg->nexclude,
-			     err, errlen))
+	if (regex_list_init(&s->include, "include", cfg->include, cfg->ninclude,
+			    err, errlen) ||
+	    regex_list_init(&s->exclude, "exclude", cfg->exclude, cfg->nexclude,
+			    err, errlen))
 		goto fail;
 	return s;
 fail:
