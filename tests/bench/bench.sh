@@ -167,7 +167,7 @@ timed() { # limit command...
 	shift
 	t0=$(server_ticks)
 	/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" \
-		timeout -k 5 "$limit" "$@" >/dev/null 2>>"$tmp/errors" || true
+		timeout -k 15 "$limit" "$@" >/dev/null 2>>"$tmp/errors" || true
 	t1=$(server_ticks)
 	grep -qE 'status (124|137)$' "$tmp/time" && out=1 || out=0
 	# The last line: a failed command's status comes first.
