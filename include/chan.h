@@ -27,8 +27,7 @@ enum chan_status {
 struct chan *chan_new(size_t cap);
 
 /* Free the channel and its ring; items still in it are passed to drop
- * (may be NULL: they are left to whoever else holds them). NULL is
- * accepted. */
+ * (may be NULL: they are not freed). NULL is accepted. */
 void chan_free(struct chan *ch, void (*drop)(void *item));
 
 /* Queue item, waiting for room: CHAN_OK, CHAN_CLOSED, or CHAN_DONE when ctx
