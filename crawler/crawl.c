@@ -14,6 +14,7 @@
 #include "crawl.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,34 +66,37 @@ void crawl_config_init(struct crawl_config *cfg)
 	};
 }
 
-static bool seeds_init(struct crawl *c, char *err, size_t errlen)
+/* The seeds in canonical form; a bad one says why in err. */
+static enum url_status seeds_init(struct crawl *c, char *err, size_t errlen)
 {
 	c->seeds = calloc(c->cfg.nseeds + 1, sizeof(*c->seeds));
 	if (!c->seeds)
-		return false;
+		return URL_NOMEM;
 	for (size_t i = 0; i < c->cfg.nseeds; i++) {
 		enum url_status st = url_normalize(c->cfg.seeds[i], &c->seeds[i]);
 
 		if (st != URL_OK) {
-			snprintf(err, errlen, "bad URL '%s': %s", c->cfg.seeds[i],
-				 url_strerror(st));
-			return false;
+			if (st != URL_NOMEM)
+				snprintf(err, errlen, "bad URL '%s': %s",
+					 c->cfg.seeds[i], url_strerror(st));
+			return st;
 		}
 		c->nseeds++;
 	}
-	return true;
+	return URL_OK;
 }
 
-static bool headers_init(struct crawl *c)
+/* 0 or ENOMEM. */
+static int headers_init(struct crawl *c)
 {
 	for (size_t i = 0; i < c->cfg.nheaders; i++) {
 		struct curl_slist *l = curl_slist_append(c->headers, c->cfg.headers[i]);
 
 		if (!l)
-			return false;
+			return ENOMEM;
 		c->headers = l;
 	}
-	return true;
+	return 0;
 }
 
 struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen)
@@ -111,7 +115,7 @@ struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "concurrency, per-host and parsers must be at least 1");
 		goto fail;
 	}
-	if (!seeds_init(c, err, errlen) || !headers_init(c))
+	if (seeds_init(c, err, errlen) != URL_OK || headers_init(c))
 		goto fail;
 	robots_product_token(cfg->user_agent, c->agent, sizeof(c->agent));
 	c->scope = scope_new(&cfg->scope, c->seeds, c->nseeds, err, errlen);

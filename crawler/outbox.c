@@ -1,6 +1,7 @@
 /* outbox: a ring of held items in front of a channel (see outbox.h). */
 #include "outbox.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "chan.h"
@@ -18,31 +19,33 @@ void outbox_release(struct outbox *ob, void (*drop)(void *item))
 	*ob = (struct outbox){ 0 };
 }
 
-/* Room for one more held item: the ring doubles, unwrapped into order. */
-static bool hold_room(struct outbox *ob)
+/* Room for one more held item: the ring doubles, unwrapped into order.
+ * 0 or ENOMEM. */
+static int hold_room(struct outbox *ob)
 {
 	size_t cap = ob->cap ? ob->cap * 2 : 64;
 	void **items;
 
 	if (ob->len < ob->cap)
-		return true;
+		return 0;
 	items = malloc(cap * sizeof(*items));
 	if (!items)
-		return false;
+		return ENOMEM;
+	/* Full: the held items are the whole ring, from head around. */
 	for (size_t i = 0; i < ob->len; i++)
-		items[i] = ob->items[(ob->head + i) % ob->cap];
+		items[i] = ob->items[(ob->head + i) % ob->len];
 	free(ob->items);
 	ob->items = items;
 	ob->head = 0;
 	ob->cap = cap;
-	return true;
+	return 0;
 }
 
 void outbox_send(struct outbox *ob, void *item)
 {
 	if (!ob->len && chan_try_send(ob->ch, item) != CHAN_FULL)
 		return;
-	if (!hold_room(ob)) {
+	if (hold_room(ob)) {
 		/* Nothing is dropped: wait for the receivers instead. */
 		outbox_drain(ob);
 		chan_send(ob->ch, item, NULL);

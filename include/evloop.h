@@ -34,7 +34,10 @@ enum evloop_status {
 
 struct evloop;
 
+/* NULL when out of memory or descriptors. */
 struct evloop *evloop_new(void);
+/* Frees the loop and closes its descriptors (not the ones it watched, which
+ * are their owners'); NULL is fine. */
 void evloop_free(struct evloop *l);
 
 /* Watch io->fd for events (EVLOOP_IN | EVLOOP_OUT), replacing what it was

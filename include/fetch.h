@@ -72,6 +72,8 @@ struct fetch_pool;
  * outlive the pool). NULL on failure. */
 struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ctx,
 				  struct evloop *loop);
+/* Abort what is in flight (each reported, canceled), then free the pool,
+ * its easy handles and its multi handle; NULL is fine. */
 void fetch_pool_free(struct fetch_pool *p);
 
 enum fetch_start {
