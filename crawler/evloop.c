@@ -4,7 +4,8 @@
  * is still readable after its callback is reported again next round.
  * `woken` keeps a storm of evloop_wake calls (parsers admit links page by
  * page) to one write(2) per round; the round that reads the eventfd clears
- * it first, so a wake-up after that read is never lost. */
+ * it after the read, so a wake-up is either still to read or rung before
+ * that round ends. */
 #include "evloop.h"
 
 #include <errno.h>
@@ -31,10 +32,13 @@ static void drain_wake(struct evloop_io *io, unsigned events)
 	uint64_t n;
 
 	(void)events;
-	atomic_store(&l->woken, false);
-	/* Nonblocking: a short or failed read means nothing was pending. */
+	/* Read, then clear: a wake-up rung between the two is not written
+	 * (the flag is still set), but this round returns after it and the
+	 * caller looks again. Cleared first, a wake-up in between would be
+	 * read away with the flag left set, and every later one skipped. */
 	if (read(io->fd, &n, sizeof(n)) < 0)
-		return;
+		n = 0;
+	atomic_store(&l->woken, false);
 }
 
 struct evloop *evloop_new(void)

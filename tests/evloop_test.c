@@ -5,6 +5,7 @@
  * inside a callback of the same round is not called. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,4 +172,45 @@ Test(evloop, an_io_stopped_in_the_same_round_is_not_called)
 		close(x[i]);
 		close(y[i]);
 	}
+}
+
+struct ringers {
+	struct evloop *l;
+	atomic_bool stop;
+};
+
+static void *ring_until_stopped(void *arg)
+{
+	struct ringers *r = arg;
+
+	while (!atomic_load(&r->stop))
+		evloop_wake(r->l);
+	return NULL;
+}
+
+/* A wake-up landing while the loop drains the last one must not leave the
+ * loop deaf: after a storm of wake-ups from two threads, one more still
+ * ends a wait at once. */
+Test(evloop, a_wake_up_after_a_storm_of_them_still_ends_the_wait)
+{
+	struct ringers r = { .l = evloop_new() };
+	pthread_t t[2];
+
+	for (int round = 0; round < 200; round++) {
+		atomic_store(&r.stop, false);
+		for (int i = 0; i < 2; i++)
+			cr_assert_eq(pthread_create(&t[i], NULL, ring_until_stopped, &r), 0);
+		for (int i = 0; i < 20; i++)
+			evloop_wait(r.l, 10);
+		atomic_store(&r.stop, true);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		evloop_wait(r.l, 0); /* take what the storm left */
+		evloop_wake(r.l);
+		int64_t t0 = ctx_now_ns();
+		evloop_wait(r.l, 2000);
+		cr_assert_lt(ctx_now_ns() - t0, 1000 * 1000000LL,
+			     "round %d: the wake-up was lost", round);
+	}
+	evloop_free(r.l);
 }
