@@ -11,8 +11,8 @@
  * The transfers are spread over several multi handles (shards) by origin:
  * libcurl 7.88's curl_multi_remove_handle walks every connection of its
  * multi handle, which at -c 2048 was 6% of the CPU; with a shard per 128
- * transfers the walk is short, and an origin's connections (and its
- * per-host cap) still live in one of them.
+ * transfers (at most 32 shards) the walk is short, and an origin's
+ * connections (and its per-host cap) still live in one of them.
  *
  * A transfer owns its easy handle, its deadline ctx and its response until
  * it finishes; then the response goes to the caller's done() and the easy
@@ -67,6 +67,9 @@ struct shard {
 };
 
 #define TRANSFERS_PER_SHARD 128
+/* A round of the loop looks at each shard's timer and messages: a
+ * constant, whatever the transfers in flight. */
+#define MAX_SHARDS 32
 
 struct fetch_pool {
 	struct fetch_config cfg;
@@ -189,6 +192,8 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 	p->ctx = ctx;
 	p->loop = loop;
 	p->nshards = (cfg->concurrency + TRANSFERS_PER_SHARD - 1) / TRANSFERS_PER_SHARD;
+	if (p->nshards > MAX_SHARDS)
+		p->nshards = MAX_SHARDS;
 	p->shards = calloc(p->nshards, sizeof(*p->shards));
 	p->idle = calloc(cfg->concurrency, sizeof(*p->idle));
 	sema_init(&p->slots, cfg->concurrency);
