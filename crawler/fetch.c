@@ -158,6 +158,21 @@ static void socks_free(struct sock *k)
 	}
 }
 
+/* Free what p holds, with no transfer in flight. */
+static void pool_destroy(struct fetch_pool *p)
+{
+	for (size_t i = 0; i < p->nidle; i++)
+		curl_easy_cleanup(p->idle[i]);
+	for (unsigned i = 0; p->shards && i < p->nshards; i++)
+		curl_multi_cleanup(p->shards[i].multi);
+	socks_free(p->dead);
+	curl_share_cleanup(p->share);
+	sema_release(&p->slots);
+	free(p->shards);
+	free(p->idle);
+	free(p);
+}
+
 static enum fetch_start shard_init(struct shard *sh, struct fetch_pool *p)
 {
 	const struct fetch_config *cfg = &p->cfg;
@@ -198,12 +213,12 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 	p->idle = calloc(cfg->concurrency, sizeof(*p->idle));
 	sema_init(&p->slots, cfg->concurrency);
 	if (!p->shards || !p->idle) {
-		fetch_pool_free(p);
+		pool_destroy(p);
 		return NULL;
 	}
 	for (unsigned i = 0; i < p->nshards; i++)
 		if (shard_init(&p->shards[i], p) != FETCH_STARTED) {
-			fetch_pool_free(p);
+			pool_destroy(p);
 			return NULL;
 		}
 	if (cfg->cookies) {
@@ -220,16 +235,7 @@ void fetch_pool_free(struct fetch_pool *p)
 	if (!p)
 		return;
 	fetch_pool_abort_all(p, RECORD_ERR_CANCELED);
-	for (size_t i = 0; i < p->nidle; i++)
-		curl_easy_cleanup(p->idle[i]);
-	for (unsigned i = 0; p->shards && i < p->nshards; i++)
-		curl_multi_cleanup(p->shards[i].multi);
-	socks_free(p->dead);
-	curl_share_cleanup(p->share);
-	sema_release(&p->slots);
-	free(p->shards);
-	free(p->idle);
-	free(p);
+	pool_destroy(p);
 }
 
 static char *dup_or_null(const char *s)
