@@ -121,10 +121,12 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 		else
 			items[nq++] = item_of(b, src[i]);
 	}
-	if (nq)
+	/* Only new work wakes the fetch loop: most pages bring none, and a
+	 * wake-up is a system call on each side. */
+	if (nq) {
 		queue(c, items, nq, st);
-	if (nin)
 		evloop_wake(c->loop);
+	}
 	free(items);
 }
 

@@ -173,8 +173,10 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	}
 	r = record_from(e, resp);
 	if (!r) {
-		crawl_url_finished(c, e->depth);
-		lease_done(c, e);
+		unsigned depth = e->depth;
+
+		lease_done(c, e); /* the lease ends before the URL completes */
+		crawl_url_finished(c, depth);
 		response_free(resp);
 		return;
 	}
@@ -189,6 +191,10 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		outbox_send(&c->pages_out, pg);
 		return;
 	}
+	/* Its links would be lost without a trace: the record says so. */
+	if (h)
+		record_set_err(r, RECORD_ERR_INTERNAL,
+			       "out of memory: the page was not read");
 	response_free(resp);
 	outbox_send(&c->records_out, r);
 }

@@ -33,12 +33,14 @@ static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 			     enum record_err err, const char *why)
 {
 	struct record *r = record_new(e->url, e->parent, e->depth);
+	unsigned depth = e->depth;
 
-	if (!r)
-		crawl_url_finished(c, e->depth);
+	/* The lease ends before the URL completes (frontier.h). */
 	frontier_done(c->frontier, e);
-	if (!r)
+	if (!r) {
+		crawl_url_finished(c, depth);
 		return;
+	}
 	record_set_err(r, err, why);
 	r->fetched_at_ms = record_now_ms();
 	outbox_send(&c->records_out, r);

@@ -45,8 +45,9 @@ struct transfer {
 	struct response *resp;        /* allocated up front: finishing never fails */
 	size_t body_cap, headers_cap; /* allocated for resp's body, headers */
 	uint64_t max_size;            /* this request's cap */
-	bool head_filled;             /* status and type are in resp */
-	bool judged;                  /* keep_body was asked */
+	bool judged;                  /* the headers are in resp, and
+					 keep_body was asked */
+	curl_off_t announced;         /* Content-Length, or -1 */
 	bool keep, too_large, truncate;
 	int64_t started_ns;           /* monotonic */
 	char errbuf[CURL_ERROR_SIZE];
@@ -260,7 +261,6 @@ static void fill_head(struct transfer *t)
 	    curl_easy_header(t->easy, "Location", 0, CURLH_HEADER, -1, &loc) ==
 		    CURLHE_OK)
 		r->location = strdup(loc->value);
-	t->head_filled = true;
 }
 
 /* Room for n more body bytes; the first time, as much as Content-Length
@@ -273,12 +273,9 @@ static bool body_reserve(struct transfer *t, size_t n)
 
 	if (r->body_len + n <= cap)
 		return true;
-	if (!cap) {
-		curl_off_t len = -1;
-
-		curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
-		cap = len > 0 && (uint64_t)len <= t->max_size ? (size_t)len : 16384;
-	}
+	if (!cap)
+		cap = t->announced > 0 && (uint64_t)t->announced <= t->max_size ?
+			      (size_t)t->announced : 16384;
 	while (cap < r->body_len + n)
 		cap *= 2;
 	if (cap > t->max_size)
@@ -306,14 +303,13 @@ static bool body_append(struct transfer *t, const char *p, size_t n)
 static bool decide(struct transfer *t)
 {
 	struct fetch_pool *p = t->pool;
-	curl_off_t len = -1;
 
 	t->judged = true;
-	if (!t->head_filled)
-		fill_head(t);
+	fill_head(t);
 	t->keep = p->cfg.keep_body(p->cfg.arg, t->tag, t->kind, t->resp);
-	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
-	if (len >= 0 && (uint64_t)len > t->max_size) {
+	t->announced = -1;
+	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &t->announced);
+	if (t->announced >= 0 && (uint64_t)t->announced > t->max_size) {
 		t->too_large = true;
 		t->resp->truncated = t->keep;
 	}

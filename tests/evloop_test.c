@@ -1,8 +1,8 @@
 /* evloop_test: the fetch thread's event loop of include/evloop.h: a ready
  * descriptor's callback runs with what it is ready for, one that is not
  * ready costs nothing, a watch can change or stop, a wake-up from another
- * thread ends a wait at once and many wake-ups are one, and an io stopped
- * inside a callback of the same round is not called. */
+ * thread ends a wait at once and does not outlive the wait it ended, and
+ * an io stopped inside a callback of the same round is not called. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -100,7 +100,7 @@ Test(evloop, a_wake_up_from_another_thread_ends_the_wait)
 	evloop_free(l);
 }
 
-Test(evloop, many_wake_ups_before_a_wait_are_one)
+Test(evloop, wake_ups_before_a_wait_end_that_wait_only)
 {
 	struct evloop *l = evloop_new();
 	int64_t t0;
