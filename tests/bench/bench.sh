@@ -248,6 +248,16 @@ static_header() {
 	printf "$STATIC_FMT" site tool pages wall_s pages/s cpu_us/pg beyond_parse peak_MB server% vs_wget2
 }
 
+# The site of that many pages in $tmp/site, written unless it is there
+# already (the parse and the 20,000-page row share one).
+written=0
+write_site() { # pages
+	[ "$written" = "$1" ] && return
+	rm -rf "$tmp/site"
+	"$sitegen" --write "$tmp/site" --pages "$1" $SITEGEN_ARGS
+	written=$1
+}
+
 static_site() { # pages runs wget2|alone
 	local pages=$1 runs=$2 with=$3 what ratio=- wrk_rps
 	local limit=$((20 + pages / 4000)) # 4,000 pages/s at the least
@@ -257,8 +267,7 @@ static_site() { # pages runs wget2|alone
 		site=$(cat "$tmp/url")
 		what="sitegen (no files), crawler alone"
 	else
-		rm -rf "$tmp/site"
-		"$sitegen" --write "$tmp/site" --pages "$pages" $SITEGEN_ARGS
+		write_site "$pages"
 		nginx_start "$tmp/site" static "$STATIC_WORKERS"
 		site=http://127.0.0.1:$port/
 		what="nginx, files on tmpfs"
@@ -287,7 +296,6 @@ static_site() { # pages runs wget2|alone
 	if [ "$pages" -ge 1000000 ]; then
 		echo "          crawler memory per URL seen: $(div "$crss" "$cn" %.0f 1048576) bytes (peak RSS / URLs)"
 	fi
-	rm -rf "$tmp/site"
 }
 
 slow_header() {
@@ -307,8 +315,7 @@ slow_row() { # conc runs pages_per_host
 		echo "$c     skipped: ulimit -n is $NOFILE, too few descriptors for $c transfers"
 		return
 	fi
-	rm -rf "$tmp/site"
-	"$sitegen" --write "$tmp/site" --pages "$per" $SITEGEN_ARGS
+	write_site "$per"
 	nginx_start "$tmp/site" slow "$SLOW_WORKERS"
 	seeds=$(for a in $(addresses slow); do echo "http://$a:$port/"; done)
 	read -r _ _ _ n _ ideal_s _ ideal_rate <<<"$("$idealcrawl" $HOSTS "$per" $LINKS "$c" "$m" $LATENCY_MS)"
@@ -327,7 +334,6 @@ slow_row() { # conc runs pages_per_host
 	printf "$SLOW_FMT" "" "" "" wget2 "$wn" "$ww" "$wrate" "$ideal_rate" \
 		"$(div "$wrate" "$ideal_rate" %.0f%% 100)" "$wcpu" "$wrss" "$wshare"
 	echo "      $n URLs in all, at best in $ideal_s s; conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(div "$crate" "$wrate" %.2fx) wget2$(expect "$n" "$cn" "$wn")$(stopped "$limit" "$tmp/c" "$tmp/w2")"
-	rm -rf "$tmp/site"
 }
 
 # ---- the run ---------------------------------------------------------------
@@ -342,8 +348,7 @@ echo "           slow hosts: location / { echo_sleep $(awk -v m=$LATENCY_MS 'BEG
 echo "  sites:   sitegen $SITEGEN_ARGS --pages N [--write DIR]; each run under /usr/bin/time"
 echo
 
-rm -rf "$tmp/site"
-"$sitegen" --write "$tmp/site" --pages 20000 $SITEGEN_ARGS
+write_site 20000
 parse_line=$("$parsebench" "$tmp/site" 20000)
 parse_us=$(awk '{ print $(NF - 4) }' <<<"$parse_line")
 echo "== parse only: parse_html (libxml2 SAX) on one core over the 20,000-page site, best of 3: $parse_line"
