@@ -27,8 +27,10 @@ static void send_record(struct crawl *c, struct record *r)
 	chan_send(c->results, r, NULL);
 }
 
+/* The record of e's response; takes the response's error message, which
+ * nothing after the record reads. */
 static struct record *record_from(const struct frontier_lease *e,
-				  const struct response *resp)
+				  struct response *resp)
 {
 	struct record *r = record_new(e->url, e->parent, e->depth);
 
@@ -42,7 +44,9 @@ static struct record *record_from(const struct frontier_lease *e,
 	r->bytes = resp->bytes;
 	r->fetched_at_ms = resp->fetched_at_ms;
 	r->elapsed_ms = resp->timings.total_us / 1000;
-	record_set_err(r, resp->err, resp->err_msg);
+	r->err = resp->err;
+	r->err_msg = resp->err_msg;
+	resp->err_msg = NULL;
 	return r;
 }
 
