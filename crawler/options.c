@@ -32,6 +32,7 @@ struct option_spec {
 	 * flag_value; options with a value, or odder flags, have a setter. */
 	size_t flag;
 	bool flag_value;
+	const char *group;  /* set on the first row of a group: its heading */
 };
 
 #define FLAG(field, value) NULL, offsetof(struct options, field), value
@@ -496,28 +497,26 @@ static enum options_status set_checkpoint(struct options *o, const char *v,
 	return set_duration("checkpoint-interval", v, &o->crawl.checkpoint_ms, err, n);
 }
 
-/* --help and --version are answered in options_parse itself. */
+/* --help and --version are answered in options_parse itself. The first
+ * row of each group names it, in the order of the man page's sections. */
 static const struct option_spec table[] = {
 	{ "input-file", 'i', "FILE", NULL,
-	  "read seed URLs from FILE, one a line ('-': standard input)", set_input },
+	  "read seed URLs from FILE, one a line ('-': standard input)", set_input,
+	  .group = "Input and output" },
 	{ "output", 'o', "FILE", "standard output",
 	  "write the JSON Lines records to FILE", set_output },
-	{ "concurrency", 'c', "N", "32", "most transfers in flight", set_concurrency },
-	{ "per-host", 0, "N", "8",
-	  "most transfers in flight to one origin (scheme, host, port)", set_per_host },
-	{ "parsers", 'p', "N", "online CPUs", "HTML parser threads", set_parsers },
-	{ "max-depth", 'd', "N", "unlimited",
-	  "follow links at most N hops from a seed (0: seeds only)", set_max_depth },
-	{ "max-pages", 'n', "N", "unlimited", "fetch at most N URLs", set_max_pages },
-	{ "max-time", 'T', "DURATION", "unlimited",
-	  "stop the crawl after DURATION", set_max_time },
-	{ "timeout", 't', "DURATION", "30s", "most time for one request", set_timeout },
-	{ "connect-timeout", 0, "DURATION", "10s", "most time to connect",
-	  set_connect_timeout },
-	{ "max-size", 0, "SIZE", "10M",
-	  "largest body accepted, after decompression", set_max_size },
+	{ "stats", 0, "FILE", "standard error",
+	  "write the summary object to FILE", set_stats },
+	{ "links", 0, NULL, "off",
+	  "add \"outlinks\", every link of the page, to its record",
+	  FLAG(crawl.links, true) },
+	{ "state", 0, "DIR", NULL,
+	  "journal the crawl in DIR; the same command resumes it", set_state },
+	{ "checkpoint-interval", 0, "DURATION", "1s",
+	  "with --state, fsync journal and output this often", set_checkpoint },
 	{ "scope", 0, "host|domain|subdomains|any", "host",
-	  "which links to follow, judged by the seeds", set_scope },
+	  "which links to follow, judged by the seeds", set_scope,
+	  .group = "Scope" },
 	{ "include", 0, "REGEX", NULL,
 	  "follow only URLs matching REGEX (repeatable)", set_include },
 	{ "exclude", 0, "REGEX", NULL,
@@ -525,6 +524,15 @@ static const struct option_spec table[] = {
 	{ "no-parent", 0, NULL, NULL,
 	  "stay under each seed's directory",
 	  FLAG(crawl.scope.no_parent, true) },
+	{ "resources", 0, NULL, NULL,
+	  "also fetch images, scripts, styles, media (not parsed)",
+	  FLAG(crawl.resources, true) },
+	{ "max-depth", 'd', "N", "unlimited",
+	  "follow links at most N hops from a seed (0: seeds only)", set_max_depth,
+	  .group = "Crawl limits" },
+	{ "max-pages", 'n', "N", "unlimited", "fetch at most N URLs", set_max_pages },
+	{ "max-time", 'T', "DURATION", "unlimited",
+	  "stop the crawl after DURATION", set_max_time },
 	{ "max-pages-per-host", 0, "N", "unlimited",
 	  "admit at most N URLs from one origin", set_max_pages_per_host },
 	{ "max-url-length", 0, "N", "2048",
@@ -535,7 +543,8 @@ static const struct option_spec table[] = {
 	  "skip URLs repeating a path segment more often in a row (0: no limit)",
 	  set_max_repeats },
 	{ "no-robots", 0, NULL, NULL, "ignore robots.txt",
-	  FLAG(crawl.robots, false) },
+	  FLAG(crawl.robots, false),
+	  .group = "Politeness" },
 	{ "delay", 0, "DURATION", "0",
 	  "least time between two requests to one origin", set_delay },
 	{ "max-rate", 0, "N", "unlimited",
@@ -545,13 +554,25 @@ static const struct option_spec table[] = {
 	{ "follow-nofollow", 0, NULL, NULL,
 	  "follow rel=nofollow links and nofollow pages",
 	  FLAG(crawl.follow_nofollow, true) },
-	{ "resources", 0, NULL, NULL,
-	  "also fetch images, scripts, styles, media (not parsed)",
-	  FLAG(crawl.resources, true) },
+	{ "concurrency", 'c', "N", "32", "most transfers in flight", set_concurrency,
+	  .group = "Concurrency" },
+	{ "per-host", 0, "N", "8",
+	  "most transfers in flight to one origin (scheme, host, port)", set_per_host },
+	{ "parsers", 'p', "N", "online CPUs", "HTML parser threads", set_parsers },
+	{ "timeout", 't', "DURATION", "30s", "most time for one request", set_timeout,
+	  .group = "HTTP requests" },
+	{ "connect-timeout", 0, "DURATION", "10s", "most time to connect",
+	  set_connect_timeout },
+	{ "max-size", 0, "SIZE", "10M",
+	  "largest body accepted, after decompression", set_max_size },
 	{ "retries", 0, "N", "2",
 	  "retry timeouts, failed connections, 429 and 502-504", set_retries },
 	{ "max-redirects", 0, "N", "10",
 	  "longest redirect chain followed", set_max_redirects },
+	{ "user-agent", 'A', "STRING", CRAWL_DEFAULT_USER_AGENT,
+	  "User-Agent header", set_user_agent },
+	{ "header", 'H', "'NAME: VALUE'", NULL,
+	  "extra request header (repeatable)", set_header },
 	{ "cookies", 0, NULL, NULL,
 	  "keep cookies for the crawl, shared by all requests",
 	  FLAG(crawl.cookies, true) },
@@ -560,29 +581,18 @@ static const struct option_spec table[] = {
 	  "do not verify TLS certificates", FLAG(crawl.insecure, true) },
 	{ "http1.1", 0, NULL, NULL, "use HTTP/1.1, never HTTP/2",
 	  FLAG(crawl.http11, true) },
-	{ "user-agent", 'A', "STRING", CRAWL_DEFAULT_USER_AGENT,
-	  "User-Agent header", set_user_agent },
-	{ "header", 'H', "'NAME: VALUE'", NULL,
-	  "extra request header (repeatable)", set_header },
-	{ "state", 0, "DIR", NULL,
-	  "journal the crawl in DIR; the same command resumes it", set_state },
-	{ "checkpoint-interval", 0, "DURATION", "1s",
-	  "with --state, fsync journal and output this often", set_checkpoint },
-	{ "links", 0, NULL, "off",
-	  "add \"outlinks\", every link of the page, to its record",
-	  FLAG(crawl.links, true) },
-	{ "stats", 0, "FILE", "standard error",
-	  "write the summary object to FILE", set_stats },
 	{ "quiet", 'q', NULL, NULL,
 	  "no progress line and no summary on standard error",
-	  FLAG(quiet, true) },
+	  FLAG(quiet, true),
+	  .group = "Reporting" },
 	{ "verbose", 'v', NULL, NULL,
 	  "a line on standard error for each fetched URL",
 	  FLAG(crawl.verbose, true) },
 	{ "progress", 0, NULL, "when standard error is a terminal",
 	  "draw a live status line on standard error", set_progress },
 	{ "no-progress", 0, NULL, NULL, "never draw the status line", set_no_progress },
-	{ "help", 'h', NULL, NULL, "print this help and exit", NULL },
+	{ "help", 'h', NULL, NULL, "print this help and exit", NULL,
+	  .group = "Miscellaneous" },
 	{ "version", 'V', NULL, NULL, "print the version and exit", NULL },
 };
 
@@ -598,24 +608,69 @@ const char *const *options_long_names(void)
 	return names;
 }
 
+#define HELP_WIDTH 80
+#define HELP_LEFT 28 /* the column the help text starts in */
+
+/* Write text from column col, wrapped at HELP_WIDTH, continuing at
+ * HELP_LEFT; the column it ends in. */
+static int wrap(FILE *out, int col, const char *text)
+{
+	while (*text) {
+		int word = (int)strcspn(text, " ");
+
+		if (col > HELP_LEFT && col + 1 + word > HELP_WIDTH) {
+			fprintf(out, "\n%*s", HELP_LEFT, "");
+			col = HELP_LEFT;
+		} else if (col > HELP_LEFT) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", word, text);
+		col += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	return col;
+}
+
+/* "  -c, --concurrency N", the help wrapped beside it, and the default
+ * kept on one line where it fits. */
+static void help_row(FILE *out, const struct option_spec *s)
+{
+	char def[96];
+	int col = s->letter ? fprintf(out, "  -%c, --%s", s->letter, s->name)
+			    : fprintf(out, "      --%s", s->name);
+
+	if (s->arg)
+		col += fprintf(out, " %s", s->arg);
+	if (col > HELP_LEFT - 2) {
+		fputc('\n', out);
+		col = 0;
+	}
+	fprintf(out, "%*s", HELP_LEFT - col, "");
+	col = wrap(out, HELP_LEFT, s->help);
+	if (s->def) {
+		int len = snprintf(def, sizeof(def), "(default: %s)", s->def);
+
+		if (col + 1 + len > HELP_WIDTH && len <= HELP_WIDTH - HELP_LEFT) {
+			fprintf(out, "\n%*s", HELP_LEFT, "");
+			col = HELP_LEFT - 1; /* wrap's separating space lands here */
+		}
+		wrap(out, col, def);
+	}
+	fputc('\n', out);
+}
+
 void options_help(FILE *out)
 {
 	fputs("Usage: crawler [OPTION]... URL...\n"
 	      "Crawl from the seed URLs, following links in scope once each, and\n"
-	      "write one JSON object per fetched URL (JSON Lines).\n\n",
+	      "write one JSON object per fetched URL (JSON Lines).\n",
 	      out);
 	for (size_t i = 0; i < NOPTS; i++) {
-		const struct option_spec *s = &table[i];
-		char left[64];
-		int n = s->letter ? snprintf(left, sizeof(left), "-%c, --%s", s->letter, s->name)
-				  : snprintf(left, sizeof(left), "    --%s", s->name);
-
-		if (s->arg)
-			snprintf(left + n, sizeof(left) - (size_t)n, " %s", s->arg);
-		fprintf(out, "  %-30s %s", left, s->help);
-		if (s->def)
-			fprintf(out, " (default: %s)", s->def);
-		fputc('\n', out);
+		if (table[i].group)
+			fprintf(out, "\n%s:\n", table[i].group);
+		help_row(out, &table[i]);
 	}
 	fputs("\nDURATION: a number with ms, s, m or h (no unit: seconds).\n"
 	      "SIZE: a number with k, M or G (powers of 1024; no unit: bytes).\n"

@@ -116,11 +116,13 @@ struct crawl_result {
 
 #define CRAWL_VERSION "0.1.0"
 /* Where a site owner reads what this crawler is: the packager sets it with
- * `make CRAWL_URL=...`. */
-#ifndef CRAWL_URL
-#define CRAWL_URL "https://crawler.example/"
-#endif
+ * `make CRAWL_URL=...`. Without it the User-Agent names only the program:
+ * a made-up URL would send site owners nowhere. */
+#ifdef CRAWL_URL
 #define CRAWL_DEFAULT_USER_AGENT "crawler/" CRAWL_VERSION " (+" CRAWL_URL ")"
+#else
+#define CRAWL_DEFAULT_USER_AGENT "crawler/" CRAWL_VERSION
+#endif
 
 /* The documented defaults (see man/crawler.1). */
 void crawl_config_init(struct crawl_config *cfg);

@@ -629,6 +629,34 @@ Test(options, help_writes_usage_to_the_given_stream_and_exits)
 	free(text);
 }
 
+Test(options, help_fits_80_columns_in_the_man_pages_groups)
+{
+	char *text = help_text();
+	static const char *const groups[] = {
+		"\nInput and output:\n", "\nScope:\n", "\nCrawl limits:\n",
+		"\nPoliteness:\n", "\nConcurrency:\n", "\nHTTP requests:\n",
+		"\nReporting:\n", "\nMiscellaneous:\n",
+	};
+	const char *at = text;
+
+	cr_assert_not_null(text);
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+
+		cr_expect_leq(len, 80, "a line of %zu columns: %.*s", len, (int)len, line);
+		line += len + (line[len] == '\n');
+	}
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		const char *hit = strstr(at, groups[i]);
+
+		cr_expect_not_null(hit, "group %s missing or out of order", groups[i] + 1);
+		at = hit ? hit : at;
+	}
+	/* A default is never split from its "(default:". */
+	cr_expect(strstr(text, "(default: standard output)"), "%s", text);
+	free(text);
+}
+
 Test(options, help_short_form_exits_too_even_without_a_url)
 {
 	struct options o;
