@@ -370,6 +370,14 @@ static void summarize(struct crawl *c, struct crawl_result *out)
 	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
 		out->skipped[i] = atomic_load(&c->skipped[i]);
 	out->summary = stats_summary(&out->stats, &end);
+	out->report = stats_report(&out->stats, &end);
+}
+
+void crawl_result_release(struct crawl_result *res)
+{
+	free(res->summary);
+	free(res->report);
+	res->summary = res->report = NULL;
 }
 
 enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,

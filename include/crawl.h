@@ -112,6 +112,7 @@ struct crawl_result {
 	uint64_t skipped[CRAWL_SKIP_COUNT]; /* URLs not admitted, by reason */
 	int write_errno;        /* set when stop is CRAWL_FAILED by the output */
 	char *summary;          /* JSON line; malloc'd, the caller frees */
+	char *report;           /* the summary as lines for a person; the same */
 };
 
 #define CRAWL_VERSION "0.1.0"
@@ -144,9 +145,11 @@ enum crawl_status {
 
 /* Run to the end. parent (may be NULL) is cancelled with cause
  * CRAWL_INTERRUPTED to stop it. CRAWL_OK, or CRAWL_NOT_STARTED; either way
- * *out is filled in, and its summary is the caller's to free. */
+ * *out is filled in, for the caller to give back with crawl_result_release. */
 enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
 			    struct crawl_result *out);
+/* Free the summary and report *res holds; the struct is the caller's. */
+void crawl_result_release(struct crawl_result *res);
 
 /* Exit at once with status, without cutting an output line; for a second
  * signal. Safe to call from another thread while crawl_run runs. */

@@ -94,7 +94,17 @@ check "  ... with whole lines" whole_lines "$tmp/out"
 check "-v logs a line per fetched URL" exit_is 0 "$crawler" -v --no-progress -d 1 -o "$tmp/v.jsonl" "$site"
 check "  ... one per record (and the summary)" test "$(grep -c "^[0-9-]* http" "$tmp/err")" = "$(wc -l <"$tmp/v.jsonl")"
 check "--progress draws the status line" exit_is 0 "$crawler" --progress -d 2 -o "$tmp/p.jsonl" "$site"
-check "  ... with pages, queued and in flight" grep -q "pages | .* queued | .* in flight" "$tmp/err"
+check "  ... with time, pages, bytes, queue, 4xx, 5xx and errors" \
+	grep -Eq "[0-9.]+s \| [0-9]+ pages, [0-9.]+/s \| [0-9.]+ (B|KiB|MiB) \| [0-9]+ queued \| [0-9]+ in flight \| 4xx [0-9]+ \| 5xx [0-9]+ \| [0-9]+ errors" "$tmp/err"
+check "not on a terminal, the summary goes to standard error" exit_is 0 "$crawler" --no-progress -d 1 -o "$tmp/j.jsonl" "$site"
+is_summary() { jq -e .pages "$1" >/dev/null; }
+check "  ... as one JSON object" is_summary "$tmp/err"
+# script(1) gives the crawler a terminal for standard error.
+on_a_terminal() { script -qec "$*" /dev/null >"$tmp/tty" </dev/null; }
+check "on a terminal the summary is lines for a person" on_a_terminal "$crawler" --no-progress -d 1 -o "$tmp/tty.jsonl" "$site"
+check "  ... saying why it ended and what it fetched" grep -Eq "^crawler: done after [0-9.]+s: [0-9]+ pages" "$tmp/tty"
+check "  ... with responses by class" grep -Eq "^  responses: [0-9]+ 2xx, [0-9]+ 3xx, [0-9]+ 4xx, [0-9]+ 5xx" "$tmp/tty"
+check "  ... and no JSON" sh -c "! grep -q '\"pages\"' '$tmp/tty'"
 check "-q prints nothing on success" exit_is 0 "$crawler" -q -d 1 -o "$tmp/q.jsonl" "$site"
 check "  ... really nothing" test ! -s "$tmp/err"
 
