@@ -84,6 +84,14 @@ records=$(wc -l <"$tmp/site.jsonl")
 check "one record per URL, none twice" test "$(jq -r .url "$tmp/site.jsonl" | sort -u | wc -l)" = "$records"
 check "the summary counts every record" test "$(jq .pages "$tmp/stats.json")" = "$records"
 check "the summary says the crawl is done" test "$(jq -r .stop "$tmp/stats.json")" = done
+# The README shows records and a summary: they must have the fields, in the
+# order, that the program writes today.
+readme=$(dirname "$0")/../README.md
+readme_keys() { sed -n '/^```json$/,/^```$/p' "$readme" | grep '^{' | jq -c "select(has(\"$1\")) | keys_unsorted" | sort -u; }
+check "the README's records have the fields records have" \
+	test "$(readme_keys url)" = "$(jq -c 'keys_unsorted' "$tmp/site.jsonl" | sort -u)"
+check "the README's summary has the fields the summary has" \
+	test "$(readme_keys pages)" = "$(jq -c 'keys_unsorted' "$tmp/stats.json")"
 check "more than the 2000 pages (404s, redirects, files)" test "$records" -gt 2000
 check "404s recorded" test "$(jq -s 'map(select(.status == 404)) | length' "$tmp/site.jsonl")" -gt 0
 check "301s recorded with a location" test "$(jq -s 'map(select(.status == 301 and (.location | type) == "string")) | length' "$tmp/site.jsonl")" -gt 0
