@@ -23,6 +23,12 @@
 
 extern char **environ;
 
+/* The CAs not yet freed, whose directories go at exit: a test that fails
+ * an assertion skips its own testca_free, and Criterion then exits the
+ * test's process normally. One test per process, so no lock. */
+#define MAX_LIVE 16
+static struct testca *live[MAX_LIVE];
+
 #define HOUR 3600
 #define DAY (24 * HOUR)
 
@@ -49,6 +55,35 @@ static void write_file(const char *path, const char *a, const char *b)
 	if (b)
 		fputs(b, f);
 	cr_assert_eq(fclose(f), 0, "%s: %s", path, strerror(errno));
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void remove_leftovers(void)
+{
+	for (size_t i = 0; i < MAX_LIVE; i++)
+		if (live[i])
+			nftw(live[i]->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Add ca to live (or, with ca NULL, take old out). */
+static void track(struct testca *ca, struct testca *old)
+{
+	static bool registered;
+
+	if (!registered)
+		registered = atexit(remove_leftovers) == 0;
+	for (size_t i = 0; i < MAX_LIVE; i++)
+		if (live[i] == old) {
+			live[i] = ca;
+			return;
+		}
+	cr_assert(!ca, "more than %d CAs at once", MAX_LIVE);
 }
 
 static gnutls_x509_privkey_t new_key(void)
@@ -119,6 +154,7 @@ struct testca *testca_new(const char *cn)
 	cr_assert_not_null(ca);
 	ca->dir = strdup("/tmp/tls-ca-XXXXXX");
 	cr_assert(ca->dir && mkdtemp(ca->dir), "mkdtemp: %s", strerror(errno));
+	track(ca, NULL);
 	GNUTLS_OK(gnutls_x509_crt_set_basic_constraints(crt, 1, -1));
 	GNUTLS_OK(gnutls_x509_crt_set_key_usage(
 		crt, GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
@@ -132,17 +168,11 @@ struct testca *testca_new(const char *cn)
 	return ca;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 void testca_free(struct testca *ca)
 {
 	if (!ca)
 		return;
+	track(NULL, ca);
 	nftw(ca->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	gnutls_x509_crt_deinit(ca->crt);
 	gnutls_x509_privkey_deinit(ca->key);
