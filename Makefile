@@ -5,12 +5,14 @@
 PREFIX    ?= /usr/local
 CC        ?= cc
 PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2
-TEST_PKGS := criterion libmicrohttpd
+# gnutls: tests make their certificates with it and require client
+# certificates in libmicrohttpd's handshake (tests/support/testca.c).
+TEST_PKGS := criterion libmicrohttpd gnutls
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
              libpsl-dev libidn2-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
-             libmimalloc-dev
+             libmimalloc-dev libgnutls28-dev openssl nginx-light
 
 comma     := ,
 # SANITIZER=address,undefined or SANITIZER=thread builds into its own tree.

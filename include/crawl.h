@@ -64,6 +64,12 @@ struct crawl_config {
 	bool cookies;            /* one cookie jar for the crawl */
 	const char *proxy;       /* borrowed; NULL: libcurl's default */
 	bool insecure;           /* skip TLS verification */
+	/* TLS: files and directories named here are borrowed. */
+	const char *ca_file;     /* PEM CAs trusted instead of the system's */
+	const char *ca_dir;      /* hashed directory of CAs (or a ':' list),
+				    likewise; both set: both trusted */
+	const char *client_cert; /* PEM client certificate, or NULL */
+	const char *client_key;  /* its PEM key; NULL: in client_cert */
 	bool http11;             /* never HTTP/2 */
 	struct journal *journal; /* --state: admissions log; borrowed or NULL */
 	struct visited *recorded; /* --state resume: URLs the output already

@@ -72,6 +72,10 @@ check "--help exits 0" exit_is 0 "$crawler" --help
 check "  ... lists --max-depth" grep -q -- "--max-depth" "$tmp/out"
 check "--version exits 0" exit_is 0 "$crawler" --version
 check "  ... prints the version" grep -q "^crawler [0-9]" "$tmp/out"
+check "unreadable --ca-certificate" exit_is 2 "$crawler" --ca-certificate "$tmp/none.pem" https://127.0.0.1/
+check "  ... named with its file" err_says "--ca-certificate: cannot read '$tmp/none.pem'"
+check "unreadable SSL_CERT_DIR" exit_is 2 env -u CURL_CA_BUNDLE SSL_CERT_DIR="$tmp/no-certs" "$crawler" https://127.0.0.1/
+check "  ... named" err_says "environment variable SSL_CERT_DIR"
 
 start_site 2000 site
 # Big enough that no crawl of it ends before a signal arrives.
