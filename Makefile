@@ -91,8 +91,17 @@ $(BUILD)/test-crawler: $(TEST_OBJ) $(SUP_OBJ) $(BUILD)/libcrawler.a
 check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay
 	tests/check-source.sh
 	groff -man -ww -z man/crawler.1
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-		$(BUILD)/test-crawler $(TEST_ARGS)
+	@# A leak in a test's process is reported after Criterion has counted
+	@# the test as passed, and does not change its exit status: the log
+	@# is searched for one. Two frames of context keep the suppression of
+	@# Criterion's own leak (tests/lsan.supp) from matching a test body.
+	{ ASAN_OPTIONS=malloc_context_size=2 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+		$(BUILD)/test-crawler $(TEST_ARGS) 2>&1; echo $$? >$(BUILD)/test.status; } | \
+		tee $(BUILD)/test.log
+	@test "$$(cat $(BUILD)/test.status)" = 0
+	@! grep -q "ERROR: LeakSanitizer" $(BUILD)/test.log || \
+		{ echo "make check: a test leaked (see $(BUILD)/test.log)"; exit 1; }
 	E2E_VALGRIND=$(if $(SANITIZER),,1) tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check
