@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,11 @@
 #include "resume.h"
 #include "visited.h"
 
-enum { EXIT_USAGE = 2 };
+/* Beside EXIT_SUCCESS and EXIT_FAILURE (man/crawler.1, EXIT STATUS). */
+enum {
+	EXIT_USAGE = 2,
+	EXIT_NOTHING_FETCHED = 3, /* URLs to fetch, and no HTTP response */
+};
 
 struct signals {
 	sigset_t set;         /* SIGINT, SIGTERM, and SIGUSR1 to end */
@@ -124,13 +129,24 @@ static int write_summary(const struct options *o, const char *summary)
 	return EXIT_SUCCESS;
 }
 
+/* Whether the crawl had URLs to fetch and got no HTTP response for any:
+ * every seed refused, unresolvable, unreachable or failing TLS, which cron
+ * or CI must be able to tell from a crawl that got something, errors or
+ * not. A resumed crawl with nothing left to fetch is no such failure. */
+static bool nothing_fetched(const struct crawl_result *res)
+{
+	uint64_t responses = res->stats.pages - res->stats.by_status[0];
+
+	return responses == 0 && (res->stats.pages || res->not_fetched);
+}
+
 static int exit_status(const struct crawl_result *res, int signo)
 {
 	switch (res->stop) {
 	case CRAWL_DONE:
 	case CRAWL_MAX_PAGES:
 	case CRAWL_MAX_TIME:
-		return EXIT_SUCCESS;
+		return nothing_fetched(res) ? EXIT_NOTHING_FETCHED : EXIT_SUCCESS;
 	case CRAWL_INTERRUPTED:
 		return 128 + (signo ? signo : SIGINT);
 	case CRAWL_FAILED:
@@ -181,6 +197,9 @@ static int run(struct options *o, struct signals *sig)
 	} else {
 		status = exit_status(&res, atomic_load(&sig->first));
 	}
+	if (status == EXIT_NOTHING_FETCHED)
+		fprintf(stderr, "crawler: nothing could be fetched: no request got "
+			"an HTTP response (the records say why)\n");
 	if (res.write_errno)
 		fprintf(stderr, "crawler: cannot write output: %s\n",
 			strerror(res.write_errno));

@@ -108,6 +108,26 @@ check "unwritable output exits 1" exit_is 1 "$crawler" -q -o /dev/full "$site"
 check "  ... and says why" err_says "cannot write output"
 check "output in a missing directory exits 1" exit_is 1 "$crawler" -o "$tmp/no/such/dir/x.jsonl" "$site"
 
+# --- nothing could be fetched: exit 3, and a message -----------------------------
+# A crawl that got no HTTP response at all, whatever the reason, is not a
+# success that cron or CI should take for one; any response at all is.
+# (Its log of the TLS handshake it cannot read is no news here.)
+"$sitegen" --pages 10 --lifetime 300 --robots $'User-agent: *\nDisallow: /\n' >"$tmp/url.closed" 2>/dev/null &
+server_pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/url.closed" ] && break; sleep 0.1; done
+closed_site=$(cat "$tmp/url.closed")
+tls_site=${closed_site/http:/https:}
+check "an unresolvable seed exits 3" exit_is 3 "$crawler" -q -o "$tmp/x.jsonl" http://nonexistent.invalid/
+check "  ... and says nothing could be fetched" err_says "nothing could be fetched"
+check "  ... still recording the seed" test "$(jq -r .error.kind "$tmp/x.jsonl")" = dns
+check "every seed refused by robots.txt exits 3" exit_is 3 "$crawler" -q -o "$tmp/x.jsonl" "$closed_site" "${closed_site}p/1.html"
+check "  ... each recorded as refused" test "$(jq -r .error.kind "$tmp/x.jsonl" | sort -u)" = robots
+check "a refused connection exits 3" exit_is 3 "$crawler" -q -o "$tmp/x.jsonl" http://127.0.0.1:1/
+check "a failed TLS handshake exits 3" exit_is 3 "$crawler" -q -o "$tmp/x.jsonl" "$tls_site"
+check "  ... recorded as tls" test "$(jq -r .error.kind "$tmp/x.jsonl")" = tls
+check "one seed answering is enough for exit 0" exit_is 0 "$crawler" -q -d 0 -o "$tmp/x.jsonl" http://nonexistent.invalid/ "$site"
+check "a 404 is a response: exit 0" exit_is 0 "$crawler" -q -o "$tmp/x.jsonl" "${site}missing/1.html"
+
 # --- stops ---------------------------------------------------------------------
 check "--max-pages stops with exit 0" exit_is 0 "$crawler" -q -n 10 -o "$tmp/n.jsonl" "$site"
 check "  ... after exactly 10 records" test "$(wc -l <"$tmp/n.jsonl")" = 10
