@@ -290,8 +290,10 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.checkpoint_ms = c->cfg.checkpoint_ms,
 	};
 
-	c->frontier = frontier_memory_new(&frc);
-	c->visited = visited_memory_new();
+	c->frontier = (c->cfg.new_frontier ? c->cfg.new_frontier :
+					     frontier_memory_new)(&frc);
+	c->visited = (c->cfg.new_visited ? c->cfg.new_visited :
+					   visited_memory_new)();
 	c->loop = evloop_new();
 	c->pool = c->loop ? fetch_pool_new(&fc, &c->ctx, c->loop) : NULL;
 	c->pages = chan_new(pages_cap(&c->cfg));

@@ -54,32 +54,43 @@ static struct frontier_item item_of(const struct batch *b, size_t i)
 	};
 }
 
+/* Running out of memory while admitting would lose links without a trace
+ * (they are in the visited set, so never fetched): the crawl fails, and
+ * the caller's record says so. */
+static enum admit_status no_memory(struct crawl *c)
+{
+	ctx_cancel(&c->ctx, CRAWL_FAILED);
+	return ADMIT_NOMEM;
+}
+
 /* One batch to the frontier. Each URL it takes is journaled before the
  * record of the page that found it can reach the writer, which flushes the
  * journal before the output. */
-static void queue(struct crawl *c, const struct frontier_item *items, size_t n,
-		  enum frontier_push_status *st)
+static enum admit_status queue(struct crawl *c, const struct frontier_item *items,
+			       size_t n, enum frontier_push_status *st)
 {
-	/* Refused for lack of memory: seen, so it would never be fetched. */
+	enum admit_status rc = ADMIT_OK;
+
 	if (frontier_push_batch(c->frontier, items, n, st) != FRONTIER_OK)
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
+		rc = no_memory(c);
 	for (size_t i = 0; i < n; i++) {
 		if (st[i] == FRONTIER_QUEUED && c->cfg.journal &&
 		    journal_admit(c->cfg.journal, items[i].url, items[i].parent,
 				  items[i].depth))
-			ctx_cancel(&c->ctx, CRAWL_FAILED);
+			rc = no_memory(c);
 		if (st[i] == FRONTIER_HOST_FULL)
 			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
 	}
+	return rc;
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
  * that do not are counted by reason (skipped URLs go in the visited set
  * too, so each is counted once). The rules are judged for fresh URLs only:
- * most links on a page were seen before. Running out of memory here would
- * lose links without a trace, so it ends the crawl instead. */
-void crawl_admit(struct crawl *c, const struct batch *b)
+ * most links on a page were seen before. */
+enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 {
+	enum admit_status rc = ADMIT_OK;
 	size_t n = b->n, nin = 0, nq = 0;
 	struct frontier_item *items; /* one allocation: the links to queue, */
 	char **in;                   /* the wanted links, */
@@ -89,13 +100,11 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 
 	if (!n || ctx_done(&c->ctx) ||
 	    (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
-		return;
+		return ADMIT_OK;
 	items = malloc(n * (sizeof(*items) + sizeof(*in) + sizeof(*src) +
 			    sizeof(*st) + sizeof(*fresh)));
-	if (!items) {
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
-		return;
-	}
+	if (!items)
+		return no_memory(c);
 	in = (char **)(void *)(items + n);
 	src = (size_t *)(void *)(in + n);
 	st = (enum frontier_push_status *)(void *)(src + n);
@@ -106,10 +115,9 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 		src[nin] = i;
 		in[nin++] = b->links[i];
 	}
-	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK) {
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
-		nin = 0;
-	}
+	/* Those marked before the failure are admitted all the same. */
+	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK)
+		rc = no_memory(c);
 	for (size_t i = 0; i < nin; i++) {
 		int why;
 
@@ -124,10 +132,12 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 	/* Only new work wakes the fetch loop: most pages bring none, and a
 	 * wake-up is a system call on each side. */
 	if (nq) {
-		queue(c, items, nq, st);
+		if (queue(c, items, nq, st) != ADMIT_OK)
+			rc = ADMIT_NOMEM;
 		evloop_wake(c->loop);
 	}
 	free(items);
+	return rc;
 }
 
 /* A URL an earlier run admitted: visited again, and queued unless the

@@ -105,7 +105,9 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 		memcpy(chain, e->chain, e->redirects * sizeof(*chain));
 	chain[e->redirects] = visited_fingerprint(e->url);
 	b.links = &r->location;
-	crawl_admit(c, &b);
+	if (crawl_admit(c, &b) != ADMIT_OK)
+		record_set_err(r, RECORD_ERR_INTERNAL,
+			       "out of memory: the redirect's target was not queued");
 }
 
 /* A transfer's lease ends: its URL is fetched, or goes back to the queue
@@ -236,11 +238,15 @@ static void parse_page(struct crawl *c, struct page *pg)
 	pr.title = NULL;
 	r->nlinks = (long)pr.nlinks;
 	r->noindex = pr.noindex;
+	/* Links lost for lack of memory would leave a record that looks
+	 * parsed: it says so instead (and the crawl is failing). */
 	if (!pr.nofollow || c->cfg.follow_nofollow) {
 		b.links = pr.links;
 		b.flags = pr.flags;
 		b.n = pr.nlinks;
-		crawl_admit(c, &b);
+		if (crawl_admit(c, &b) != ADMIT_OK && r->err == RECORD_ERR_NONE)
+			record_set_err(r, RECORD_ERR_INTERNAL,
+				       "out of memory: the page's links were not all queued");
 	}
 	if (c->cfg.links) {
 		r->outlinks = pr.links;

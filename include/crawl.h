@@ -30,6 +30,8 @@
 #include "stats.h"
 
 struct ctx;
+struct frontier;
+struct frontier_config;
 struct journal;
 struct visited;
 
@@ -69,6 +71,10 @@ struct crawl_config {
 	struct visited *recorded; /* --state resume: URLs the output already
 				    has; borrowed or NULL */
 	int64_t checkpoint_ms;   /* --state: fsync journal and output this often */
+	/* The backends a run makes its frontier and visited set with; NULL:
+	 * frontier_memory_new, visited_memory_new. */
+	struct frontier *(*new_frontier)(const struct frontier_config *cfg);
+	struct visited *(*new_visited)(void);
 	bool links;              /* records carry outlinks */
 	bool progress;           /* live status line on log */
 	bool verbose;            /* a log line per record */
