@@ -148,6 +148,21 @@ static bool retry_later(struct crawl *c, struct frontier_lease *e,
 	return true;
 }
 
+/* --state: a transfer the stop cut off (canceled) is no answer, and a
+ * record would be taken for one: every recorded URL is done for a resumed
+ * run. Its URL goes back to the frontier instead (this run counts it as not
+ * fetched) and stays pending in the journal, for the next run to fetch.
+ * Without --state there is no next run, and the record says what became of
+ * the URL. */
+static bool unanswered(struct crawl *c, struct frontier_lease *e,
+		       const struct response *res)
+{
+	if (res->err != RECORD_ERR_CANCELED || !c->cfg.journal)
+		return false;
+	lease_retry(c, e, 0);
+	return true;
+}
+
 /* Whether a handler reads this response's body; a resource is fetched,
  * never read. */
 static const struct content_handler *reader_of(const struct frontier_lease *e,
@@ -173,7 +188,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	struct record *r;
 	struct page *pg;
 
-	if (retry_later(c, e, resp)) {
+	if (unanswered(c, e, resp) || retry_later(c, e, resp)) {
 		response_free(resp);
 		return;
 	}
@@ -234,6 +249,8 @@ static void parse_page(struct crawl *c, struct page *pg)
 		send_record(c, r);
 		return;
 	}
+	if (c->cfg.hook)
+		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_PAGE_READ, r->url);
 	r->title = pr.title;
 	pr.title = NULL;
 	r->nlinks = (long)pr.nlinks;

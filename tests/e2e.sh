@@ -174,6 +174,45 @@ check "  ... and every URL of a clean crawl recorded" diff -q "$tmp/site.urls" <
 check "a finished crawl resumes to nothing" exit_is 0 "$crawler" -q --state "$tmp/state" -o "$tmp/resumed.jsonl" --stats "$tmp/again.stats" "$site"
 check "  ... fetching no page" test "$(jq .pages "$tmp/again.stats")" = 0
 
+# --- a crawl in time slices, cut by --max-time, SIGINT and SIGTERM -------------
+# Two slow sites (every answer takes 0.1 s), so each stop cuts transfers off
+# in flight: their URLs must be fetched by a later run, and the union of the
+# outputs must be the clean crawl's URLs, each once, as its final answer.
+start_slow() { # variable: a slow site of 500 pages, its URL in the variable
+	"$sitegen" --pages 500 --delay-ms 100 --lifetime 300 >"$tmp/url.slow.$1" &
+	server_pids+=($!)
+	for _ in $(seq 50); do [ -s "$tmp/url.slow.$1" ] && break; sleep 0.1; done
+	printf -v "$1" '%s' "$(cat "$tmp/url.slow.$1")"
+}
+start_slow slow_a
+start_slow slow_b
+"$crawler" -q -c 64 --per-host 32 -o "$tmp/slow-clean.jsonl" "$slow_a" "$slow_b"
+jq -r .url "$tmp/slow-clean.jsonl" | sort >"$tmp/slow.urls"
+slice() { # signal stats-file: stopped by the signal after 1 s, or with no signal by -T 2s
+	local limit=()
+	[ -z "$1" ] && limit=(-T 2s)
+	"$crawler" -q --state "$tmp/slices" -o "$tmp/sliced.jsonl" --stats "$2" \
+		"${limit[@]}" "$slow_a" "$slow_b" &
+	local pid=$!
+	if [ -n "$1" ]; then sleep 1; kill -"$1" $pid; fi
+	wait $pid
+}
+slice "" "$tmp/slice1.stats"; st1=$?
+slice INT "$tmp/slice2.stats"; st2=$?
+slice TERM "$tmp/slice3.stats"; st3=$?
+check "a --max-time slice exits 0" test "$st1" = 0
+check "  ... cut transfers off" test "$(jq .not_fetched "$tmp/slice1.stats")" -gt 0
+check "a SIGINT slice exits 130" test "$st2" = 130
+check "  ... cut transfers off" test "$(jq .not_fetched "$tmp/slice2.stats")" -gt 0
+check "a SIGTERM slice exits 143" test "$st3" = 143
+check "  ... cut transfers off" test "$(jq .not_fetched "$tmp/slice3.stats")" -gt 0
+check "the last slice runs to the end" exit_is 0 "$crawler" -q --state "$tmp/slices" -o "$tmp/sliced.jsonl" --stats "$tmp/slice4.stats" "$slow_a" "$slow_b"
+check "  ... saying done" test "$(jq -r .stop "$tmp/slice4.stats")" = done
+check "  ... with whole lines" whole_lines "$tmp/sliced.jsonl"
+check "  ... no record canceled: each is a final answer" test "$(jq -r 'select(.error.kind == "canceled") | .url' "$tmp/sliced.jsonl" | wc -l)" = 0
+check "  ... no URL recorded twice" test -z "$(jq -r .url "$tmp/sliced.jsonl" | sort | uniq -d)"
+check "  ... and every URL of a clean crawl recorded" diff -q "$tmp/slow.urls" <(jq -r .url "$tmp/sliced.jsonl" | sort)
+
 # --- a full disk: exit 1, whole lines, and the journal lets a resume finish -----
 if [ "$(id -u)" = 0 ] && mkdir -p "$tmp/small" &&
    mount -t tmpfs -o size=64k tmpfs "$tmp/small" 2>/dev/null; then
