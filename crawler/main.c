@@ -3,7 +3,8 @@
  * It parses the command line, opens the output, and runs the crawl. SIGINT
  * and SIGTERM are blocked in every thread and taken by one signal thread
  * (sigwait), which cancels the crawl on the first signal and, on the
- * second, exits at once without cutting an output line. */
+ * second, exits at once, writing the records already taken (whole lines)
+ * first (crawl_halt). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>

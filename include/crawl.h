@@ -168,8 +168,9 @@ enum crawl_status {
 enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
 			    struct crawl_result *out);
 
-/* Exit at once with status, without cutting an output line; for a second
- * signal. Safe to call from another thread while crawl_run runs. */
+/* Exit at once with status, having written the records the writer had
+ * taken (whole lines, after the journal); for a second signal. Safe to call
+ * from another thread while crawl_run runs, and until crawl_free. */
 _Noreturn void crawl_halt(struct crawl *c, int status);
 
 #endif

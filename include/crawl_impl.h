@@ -63,7 +63,8 @@ struct crawl {
 	struct chan *results;         /* fetch, parsers -> writer */
 	struct outbox pages_out;      /* fetch thread: held while pages is full */
 	struct outbox records_out;    /* fetch thread: held while results is */
-	_Atomic(struct writer *) writer;
+	pthread_mutex_t halt_lock;    /* guards writer against crawl_halt */
+	struct writer *writer;        /* set and cleared under halt_lock */
 	pthread_t *parser_threads;
 	unsigned nparsers;
 	atomic_ullong skipped[CRAWL_SKIP_COUNT]; /* found, not admitted */
