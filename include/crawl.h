@@ -41,8 +41,8 @@ struct visited;
  * nothing; crawl_config.hook is called at each, for tests to kill or stop
  * the crawl right there. */
 enum crawl_hook {
-	CRAWL_HOOK_ADMIT_HALFWAY, /* a batch of links is journaled and not yet
-				     queued; url: the page they came from */
+	CRAWL_HOOK_ADMIT_HALFWAY, /* a batch of links is queued and not yet
+				     journaled; url: the page they came from */
 	CRAWL_HOOK_PAGE_READ,     /* url's page was read; its links are not yet
 				     admitted */
 };
