@@ -35,8 +35,9 @@ static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 	struct record *r = record_new(e->url, e->parent, e->depth);
 	unsigned depth = e->depth;
 
-	/* The lease ends before the URL completes (frontier.h). */
-	frontier_done(c->frontier, e);
+	/* The lease ends before the URL completes (frontier.h); no request
+	 * went out, so the origin owes no delay for it. */
+	frontier_skip(c->frontier, e);
 	if (!r) {
 		crawl_url_finished(c, depth);
 		return;

@@ -502,6 +502,55 @@ Test(polite, delay_on_one_origin_does_not_hold_up_another)
 	testsrv_stop(b);
 }
 
+/* A refusal is no request: a URL robots.txt refuses is recorded at once and
+ * leaves the origin's clock alone, so the allowed pages behind 20 refused
+ * ones each take the very next Crawl-delay slot (a slot lost to a refusal
+ * would make a gap of two delays or more). */
+Test(polite, robots_refusals_take_no_crawl_delay_slot)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/robots.txt", { .content_type = TEXT,
+				   .body = "User-agent: *\nCrawl-delay: 1\nDisallow: /d/\n" } },
+		{ "/", { .body = HTML("<a href='/d/0'></a><a href='/d/1'></a><a href='/d/2'></a>"
+				      "<a href='/d/3'></a><a href='/d/4'></a><a href='/d/5'></a>"
+				      "<a href='/d/6'></a><a href='/1'>1</a>"
+				      "<a href='/d/7'></a><a href='/d/8'></a><a href='/d/9'></a>"
+				      "<a href='/d/10'></a><a href='/d/11'></a><a href='/d/12'></a>"
+				      "<a href='/d/13'></a><a href='/2'>2</a>"
+				      "<a href='/d/14'></a><a href='/d/15'></a><a href='/d/16'></a>"
+				      "<a href='/d/17'></a><a href='/d/18'></a><a href='/d/19'></a>"
+				      "<a href='/3'>3</a>") } },
+		{ "/1", { .body = HTML("1") } },
+		{ "/2", { .body = HTML("2") } },
+		{ "/3", { .body = HTML("3") } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 5, NULL);
+	int64_t *t;
+	size_t n;
+
+	cr_expect_eq(run.n, 24, "records: %zu", run.n);
+	for (int i = 0; i < 20; i++) {
+		char path[16];
+
+		snprintf(path, sizeof(path), "/d/%d", i);
+		expect_refused(srv, &run, path);
+	}
+	n = page_times(srv, &t);
+	cr_expect_eq(n, 4, "%zu page requests, want 4", n);
+	for (size_t i = 1; i < n; i++) {
+		cr_expect_geq(t[i] - t[i - 1], at_least(1000),
+			      "requests %zu and %zu only %.0f ms apart", i - 1, i,
+			      (double)(t[i] - t[i - 1]) / MS);
+		cr_expect_lt(t[i] - t[i - 1], 2000 * MS,
+			     "requests %zu and %zu %.0f ms apart: a refusal took a slot",
+			     i - 1, i, (double)(t[i] - t[i - 1]) / MS);
+	}
+	free(t);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
 static void max_delay_100ms(struct crawl_config *cfg)
 {
 	cfg->max_delay_ms = 100;
