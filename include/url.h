@@ -42,8 +42,11 @@ enum url_status {
 #undef URL_ENUM
 };
 
-/* Longest URL accepted, in bytes, before and after resolution. */
-#define URL_MAX_LEN 8192
+/* Longest URL accepted, in bytes, before and after resolution: the most
+ * libcurl takes in a string option (CURL_MAX_INPUT_LENGTH in 7.88), so
+ * any URL accepted here can be fetched. Shorter limits are the trap
+ * module's (--max-url-length). */
+#define URL_MAX_LEN 8000000
 
 /* A parsed base URL to resolve many links of one page against. */
 struct url_base;

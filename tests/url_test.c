@@ -621,6 +621,20 @@ Test(url, c0_controls_and_spaces_around_a_reference_are_stripped)
 	expect_status("\x7f" "http://a/", URL_MALFORMED);
 }
 
+Test(url, a_link_of_ten_thousand_bytes_resolves)
+{
+	/* URL_MAX_LEN was 8192, and a longer link was dropped whatever
+	 * --max-url-length said; the trap limit is the one to judge it. */
+	char *path = repeat('x', 10000);
+	char *got = NULL;
+
+	path[0] = '/';
+	cr_expect_eq(url_resolve("http://a/", path, &got), URL_OK);
+	cr_expect_eq(got ? strlen(got) : 0, strlen("http://a") + 10000);
+	free(got);
+	free(path);
+}
+
 Test(url, control_characters_are_percent_encoded)
 {
 	expect_resolve(RFC_BASE, "a\x01" "b\x7f", "http://a/b/c/a%01b%7F");
