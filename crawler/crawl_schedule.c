@@ -14,7 +14,6 @@
 #include "record.h"
 #include "response.h"
 #include "robots.h"
-#include "url.h"
 
 #define ROBOTS_REDIRECTS 5   /* RFC 9309 2.3.1.2 */
 
@@ -55,18 +54,23 @@ static void start_robots(struct crawl *c)
 
 	while (!fetch_pool_full(c->pool) &&
 	       frontier_take_gated(c->frontier, &g) == FRONTIER_OK) {
-		char url[URL_MAX_LEN + 16];
+		/* On the heap: an origin is as long as its userinfo. */
+		size_t n = strlen(g.origin) + sizeof("/robots.txt");
+		char *url = malloc(n);
 		struct fetch_request req = {
 			.url = url, .tag = hold(&g, sizeof(g)), .kind = JOB_ROBOTS,
 			.follow = ROBOTS_REDIRECTS,
 			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
 		};
 
-		snprintf(url, sizeof(url), "%s/robots.txt", g.origin);
-		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+		if (url)
+			snprintf(url, n, "%s/robots.txt", g.origin);
+		if (!url || !req.tag ||
+		    fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
 			free(req.tag);
 			frontier_open(c->frontier, &g, NULL, 0, ctx_now_ns());
 		}
+		free(url);
 	}
 }
 

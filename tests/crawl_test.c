@@ -605,11 +605,12 @@ Test(crawl, outlinks_list_every_link_in_document_order_followed_or_not)
 					  "<a href='/dir/b#frag'>again</a>"
 					  "<a href='http://other.invalid/'>o</a><a href='../%7Euser/'>u</a>") } },
 		{ "/dir/b", { .body = HTML("b") } },
-		{ "/~user/", { .body = HTML("u") } },
+		/* Requested as written: escapes are not decoded (url.h). */
+		{ "/%7Euser/", { .body = HTML("u") } },
 	};
 	struct testsrv *srv = testsrv_start("127.0.0.1", routes, 3, NULL, NULL);
 	char *seed = testsrv_url(srv, "/dir/");
-	char *b = testsrv_url(srv, "/dir/b"), *u = testsrv_url(srv, "/~user/");
+	char *b = testsrv_url(srv, "/dir/b"), *u = testsrv_url(srv, "/%7Euser/");
 	struct crawl_config cfg;
 	struct run run;
 	json_t *links;
@@ -626,7 +627,7 @@ Test(crawl, outlinks_list_every_link_in_document_order_followed_or_not)
 	cr_expect_str_eq(json_string_value(json_array_get(links, 3)), u);
 	cr_expect_eq(run.n, 3);
 	cr_expect_eq(testsrv_hits(srv, "/dir/b"), 1);
-	cr_expect_eq(testsrv_hits(srv, "/~user/"), 1);
+	cr_expect_eq(testsrv_hits(srv, "/%7Euser/"), 1);
 	free(seed);
 	free(b);
 	free(u);
