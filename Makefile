@@ -101,7 +101,8 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay
 		tee $(BUILD)/test.log
 	@test "$$(cat $(BUILD)/test.status)" = 0
 	@! grep -q "ERROR: LeakSanitizer" $(BUILD)/test.log || \
-		{ echo "make check: a test leaked (see $(BUILD)/test.log)"; exit 1; }
+		{ echo "make check: a test leaked (see $(BUILD)/test.log; for whole stacks run" \
+		  "it again with ASAN_OPTIONS=fast_unwind_on_malloc=0 and no suppressions)"; exit 1; }
 	E2E_VALGRIND=$(if $(SANITIZER),,1) tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check

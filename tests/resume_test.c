@@ -53,7 +53,7 @@ static void config(struct crawl_config *cfg, char **seed)
 }
 
 /* One run of the --state crawl cfg describes, as main runs it. The
- * summary is freed here. */
+ * summary and report are freed here. */
 static struct crawl_result state_run(const struct state *st,
 				     struct crawl_config *cfg, struct ctx *parent)
 {
@@ -81,7 +81,7 @@ static struct crawl_result state_run(const struct state *st,
 	cr_assert_not_null(c, "%s", err);
 	cr_assert_eq(crawl_run(c, parent, &res), CRAWL_OK);
 	crawl_free(c);
-	free(res.summary);
+	crawl_result_release(&res);
 	res.summary = NULL;
 	close(fd);
 	journal_close(j);
