@@ -58,7 +58,7 @@ bool mediatype_matches(const char *range, const char *content_type)
 
 	if (!strcmp(range, "*/*"))
 		return true;
-	if (rtype != type || strncasecmp(range, mt, type))
+	if (rtype != type || strncasecmp(range, mt, type) != 0)
 		return false;
 	if (!strcmp(range + rtype, "/*"))
 		return true;
