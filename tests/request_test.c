@@ -424,7 +424,7 @@ static bool has_cookie(const char *jar, const char *name, const char *value)
 
 Test(request, load_cookies_sends_the_files_cookies_and_save_cookies_writes_the_jar)
 {
-	static const struct testsrv_route routes[] = {
+	const struct testsrv_route routes[] = {
 		{ "/", { .body = HTML("<a href='/next.html'>n</a>"),
 			 .headers = "Set-Cookie: fresh=made; Path=/; Max-Age=3600\n" },
 		  "session=loaded", forbidden },
@@ -628,7 +628,8 @@ Test(request, reject_type_records_the_url_and_downloads_no_body)
 	expect_urls(&run, (const char *const[]){ s.home, s.png, s.pdf }, 3);
 	expect_rec(run_must_find(&run, s.home), 200, NULL);
 	expect_rec(run_must_find(&run, s.pdf), 200, NULL);
-	cr_expect_eq(rec_int(run_must_find(&run, s.pdf), "bytes"), strlen(pdf_body));
+	cr_expect_eq(rec_int(run_must_find(&run, s.pdf), "bytes"),
+		     (long long)strlen(pdf_body));
 	png = run_must_find(&run, s.png);
 	expect_rec(png, 200, "type_rejected");
 	cr_expect_str_eq(rec_str(png, "content_type"), "image/png");
