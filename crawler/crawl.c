@@ -341,6 +341,10 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.proxy = c->cfg.proxy,
 		.cookies = c->cfg.cookies || c->cfg.load_cookies || c->cfg.save_cookies,
 		.insecure = c->cfg.insecure,
+		.ca_file = c->cfg.ca_file,
+		.ca_dir = c->cfg.ca_dir,
+		.client_cert = c->cfg.client_cert,
+		.client_key = c->cfg.client_key,
 		.http11 = c->cfg.http11,
 		.keep_body = crawl_keep_body,
 		.done = crawl_on_fetched,
@@ -452,6 +456,14 @@ static void summarize(struct crawl *c, struct crawl_result *out)
 	for (int i = 0; i < CRAWL_SKIP_COUNT; i++)
 		out->skipped[i] = atomic_load(&c->skipped[i]);
 	out->summary = stats_summary(&out->stats, &end);
+	out->report = stats_report(&out->stats, &end);
+}
+
+void crawl_result_release(struct crawl_result *res)
+{
+	free(res->summary);
+	free(res->report);
+	res->summary = res->report = NULL;
 }
 
 enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,

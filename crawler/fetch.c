@@ -493,6 +493,17 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	if (cfg->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (cfg->ca_file || cfg->ca_dir) {
+		/* Both, even when one is NULL: libcurl has a built-in
+		 * default for each (Debian's the bundle and /etc/ssl/certs),
+		 * and setting one alone would still trust the system's CAs
+		 * through the other. */
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, cfg->ca_dir);
+	}
+	if (cfg->client_cert) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, cfg->client_cert);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, cfg->client_key);
 	}
 	if (t->pool->share) {
 		curl_easy_setopt(e, CURLOPT_SHARE, t->pool->share);
@@ -512,7 +523,18 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	easy_setup_user(e, cfg, req);
 }
 
-static enum record_err err_kind(CURLcode code, bool too_large)
+/* Whether libcurl's message for a failed read or write says the peer sent
+ * a TLS alert. In TLS 1.3 the server judges a client certificate after the
+ * client has finished its handshake, so a missing or refused one comes as
+ * an alert on the first read; libcurl 7.88 has no code for that, and its
+ * message (OpenSSL's "tlsv13 alert certificate required", GnuTLS's "A TLS
+ * fatal alert has been received") is the only sign. */
+static bool tls_alert(const char *msg)
+{
+	return strstr(msg, " alert ") != NULL;
+}
+
+static enum record_err err_kind(CURLcode code, bool too_large, const char *msg)
 {
 	switch (code) {
 	case CURLE_OK:
@@ -537,6 +559,9 @@ static enum record_err err_kind(CURLcode code, bool too_large)
 	case CURLE_SSL_ENGINE_SETFAILED:
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return RECORD_ERR_TLS;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		return tls_alert(msg) ? RECORD_ERR_TLS : RECORD_ERR_HTTP;
 	case CURLE_FILESIZE_EXCEEDED:
 		return RECORD_ERR_TOO_LARGE;
 	case CURLE_WRITE_ERROR:
@@ -563,7 +588,7 @@ static void fill_err(struct transfer *t, CURLcode code)
 {
 	struct response *r = t->resp;
 
-	r->err = err_kind(code, t->too_large);
+	r->err = err_kind(code, t->too_large, t->errbuf);
 	/* Announced over the cap, and cut short (by us or by the server): the
 	 * size is what went wrong. */
 	if (t->too_large && code != CURLE_OK && r->err != RECORD_ERR_TIMEOUT)

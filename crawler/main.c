@@ -103,20 +103,22 @@ static int state_open(struct options *o, struct visited **recorded)
 	return EXIT_SUCCESS;
 }
 
-/* EXIT_SUCCESS, or EXIT_FAILURE having said why. */
-static int write_summary(const struct options *o, const char *summary)
+/* The summary: as JSON to --stats FILE; on standard error as lines for a
+ * person when it is a terminal, else as JSON when there is no --stats.
+ * EXIT_SUCCESS, or EXIT_FAILURE having said why. */
+static int write_summary(const struct options *o, const struct crawl_result *res)
 {
+	bool terminal = isatty(STDERR_FILENO);
 	FILE *f;
 
-	if (!summary)
+	if (!o->quiet && terminal && res->report)
+		fputs(res->report, stderr);
+	else if (!o->quiet && !o->stats_path && res->summary)
+		fprintf(stderr, "%s\n", res->summary);
+	if (!o->stats_path || !res->summary)
 		return EXIT_SUCCESS;
-	if (!o->stats_path) {
-		if (!o->quiet)
-			fprintf(stderr, "%s\n", summary);
-		return EXIT_SUCCESS;
-	}
 	f = fopen(o->stats_path, "w");
-	if (!f || fprintf(f, "%s\n", summary) < 0 || fclose(f)) {
+	if (!f || fprintf(f, "%s\n", res->summary) < 0 || fclose(f)) {
 		fprintf(stderr, "crawler: cannot write stats to '%s': %s\n",
 			o->stats_path, strerror(errno));
 		return EXIT_FAILURE;
@@ -192,9 +194,9 @@ static int run(struct options *o, struct signals *sig)
 			o->crawl.save_cookies, strerror(res.cookies_errno));
 		status = EXIT_FAILURE;
 	}
-	if (write_summary(o, res.summary) != EXIT_SUCCESS)
+	if (write_summary(o, &res) != EXIT_SUCCESS)
 		status = EXIT_FAILURE;
-	free(res.summary);
+	crawl_result_release(&res);
 	pthread_mutex_lock(&sig->lock);
 	sig->crawl = NULL;
 	pthread_mutex_unlock(&sig->lock);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include <regex.h>
 #include <stddef.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mediatype.h"
 #include "regex_check.h"
@@ -623,6 +626,115 @@ static enum options_status set_proxy(struct options *o, const char *v,
 	return OPTIONS_OK;
 }
 
+/* 0, or why path cannot be read as a file (dir: as a directory) now. */
+static int unreadable(const char *path, bool dir)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
+	int rc = 0;
+
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st))
+		rc = errno;
+	else if (!dir && S_ISDIR(st.st_mode))
+		rc = EISDIR;
+	close(fd);
+	return rc;
+}
+
+/* A TLS file or directory is checked when it is named: a typo is then one
+ * usage error, not a tls error on every URL of the crawl. A directory may
+ * be a ':' list, as OpenSSL reads CAPATH and SSL_CERT_DIR; each must be
+ * readable. 0, or why (an errno) with the bad part in *bad. */
+static int tls_path_unreadable(const char *v, bool dir, char *bad, size_t n)
+{
+	do {
+		size_t len = dir ? strcspn(v, ":") : strlen(v);
+		int rc;
+
+		snprintf(bad, n, "%.*s", (int)len, v);
+		if (!len || len >= n)
+			return len ? ENAMETOOLONG : ENOENT;
+		if ((rc = unreadable(bad, dir)))
+			return rc;
+		v += len + (v[len] == ':');
+	} while (*v);
+	return 0;
+}
+
+/* Check v for the option or variable named by what, then store it. */
+static enum options_status set_tls_path(const char *what, const char *v,
+					bool dir, const char **out, char *err,
+					size_t n)
+{
+	char bad[4096];
+	int rc = tls_path_unreadable(v, dir, bad, sizeof(bad));
+
+	if (rc) {
+		snprintf(err, n, "%s: cannot read '%s'%s: %s", what, bad,
+			 dir ? " as a directory" : "", strerror(rc));
+		return OPTIONS_USAGE;
+	}
+	*out = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_ca_certificate(struct options *o, const char *v,
+					      char *err, size_t n)
+{
+	return set_tls_path("--ca-certificate", v, false, &o->crawl.ca_file, err, n);
+}
+
+static enum options_status set_ca_directory(struct options *o, const char *v,
+					    char *err, size_t n)
+{
+	return set_tls_path("--ca-directory", v, true, &o->crawl.ca_dir, err, n);
+}
+
+static enum options_status set_certificate(struct options *o, const char *v,
+					   char *err, size_t n)
+{
+	return set_tls_path("--certificate", v, false, &o->crawl.client_cert, err, n);
+}
+
+static enum options_status set_private_key(struct options *o, const char *v,
+					   char *err, size_t n)
+{
+	return set_tls_path("--private-key", v, false, &o->crawl.client_key, err, n);
+}
+
+/* Without --ca-certificate, --ca-directory or --insecure: the variables
+ * curl's own tool reads (curl 7.88, src/tool_operate.c), in its order, and
+ * only the first that is set and not empty: CURL_CA_BUNDLE (a file), else
+ * SSL_CERT_DIR (a directory), else SSL_CERT_FILE (a file). */
+static enum options_status ca_from_env(struct options *o, char *err, size_t n)
+{
+	static const struct {
+		const char *name;
+		bool dir;
+	} vars[] = {
+		{ "CURL_CA_BUNDLE", false },
+		{ "SSL_CERT_DIR", true },
+		{ "SSL_CERT_FILE", false },
+	};
+	struct crawl_config *c = &o->crawl;
+	char what[64];
+
+	if (c->ca_file || c->ca_dir || c->insecure)
+		return OPTIONS_OK;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i].name);
+
+		if (!v || !*v)
+			continue;
+		snprintf(what, sizeof(what), "environment variable %s", vars[i].name);
+		return set_tls_path(what, v, vars[i].dir,
+				    vars[i].dir ? &c->ca_dir : &c->ca_file, err, n);
+	}
+	return OPTIONS_OK;
+}
+
 static enum options_status set_state(struct options *o, const char *v,
 				     char *err, size_t n)
 {
@@ -738,6 +850,17 @@ static const struct option_spec table[] = {
 	{ "proxy", 0, "URL", NULL, "send requests through this proxy", set_proxy },
 	{ "insecure", 'k', NULL, NULL,
 	  "do not verify TLS certificates", FLAG(crawl.insecure, true) },
+	{ "ca-certificate", 0, "FILE", "system CAs",
+	  "trust only the CAs in PEM FILE (environment: CURL_CA_BUNDLE, "
+	  "SSL_CERT_FILE)", set_ca_certificate },
+	{ "ca-directory", 0, "DIR", "system CAs",
+	  "trust only the CAs in DIR, hashed by openssl rehash (environment: "
+	  "SSL_CERT_DIR)", set_ca_directory },
+	{ "certificate", 0, "FILE", NULL,
+	  "send this PEM client certificate to servers that ask for one",
+	  set_certificate },
+	{ "private-key", 0, "FILE", "in the certificate file",
+	  "the PEM private key of --certificate", set_private_key },
 	{ "http1.1", 0, NULL, NULL, "use HTTP/1.1, never HTTP/2",
 	  FLAG(crawl.http11, true) },
 	{ "quiet", 'q', NULL, NULL,
@@ -946,6 +1069,12 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 		snprintf(err, errlen, "no URL given");
 		return OPTIONS_USAGE;
 	}
+	if (o->crawl.client_key && !o->crawl.client_cert) {
+		snprintf(err, errlen, "--private-key needs --certificate");
+		return OPTIONS_USAGE;
+	}
+	if ((rc = ca_from_env(o, err, errlen)) != OPTIONS_OK)
+		return rc;
 	if (o->state_dir && (!o->output || !strcmp(o->output, "-"))) {
 		snprintf(err, errlen, "--state needs --output FILE: the output is "
 			 "half of what a resume reads");

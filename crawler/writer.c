@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -144,15 +145,20 @@ static void progress_clear(struct writer *w)
 static void progress_draw(struct writer *w, int64_t now)
 {
 	size_t queued = 0, in_flight = 0;
-	double secs = (double)(now - w->started_ns) / 1e9;
+	char line[256];
+	struct winsize ws;
+	int width = (int)sizeof(line) - 1;
 
 	if (w->cfg.gauges)
 		w->cfg.gauges(w->cfg.arg, &queued, &in_flight);
-	fprintf(w->cfg.log,
-		"\r\033[K%llu pages | %zu queued | %zu in flight | %.1f pages/s | %llu errors",
-		(unsigned long long)w->stats.pages, queued, in_flight,
-		secs > 0 ? (double)w->stats.pages / secs : 0.0,
-		(unsigned long long)w->stats.errors);
+	stats_progress(&w->stats, (double)(now - w->started_ns) / 1e9, queued,
+		       in_flight, line, sizeof(line));
+	/* A line wider than the terminal wraps, and "\r" then redraws only
+	 * its last row: clip it instead. */
+	if (!ioctl(fileno(w->cfg.log), TIOCGWINSZ, &ws) && ws.ws_col > 1 &&
+	    ws.ws_col - 1 < width)
+		width = ws.ws_col - 1;
+	fprintf(w->cfg.log, "\r\033[K%.*s", width, line);
 	fflush(w->cfg.log);
 	w->drawn_ns = now;
 }

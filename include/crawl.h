@@ -80,6 +80,12 @@ struct crawl_config {
 	bool cookies;            /* one cookie jar for the crawl */
 	const char *proxy;       /* borrowed; NULL: libcurl's default */
 	bool insecure;           /* skip TLS verification */
+	/* TLS: files and directories named here are borrowed. */
+	const char *ca_file;     /* PEM CAs trusted instead of the system's */
+	const char *ca_dir;      /* hashed directory of CAs (or a ':' list),
+				    likewise; both set: both trusted */
+	const char *client_cert; /* PEM client certificate, or NULL */
+	const char *client_key;  /* its PEM key; NULL: in client_cert */
 	bool http11;             /* never HTTP/2 */
 	struct journal *journal; /* --state: admissions log; borrowed or NULL */
 	struct visited *recorded; /* --state resume: URLs the output already
@@ -129,6 +135,7 @@ struct crawl_result {
 	int write_errno;        /* set when stop is CRAWL_FAILED by the output */
 	int cookies_errno;      /* --save-cookies could not be written */
 	char *summary;          /* JSON line; malloc'd, the caller frees */
+	char *report;           /* the summary as lines for a person; the same */
 };
 
 #define CRAWL_VERSION "0.1.0"
@@ -168,9 +175,11 @@ enum crawl_status {
 
 /* Run to the end. parent (may be NULL) is cancelled with cause
  * CRAWL_INTERRUPTED to stop it. CRAWL_OK, or CRAWL_NOT_STARTED; either way
- * *out is filled in, and its summary is the caller's to free. */
+ * *out is filled in, for the caller to give back with crawl_result_release. */
 enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
 			    struct crawl_result *out);
+/* Free the summary and report *res holds; the struct is the caller's. */
+void crawl_result_release(struct crawl_result *res);
 
 /* Exit at once with status, without cutting an output line; for a second
  * signal. Safe to call from another thread while crawl_run runs. */

@@ -64,6 +64,12 @@ struct fetch_config {
 	const char *proxy;         /* proxy URL, or NULL for libcurl's default */
 	bool cookies;              /* one cookie jar shared by all transfers */
 	bool insecure;             /* skip TLS certificate and host checks */
+	/* TLS (borrowed): ca_file and ca_dir, when either is set, replace
+	 * the system's CAs; client_key NULL: in client_cert's file. */
+	const char *ca_file;       /* PEM bundle of CAs */
+	const char *ca_dir;        /* hashed directory of CAs */
+	const char *client_cert;   /* PEM client certificate, or NULL */
+	const char *client_key;
 	bool http11;               /* never HTTP/2 */
 	/* Once the headers are in: what becomes of the body of the request
 	 * with this tag and kind. resp has status, content_type, location and

@@ -14,6 +14,7 @@ struct stats {
 	uint64_t bytes;                        /* body bytes, decoded */
 	uint64_t errors;                       /* records with an error */
 	uint64_t by_status[STATS_MAX_STATUS];  /* [0]: no response */
+	uint64_t by_class[STATS_MAX_STATUS / 100]; /* [4]: 4xx responses */
 	uint64_t by_err[RECORD_ERR_COUNT];
 };
 
@@ -33,5 +34,18 @@ struct stats_end {
 /* The summary as one line of JSON (no newline), malloc'd; NULL when out of
  * memory. */
 char *stats_summary(const struct stats *s, const struct stats_end *end);
+
+/* The same summary as a few lines for a person at a terminal, each ending
+ * in a newline; malloc'd, NULL when out of memory. */
+char *stats_report(const struct stats *s, const struct stats_end *end);
+
+/* What the crawl is doing now, in one line of at most n - 1 bytes (no
+ * newline): elapsed time, pages and their rate, bytes, the frontier's
+ * queued and in-flight counts, 4xx, 5xx and errors. */
+void stats_progress(const struct stats *s, double seconds, size_t queued,
+		    size_t in_flight, char *buf, size_t n);
+
+/* bytes as "512 B", "4.0 KiB", "12.3 MiB", "1.2 GiB" into buf. */
+void stats_bytes(uint64_t bytes, char *buf, size_t n);
 
 #endif

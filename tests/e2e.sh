@@ -72,6 +72,10 @@ check "--help exits 0" exit_is 0 "$crawler" --help
 check "  ... lists --max-depth" grep -q -- "--max-depth" "$tmp/out"
 check "--version exits 0" exit_is 0 "$crawler" --version
 check "  ... prints the version" grep -q "^crawler [0-9]" "$tmp/out"
+check "unreadable --ca-certificate" exit_is 2 "$crawler" --ca-certificate "$tmp/none.pem" https://127.0.0.1/
+check "  ... named with its file" err_says "--ca-certificate: cannot read '$tmp/none.pem'"
+check "unreadable SSL_CERT_DIR" exit_is 2 env -u CURL_CA_BUNDLE SSL_CERT_DIR="$tmp/no-certs" "$crawler" https://127.0.0.1/
+check "  ... named" err_says "environment variable SSL_CERT_DIR"
 
 start_site 2000 site
 # Big enough that no crawl of it ends before a signal arrives.
@@ -84,6 +88,14 @@ records=$(wc -l <"$tmp/site.jsonl")
 check "one record per URL, none twice" test "$(jq -r .url "$tmp/site.jsonl" | sort -u | wc -l)" = "$records"
 check "the summary counts every record" test "$(jq .pages "$tmp/stats.json")" = "$records"
 check "the summary says the crawl is done" test "$(jq -r .stop "$tmp/stats.json")" = done
+# The README shows records and a summary: they must have the fields, in the
+# order, that the program writes today.
+readme=$(dirname "$0")/../README.md
+readme_keys() { sed -n '/^```json$/,/^```$/p' "$readme" | grep '^{' | jq -c "select(has(\"$1\")) | keys_unsorted" | sort -u; }
+check "the README's records have the fields records have" \
+	test "$(readme_keys url)" = "$(jq -c 'keys_unsorted' "$tmp/site.jsonl" | sort -u)"
+check "the README's summary has the fields the summary has" \
+	test "$(readme_keys pages)" = "$(jq -c 'keys_unsorted' "$tmp/stats.json")"
 check "more than the 2000 pages (404s, redirects, files)" test "$records" -gt 2000
 check "404s recorded" test "$(jq -s 'map(select(.status == 404)) | length' "$tmp/site.jsonl")" -gt 0
 check "301s recorded with a location" test "$(jq -s 'map(select(.status == 301 and (.location | type) == "string")) | length' "$tmp/site.jsonl")" -gt 0
@@ -94,7 +106,17 @@ check "  ... with whole lines" whole_lines "$tmp/out"
 check "-v logs a line per fetched URL" exit_is 0 "$crawler" -v --no-progress -d 1 -o "$tmp/v.jsonl" "$site"
 check "  ... one per record (and the summary)" test "$(grep -c "^[0-9-]* http" "$tmp/err")" = "$(wc -l <"$tmp/v.jsonl")"
 check "--progress draws the status line" exit_is 0 "$crawler" --progress -d 2 -o "$tmp/p.jsonl" "$site"
-check "  ... with pages, queued and in flight" grep -q "pages | .* queued | .* in flight" "$tmp/err"
+check "  ... with time, pages, bytes, queue, 4xx, 5xx and errors" \
+	grep -Eq "[0-9.]+s \| [0-9]+ pages, [0-9.]+/s \| [0-9.]+ (B|KiB|MiB) \| [0-9]+ queued \| [0-9]+ in flight \| 4xx [0-9]+ \| 5xx [0-9]+ \| [0-9]+ errors" "$tmp/err"
+check "not on a terminal, the summary goes to standard error" exit_is 0 "$crawler" --no-progress -d 1 -o "$tmp/j.jsonl" "$site"
+is_summary() { jq -e .pages "$1" >/dev/null; }
+check "  ... as one JSON object" is_summary "$tmp/err"
+# script(1) gives the crawler a terminal for standard error.
+on_a_terminal() { script -qec "$*" /dev/null >"$tmp/tty" </dev/null; }
+check "on a terminal the summary is lines for a person" on_a_terminal "$crawler" --no-progress -d 1 -o "$tmp/tty.jsonl" "$site"
+check "  ... saying why it ended and what it fetched" grep -Eq "^crawler: done after [0-9.]+s: [0-9]+ pages" "$tmp/tty"
+check "  ... with responses by class" grep -Eq "^  responses: [0-9]+ 2xx, [0-9]+ 3xx, [0-9]+ 4xx, [0-9]+ 5xx" "$tmp/tty"
+check "  ... and no JSON" sh -c "! grep -q '\"pages\"' '$tmp/tty'"
 check "-q prints nothing on success" exit_is 0 "$crawler" -q -d 1 -o "$tmp/q.jsonl" "$site"
 check "  ... really nothing" test ! -s "$tmp/err"
 

@@ -18,6 +18,18 @@
 
 static char err[512];
 
+/* options_parse reads the CA variables curl's tool reads; a machine may
+ * set them (this one's point at its bundle), and the tests must not
+ * depend on that. Criterion runs each test in its own process. */
+static void clear_ca_env(void)
+{
+	unsetenv("CURL_CA_BUNDLE");
+	unsetenv("SSL_CERT_DIR");
+	unsetenv("SSL_CERT_FILE");
+}
+
+TestSuite(options, .init = clear_ca_env);
+
 /* options_parse on a NULL-terminated list of words (argv[0] added). The
  * words are copied into a writable argv, as getopt may permute it. */
 static enum options_status parse_words(struct options *o, FILE *out,
@@ -255,6 +267,171 @@ Test(options, unreadable_seed_file_is_a_usage_error_naming_it)
 		     "/nonexistent/crawler-seeds.txt");
 	/* A directory opens but cannot be read. */
 	EXPECT_USAGE(W("--input-file", "/", "http://a.test/"), "'/'");
+}
+
+/* A directory for the TLS option tests; the caller removes it. */
+static char *temp_dir(void)
+{
+	char *dir = strdup("/tmp/tls-options-XXXXXX");
+
+	cr_assert(dir && mkdtemp(dir));
+	return dir;
+}
+
+Test(options, tls_files_default_to_none)
+{
+	struct options o;
+
+	PARSE_OK(&o, "https://a.test/");
+	cr_expect_null(o.crawl.ca_file, "the system's CAs");
+	cr_expect_null(o.crawl.ca_dir);
+	cr_expect_null(o.crawl.client_cert);
+	cr_expect_null(o.crawl.client_key);
+	options_release(&o);
+}
+
+Test(options, tls_options_set_their_fields)
+{
+	char *file = temp_file("PEM\n"), *dir = temp_dir();
+	struct options o;
+
+	PARSE_OK(&o, "--ca-certificate", file, "--ca-directory", dir,
+		 "--certificate", file, "--private-key", file, "https://a.test/");
+	cr_expect_str_eq(o.crawl.ca_file, file);
+	cr_expect_str_eq(o.crawl.ca_dir, dir);
+	cr_expect_str_eq(o.crawl.client_cert, file);
+	cr_expect_str_eq(o.crawl.client_key, file);
+	options_release(&o);
+	PARSE_OK(&o, "--certificate", file, "https://a.test/");
+	cr_expect_null(o.crawl.client_key, "the key is in the certificate's file");
+	options_release(&o);
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	free(dir);
+}
+
+Test(options, missing_tls_file_is_a_usage_error_naming_option_and_file)
+{
+	char *file = temp_file("PEM\n");
+
+	EXPECT_USAGE(W("--ca-certificate", "/nonexistent/ca.pem", "https://a.test/"),
+		     "--ca-certificate", "/nonexistent/ca.pem", "No such file");
+	EXPECT_USAGE(W("--ca-directory", "/nonexistent/certs", "https://a.test/"),
+		     "--ca-directory", "/nonexistent/certs", "No such file");
+	EXPECT_USAGE(W("--certificate", "/nonexistent/me.pem", "https://a.test/"),
+		     "--certificate", "/nonexistent/me.pem", "No such file");
+	EXPECT_USAGE(W("--certificate", file, "--private-key", "/nonexistent/me.key",
+		       "https://a.test/"),
+		     "--private-key", "/nonexistent/me.key", "No such file");
+	unlink(file);
+	free(file);
+}
+
+Test(options, tls_file_that_is_a_directory_or_the_reverse_is_a_usage_error)
+{
+	char *file = temp_file("PEM\n"), *dir = temp_dir();
+
+	EXPECT_USAGE(W("--ca-certificate", dir, "https://a.test/"), "--ca-certificate",
+		     dir, "directory");
+	EXPECT_USAGE(W("--certificate", dir, "https://a.test/"), "--certificate", dir);
+	EXPECT_USAGE(W("--ca-directory", file, "https://a.test/"), "--ca-directory",
+		     file, "Not a directory");
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	free(dir);
+}
+
+Test(options, ca_directory_list_names_the_missing_directory)
+{
+	char *dir = temp_dir(), list[256];
+	struct options o;
+
+	snprintf(list, sizeof(list), "%s:%s", dir, dir);
+	PARSE_OK(&o, "--ca-directory", list, "https://a.test/");
+	cr_expect_str_eq(o.crawl.ca_dir, list, "a ':' list, as OpenSSL reads it");
+	options_release(&o);
+	snprintf(list, sizeof(list), "%s:/nonexistent/certs", dir);
+	EXPECT_USAGE(W("--ca-directory", list, "https://a.test/"), "--ca-directory",
+		     "'/nonexistent/certs'");
+	rmdir(dir);
+	free(dir);
+}
+
+Test(options, private_key_without_certificate_is_a_usage_error)
+{
+	char *file = temp_file("PEM\n");
+
+	EXPECT_USAGE(W("--private-key", file, "https://a.test/"), "--private-key",
+		     "--certificate");
+	unlink(file);
+	free(file);
+}
+
+Test(options, ca_environment_first_set_variable_alone_in_curls_order)
+{
+	char *bundle = temp_file("PEM\n"), *file = temp_file("PEM\n");
+	char *dir = temp_dir();
+	struct options o;
+
+	setenv("SSL_CERT_FILE", file, 1);
+	PARSE_OK(&o, "https://a.test/");
+	cr_expect_str_eq(o.crawl.ca_file, file);
+	cr_expect_null(o.crawl.ca_dir);
+	options_release(&o);
+	setenv("SSL_CERT_DIR", dir, 1);
+	PARSE_OK(&o, "https://a.test/");
+	cr_expect_null(o.crawl.ca_file, "SSL_CERT_DIR comes before SSL_CERT_FILE");
+	cr_expect_str_eq(o.crawl.ca_dir, dir);
+	options_release(&o);
+	setenv("CURL_CA_BUNDLE", bundle, 1);
+	PARSE_OK(&o, "https://a.test/");
+	cr_expect_str_eq(o.crawl.ca_file, bundle, "CURL_CA_BUNDLE comes first");
+	cr_expect_null(o.crawl.ca_dir, "and alone");
+	options_release(&o);
+	setenv("CURL_CA_BUNDLE", "", 1);
+	PARSE_OK(&o, "https://a.test/");
+	cr_expect_str_eq(o.crawl.ca_dir, dir, "an empty variable is unset");
+	options_release(&o);
+	unlink(bundle);
+	unlink(file);
+	rmdir(dir);
+	free(bundle);
+	free(file);
+	free(dir);
+}
+
+Test(options, ca_environment_is_not_read_with_a_ca_option_or_insecure)
+{
+	char *file = temp_file("PEM\n"), *dir = temp_dir();
+	struct options o;
+
+	setenv("CURL_CA_BUNDLE", "/nonexistent/bundle.pem", 1);
+	PARSE_OK(&o, "--ca-directory", dir, "https://a.test/");
+	cr_expect_null(o.crawl.ca_file);
+	options_release(&o);
+	PARSE_OK(&o, "--ca-certificate", file, "https://a.test/");
+	cr_expect_str_eq(o.crawl.ca_file, file);
+	options_release(&o);
+	PARSE_OK(&o, "-k", "https://a.test/");
+	cr_expect_null(o.crawl.ca_file);
+	options_release(&o);
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	free(dir);
+}
+
+Test(options, unreadable_ca_environment_variable_is_a_usage_error_naming_it)
+{
+	setenv("SSL_CERT_DIR", "/nonexistent/certs", 1);
+	EXPECT_USAGE(W("https://a.test/"), "SSL_CERT_DIR", "/nonexistent/certs");
+	unsetenv("SSL_CERT_DIR");
+	setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1);
+	EXPECT_USAGE(W("https://a.test/"), "SSL_CERT_FILE", "/nonexistent/ca.pem");
+	setenv("CURL_CA_BUNDLE", "/nonexistent/bundle.pem", 1);
+	EXPECT_USAGE(W("https://a.test/"), "CURL_CA_BUNDLE", "/nonexistent/bundle.pem");
 }
 
 Test(options, output_sets_the_path)

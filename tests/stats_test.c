@@ -226,3 +226,65 @@ Test(stats, large_totals_are_exact)
 	cr_expect_eq(int_field(o, "not_fetched"), 4000000000LL);
 	json_decref(o);
 }
+
+Test(stats, bytes_are_written_in_the_unit_that_reads_best)
+{
+	static const struct { uint64_t bytes; const char *text; } cases[] = {
+		{ 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" },
+		{ 1536, "1.5 KiB" }, { 5 * 1048576ULL + 314573, "5.3 MiB" },
+		{ 3ULL << 30, "3.0 GiB" }, { 2ULL << 40, "2.0 TiB" },
+		{ 5000ULL << 40, "5000.0 TiB" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		stats_bytes(cases[i].bytes, buf, sizeof(buf));
+		cr_expect_str_eq(buf, cases[i].text, "%llu bytes",
+				 (unsigned long long)cases[i].bytes);
+	}
+}
+
+Test(stats, the_progress_line_has_time_pages_bytes_queue_and_failures)
+{
+	struct stats s = { 0 };
+	char line[256];
+
+	add(&s, 200, 2048, RECORD_ERR_NONE);
+	add(&s, 404, 0, RECORD_ERR_NONE);
+	add(&s, 410, 0, RECORD_ERR_NONE);
+	add(&s, 503, 0, RECORD_ERR_NONE);
+	add(&s, 0, 0, RECORD_ERR_TIMEOUT);
+	stats_progress(&s, 125.0, 7, 3, line, sizeof(line));
+	cr_expect_str_eq(line, "2:05 | 5 pages, 0.0/s | 2.0 KiB | 7 queued | "
+			 "3 in flight | 4xx 2 | 5xx 1 | 1 errors");
+	stats_progress(&s, 4000.0, 0, 0, line, sizeof(line));
+	cr_expect(!strncmp(line, "1:06:40 | ", 10), "%s", line);
+	stats_progress(&s, 2.5, 0, 0, line, sizeof(line));
+	cr_expect(!strncmp(line, "2.5s | 5 pages, 2.0/s | ", 24), "%s", line);
+	stats_progress(&s, 2.5, 0, 0, line, 8);
+	cr_expect_str_eq(line, "2.5s | ", "cut to the buffer, still a string");
+}
+
+Test(stats, the_report_is_a_few_lines_that_agree_with_the_summary)
+{
+	static const char *const names[] = { "scope", "url_length" };
+	const uint64_t skipped[] = { 3, 1 };
+	struct stats_end end = { .seconds = 2.0, .stop = "max-time",
+				 .not_fetched = 9, .skipped = skipped,
+				 .skip_names = names, .nskip = 2 };
+	struct stats s = { 0 };
+	char *text;
+
+	add(&s, 200, 1024, RECORD_ERR_NONE);
+	add(&s, 301, 0, RECORD_ERR_NONE);
+	add(&s, 404, 0, RECORD_ERR_NONE);
+	add(&s, 0, 0, RECORD_ERR_DNS);
+	text = stats_report(&s, &end);
+	cr_assert_not_null(text);
+	cr_expect_str_eq(text,
+		"crawler: max-time after 2.0s: 4 pages (2.0 pages/s), 1.0 KiB\n"
+		"  responses: 1 2xx, 1 3xx, 1 4xx, 0 5xx; 1 without a response\n"
+		"  errors: 1 (dns 1)\n"
+		"  not followed: 4 (scope 3, url_length 1); admitted but not fetched: 9\n");
+	free(text);
+}

@@ -60,7 +60,7 @@ void run_free(struct run *run)
 	for (size_t i = 0; i < run->n; i++)
 		json_decref(run->recs[i]);
 	free(run->recs);
-	free(run->res.summary);
+	crawl_result_release(&run->res);
 }
 
 json_t *run_find(const struct run *run, const char *url)

@@ -8,11 +8,21 @@
  * connection number lives in MHD's per-socket context, set when the
  * connection opens. A watchdog thread owns the daemon's end: it stops it
  * when testsrv_stop asks or when the lifetime runs out, and either way wakes
- * the handler threads sleeping through a delay. */
+ * the handler threads sleeping through a delay.
+ *
+ * Over TLS, libmicrohttpd 0.9.75 only asks for a client certificate
+ * (GNUTLS_CERT_REQUEST) and leaves judging it to the application; and when
+ * a handshake fails it closes the connection without the TLS alert a real
+ * server sends. So the client certificate is judged once the request's
+ * headers are in: a connection without a valid one gets the alert that an
+ * OpenSSL or GnuTLS server would send after a TLS 1.3 handshake (where the
+ * client's certificate is checked after the client has finished), and is
+ * closed before its request is logged. */
 #include "testsrv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -51,6 +61,7 @@ struct testsrv {
 	size_t nroutes;
 	testsrv_handler handler;
 	void *handler_arg;
+	const struct testsrv_tls *tls; /* NULL: plain HTTP */
 	pthread_t watchdog;
 
 	/* lock guards everything below; wake signals stopping. */
@@ -232,6 +243,29 @@ static void log_request(struct testsrv *s, struct MHD_Connection *c,
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Whether the client showed a certificate signed by the CA of
+ * MHD_OPTION_HTTPS_MEM_TRUST; if not, it is sent the alert a TLS server
+ * would send (certificate_required when it showed none). The handler runs
+ * on the connection's own thread, the only one using its session. */
+static bool client_cert_ok(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 0;
+	int rc;
+
+	if (!info || !info->tls_session)
+		die("no TLS session to check a client certificate on");
+	rc = gnutls_certificate_verify_peers2(info->tls_session, &status);
+	if (rc == GNUTLS_E_SUCCESS && status == 0)
+		return true;
+	gnutls_alert_send(info->tls_session, GNUTLS_AL_FATAL,
+			  rc == GNUTLS_E_NO_CERTIFICATE_FOUND ?
+				  GNUTLS_A_CERTIFICATE_REQUIRED :
+				  GNUTLS_A_BAD_CERTIFICATE);
+	return false;
+}
+
 /* A route's header lines are the test's own text: a malformed one is a bug
  * in the test, so it stops the run rather than being skipped. */
 static void add_header_lines(struct MHD_Response *resp, const char *lines)
@@ -343,6 +377,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	 * 0.9.75 close the connection, which would hide keep-alive from the
 	 * tests, so the answer waits for the call after the (empty) body. */
 	if (!rq->logged) {
+		if (s->tls && s->tls->client_ca_pem && !client_cert_ok(c))
+			return MHD_NO;
 		log_request(s, c, rq);
 		rq->logged = true;
 		return MHD_YES;
@@ -365,15 +401,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static struct MHD_Daemon *start_daemon(struct testsrv *s)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0 };
+	const struct testsrv_tls *t = s->tls;
+	/* MHD copies the PEM text into its GnuTLS credentials at start. */
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, t ? (void *)t->cert_pem : NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, t ? (void *)t->key_pem : NULL },
+		{ MHD_OPTION_HTTPS_MEM_TRUST, 0,
+		  t ? (void *)t->client_ca_pem : NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 
 	if (inet_pton(AF_INET, s->ip, &sa.sin_addr) != 1)
 		die("not an IPv4 address");
+	if (!t)
+		tls[0].option = MHD_OPTION_END;
+	else if (!t->client_ca_pem)
+		tls[2].option = MHD_OPTION_END;
 	/* poll, not select: the crawler under test shares the process and
 	 * may push descriptors past FD_SETSIZE. */
 	return MHD_start_daemon(
 		MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-		MHD_USE_ERROR_LOG,
+		MHD_USE_ERROR_LOG | (t ? MHD_USE_TLS : 0),
 		0, NULL, NULL, on_request, s,
+		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)TESTSRV_MAX_CONNS,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)TESTSRV_MAX_CONNS,
@@ -401,6 +451,14 @@ struct testsrv *testsrv_start(const char *ip,
 			      size_t nroutes, testsrv_handler handler,
 			      void *handler_arg)
 {
+	return testsrv_start_tls(ip, NULL, routes, nroutes, handler, handler_arg);
+}
+
+struct testsrv *testsrv_start_tls(const char *ip, const struct testsrv_tls *tls,
+				  const struct testsrv_route *routes,
+				  size_t nroutes, testsrv_handler handler,
+				  void *handler_arg)
+{
 	struct testsrv *s = xmalloc(sizeof(*s));
 	const union MHD_DaemonInfo *info;
 
@@ -409,6 +467,7 @@ struct testsrv *testsrv_start(const char *ip,
 		.nroutes = routes ? nroutes : 0,
 		.handler = handler,
 		.handler_arg = handler_arg,
+		.tls = tls,
 	};
 	if (snprintf(s->ip, sizeof(s->ip), "%s", ip) >= (int)sizeof(s->ip))
 		die("not an IPv4 address");
@@ -449,7 +508,8 @@ char *testsrv_url(const struct testsrv *s, const char *path)
 {
 	char *url;
 
-	if (asprintf(&url, "http://%s:%u%s", s->ip, s->port, path) < 0)
+	if (asprintf(&url, "%s://%s:%u%s", s->tls ? "https" : "http", s->ip,
+		     s->port, path) < 0)
 		die("out of memory");
 	return url;
 }

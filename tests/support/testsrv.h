@@ -6,7 +6,12 @@
  * request is logged (path, time, connection) under a mutex, so tests assert
  * which URLs were asked for and how often, and the peak number of
  * connections open at once. The server stops in testsrv_stop, and by
- * itself after a lifetime (default 120 s) so no test can leave one behind. */
+ * itself after a lifetime (default 120 s) so no test can leave one behind.
+ *
+ * testsrv_start_tls serves the same over HTTPS (libmicrohttpd's GnuTLS),
+ * with a certificate the test made (testca.h), and can require a client
+ * certificate in the handshake itself, as a server that authenticates its
+ * clients by TLS does. */
 #ifndef CRAWLER_TESTSRV_H
 #define CRAWLER_TESTSRV_H
 
@@ -61,10 +66,24 @@ struct testsrv;
 struct testsrv *testsrv_start(const char *ip, const struct testsrv_route *routes,
 			      size_t nroutes, testsrv_handler handler,
 			      void *handler_arg);
+
+/* HTTPS: the server's certificate and key (PEM text), and, when
+ * client_ca_pem is set, the CA a client certificate must be signed by: a
+ * client without one fails the TLS handshake. Borrowed until testsrv_stop. */
+struct testsrv_tls {
+	const char *cert_pem;
+	const char *key_pem;
+	const char *client_ca_pem; /* NULL: no client certificate asked for */
+};
+
+/* testsrv_start over HTTPS; testsrv_url then gives https:// URLs. */
+struct testsrv *testsrv_start_tls(const char *ip, const struct testsrv_tls *tls,
+				  const struct testsrv_route *routes, size_t nroutes,
+				  testsrv_handler handler, void *handler_arg);
 void testsrv_stop(struct testsrv *s);
 
 unsigned short testsrv_port(const struct testsrv *s);
-/* "http://IP:PORT" followed by path; malloc'd. */
+/* "http://IP:PORT" (https:// over TLS) followed by path; malloc'd. */
 char *testsrv_url(const struct testsrv *s, const char *path);
 
 /* How many times path (query included) was requested. */
