@@ -172,6 +172,7 @@ struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen
 	snprintf(err, errlen, "out of memory");
 	if (!c)
 		return NULL;
+	pthread_mutex_init(&c->halt_lock, NULL);
 	c->cfg = *cfg;
 	if (!cfg->nseeds) {
 		snprintf(err, errlen, "no URL given");
@@ -209,6 +210,7 @@ void crawl_free(struct crawl *c)
 	for (size_t i = 0; i < c->nauth_origins; i++)
 		free(c->auth_origins[i]);
 	free(c->auth_origins);
+	pthread_mutex_destroy(&c->halt_lock);
 	free(c);
 }
 
@@ -372,8 +374,10 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.checkpoint_ms = c->cfg.checkpoint_ms,
 	};
 
-	c->frontier = frontier_memory_new(&frc);
-	c->visited = visited_memory_new();
+	c->frontier = (c->cfg.new_frontier ? c->cfg.new_frontier :
+					     frontier_memory_new)(&frc);
+	c->visited = (c->cfg.new_visited ? c->cfg.new_visited :
+					   visited_memory_new)();
 	c->loop = evloop_new();
 	c->pool = c->loop ? fetch_pool_new(&fc, &c->ctx, c->loop) : NULL;
 	c->pages = chan_new(pages_cap(&c->cfg));
@@ -386,14 +390,29 @@ static enum crawl_status pipeline_start(struct crawl *c)
 	outbox_init(&c->records_out, c->results);
 	chan_on_room(c->pages, wake_fetcher, c->loop);
 	chan_on_room(c->results, wake_fetcher, c->loop);
-	atomic_store(&c->writer, writer_start(&wc, c->results));
-	if (!atomic_load(&c->writer))
+	pthread_mutex_lock(&c->halt_lock);
+	c->writer = writer_start(&wc, c->results);
+	pthread_mutex_unlock(&c->halt_lock);
+	if (!c->writer)
 		return CRAWL_NOT_STARTED;
 	for (; c->nparsers < c->cfg.parsers; c->nparsers++)
 		if (pthread_create(&c->parser_threads[c->nparsers], NULL,
 				   crawl_parser_main, c))
 			return CRAWL_NOT_STARTED;
 	return CRAWL_OK;
+}
+
+/* The writer, no longer reachable by crawl_halt: a second signal during
+ * writer_join still finds it whole, one after this finds none. */
+static struct writer *writer_detach(struct crawl *c)
+{
+	struct writer *w;
+
+	pthread_mutex_lock(&c->halt_lock);
+	w = c->writer;
+	c->writer = NULL;
+	pthread_mutex_unlock(&c->halt_lock);
+	return w;
 }
 
 /* Close the stages in order, each after the one feeding it has ended, so
@@ -412,9 +431,9 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	outbox_drain(&c->records_out);
 	if (c->results)
 		chan_close(c->results);
-	if (atomic_load(&c->writer))
-		out->write_errno = writer_join(atomic_load(&c->writer), &out->stats);
-	atomic_store(&c->writer, NULL);
+	if (c->writer)
+		out->write_errno = writer_join(c->writer, &out->stats);
+	writer_free(writer_detach(c));
 	if (c->frontier) {
 		struct frontier_counts n;
 
@@ -502,7 +521,10 @@ enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
 	return rc;
 }
 
+/* Never unlocks halt_lock: the writer cannot be freed under writer_halt,
+ * which does not return. */
 _Noreturn void crawl_halt(struct crawl *c, int status)
 {
-	writer_halt(atomic_load(&c->writer), status);
+	pthread_mutex_lock(&c->halt_lock);
+	writer_halt(c->writer, status);
 }

@@ -2,7 +2,8 @@
  * a redirect's target, or the seeds) go through the visited set in one
  * batch; the fresh ones that pass scope and trap rules are pushed to the
  * frontier in one batch and journaled; the rest are counted once by
- * reason. Runs on parser threads and on the fetch thread. */
+ * reason. Runs on parser threads and on the fetch thread, also after the
+ * crawl stopped (pages fetched before the stop are still parsed). */
 #include <stdlib.h>
 
 #include "crawl_impl.h"
@@ -54,32 +55,53 @@ static struct frontier_item item_of(const struct batch *b, size_t i)
 	};
 }
 
-/* One batch to the frontier. Each URL it takes is journaled before the
- * record of the page that found it can reach the writer, which flushes the
- * journal before the output. */
-static void queue(struct crawl *c, const struct frontier_item *items, size_t n,
-		  enum frontier_push_status *st)
+/* Running out of memory while admitting would lose links without a trace
+ * (they are in the visited set, so never fetched): the crawl fails, and
+ * the caller's record says so. */
+static enum admit_status no_memory(struct crawl *c)
 {
-	/* Refused for lack of memory: seen, so it would never be fetched. */
+	ctx_cancel(&c->ctx, CRAWL_FAILED);
+	return ADMIT_NOMEM;
+}
+
+/* One batch to the frontier, and the URLs it takes to the journal, as one
+ * step that the writer's journal flush waits for: from the push on a link
+ * can be fetched and its record written, and the writer writes no output
+ * before flushing the journal, so no record reaches the output before its
+ * own admission (journaled after the push and outside that step, a link's
+ * record could: killed then, the resumed run found the link again on its
+ * page and recorded it twice). The page's record comes after either way. */
+static enum admit_status queue(struct crawl *c, const struct frontier_item *items,
+			       size_t n, enum frontier_push_status *st)
+{
+	struct journal *j = c->cfg.journal;
+	enum admit_status rc = ADMIT_OK;
+
+	if (j)
+		journal_batch_begin(j);
 	if (frontier_push_batch(c->frontier, items, n, st) != FRONTIER_OK)
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
-	for (size_t i = 0; i < n; i++) {
-		if (st[i] == FRONTIER_QUEUED && c->cfg.journal &&
-		    journal_admit(c->cfg.journal, items[i].url, items[i].parent,
-				  items[i].depth))
-			ctx_cancel(&c->ctx, CRAWL_FAILED);
+		rc = ADMIT_NOMEM;
+	if (c->cfg.hook && items[0].parent)
+		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_ADMIT_HALFWAY, items[0].parent);
+	for (size_t i = 0; j && i < n; i++)
+		if (st[i] == FRONTIER_QUEUED &&
+		    journal_batch_admit(j, items[i].url, items[i].parent, items[i].depth))
+			rc = ADMIT_NOMEM;
+	if (j)
+		journal_batch_end(j);
+	for (size_t i = 0; i < n; i++)
 		if (st[i] == FRONTIER_HOST_FULL)
 			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
-	}
+	return rc == ADMIT_OK ? rc : no_memory(c);
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
  * that do not are counted by reason (skipped URLs go in the visited set
  * too, so each is counted once). The rules are judged for fresh URLs only:
- * most links on a page were seen before. Running out of memory here would
- * lose links without a trace, so it ends the crawl instead. */
-void crawl_admit(struct crawl *c, const struct batch *b)
+ * most links on a page were seen before. */
+enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 {
+	enum admit_status rc = ADMIT_OK;
 	size_t n = b->n, nin = 0, nq = 0;
 	struct frontier_item *items; /* one allocation: the links to queue, */
 	char **in;                   /* the wanted links, */
@@ -87,15 +109,15 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 	enum frontier_push_status *st; /* what the frontier did with items, */
 	bool *fresh;                 /* whether each wanted link is new */
 
-	if (!n || ctx_done(&c->ctx) ||
-	    (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
-		return;
+	/* Not even a stop ends admission: a page fetched before it is still
+	 * parsed and recorded, and a resumed run must find its links in the
+	 * journal (this run counts them as not fetched). */
+	if (!n || (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
+		return ADMIT_OK;
 	items = malloc(n * (sizeof(*items) + sizeof(*in) + sizeof(*src) +
 			    sizeof(*st) + sizeof(*fresh)));
-	if (!items) {
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
-		return;
-	}
+	if (!items)
+		return no_memory(c);
 	in = (char **)(void *)(items + n);
 	src = (size_t *)(void *)(in + n);
 	st = (enum frontier_push_status *)(void *)(src + n);
@@ -106,10 +128,9 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 		src[nin] = i;
 		in[nin++] = b->links[i];
 	}
-	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK) {
-		ctx_cancel(&c->ctx, CRAWL_FAILED);
-		nin = 0;
-	}
+	/* Those marked before the failure are admitted all the same. */
+	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK)
+		rc = no_memory(c);
 	for (size_t i = 0; i < nin; i++) {
 		int why;
 
@@ -124,10 +145,12 @@ void crawl_admit(struct crawl *c, const struct batch *b)
 	/* Only new work wakes the fetch loop: most pages bring none, and a
 	 * wake-up is a system call on each side. */
 	if (nq) {
-		queue(c, items, nq, st);
+		if (queue(c, items, nq, st) != ADMIT_OK)
+			rc = ADMIT_NOMEM;
 		evloop_wake(c->loop);
 	}
 	free(items);
+	return rc;
 }
 
 /* A URL an earlier run admitted: visited again, and queued unless the

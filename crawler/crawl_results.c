@@ -107,7 +107,9 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 		memcpy(chain, e->chain, e->redirects * sizeof(*chain));
 	chain[e->redirects] = visited_fingerprint(e->url);
 	b.links = &r->location;
-	crawl_admit(c, &b);
+	if (crawl_admit(c, &b) != ADMIT_OK)
+		record_set_err(r, RECORD_ERR_INTERNAL,
+			       "out of memory: the redirect's target was not queued");
 }
 
 /* A transfer's lease ends: its URL is fetched, or goes back to the queue
@@ -145,6 +147,21 @@ static bool retry_later(struct crawl *c, struct frontier_lease *e,
 	if (deadline && at >= deadline)
 		return false;
 	lease_retry(c, e, at);
+	return true;
+}
+
+/* --state: a transfer the stop cut off (canceled) is no answer, and a
+ * record would be taken for one: every recorded URL is done for a resumed
+ * run. Its URL goes back to the frontier instead (this run counts it as not
+ * fetched) and stays pending in the journal, for the next run to fetch.
+ * Without --state there is no next run, and the record says what became of
+ * the URL. */
+static bool unanswered(struct crawl *c, struct frontier_lease *e,
+		       const struct response *res)
+{
+	if (res->err != RECORD_ERR_CANCELED || !c->cfg.journal)
+		return false;
+	lease_retry(c, e, 0);
 	return true;
 }
 
@@ -203,7 +220,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	struct record *r;
 	struct page *pg;
 
-	if (retry_later(c, e, resp)) {
+	if (unanswered(c, e, resp) || retry_later(c, e, resp)) {
 		response_free(resp);
 		return;
 	}
@@ -266,15 +283,21 @@ static void parse_page(struct crawl *c, struct page *pg)
 		send_record(c, r);
 		return;
 	}
+	if (c->cfg.hook)
+		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_PAGE_READ, r->url);
 	r->title = pr.title;
 	pr.title = NULL;
 	r->nlinks = (long)pr.nlinks;
 	r->noindex = pr.noindex;
+	/* Links lost for lack of memory would leave a record that looks
+	 * parsed: it says so instead (and the crawl is failing). */
 	if (!pr.nofollow || c->cfg.follow_nofollow) {
 		b.links = pr.links;
 		b.flags = pr.flags;
 		b.n = pr.nlinks;
-		crawl_admit(c, &b);
+		if (crawl_admit(c, &b) != ADMIT_OK && r->err == RECORD_ERR_NONE)
+			record_set_err(r, RECORD_ERR_INTERNAL,
+				       "out of memory: the page's links were not all queued");
 	}
 	if (c->cfg.links) {
 		r->outlinks = pr.links;

@@ -15,7 +15,6 @@
 #include "record.h"
 #include "response.h"
 #include "robots.h"
-#include "url.h"
 
 #define ROBOTS_REDIRECTS 5   /* RFC 9309 2.3.1.2 */
 
@@ -36,8 +35,9 @@ static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 	struct record *r = record_new(e->url, e->parent, e->depth);
 	unsigned depth = e->depth;
 
-	/* The lease ends before the URL completes (frontier.h). */
-	frontier_done(c->frontier, e);
+	/* The lease ends before the URL completes (frontier.h); no request
+	 * went out, so the origin owes no delay for it. */
+	frontier_skip(c->frontier, e);
 	if (!r) {
 		crawl_url_finished(c, depth);
 		return;
@@ -115,7 +115,9 @@ static void start_robots(struct crawl *c)
 
 	while (!fetch_pool_full(c->pool) &&
 	       frontier_take_gated(c->frontier, &g) == FRONTIER_OK) {
-		char url[URL_MAX_LEN + 16];
+		/* On the heap: an origin is as long as its userinfo. */
+		size_t n = strlen(g.origin) + sizeof("/robots.txt");
+		char *url = malloc(n);
 		struct fetch_request req = {
 			.url = url, .tag = hold(&g, sizeof(g)), .kind = JOB_ROBOTS,
 			.follow = ROBOTS_REDIRECTS,
@@ -123,11 +125,14 @@ static void start_robots(struct crawl *c)
 			.credentials = gets_credentials(c, g.origin),
 		};
 
-		snprintf(url, sizeof(url), "%s/robots.txt", g.origin);
-		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
+		if (url)
+			snprintf(url, n, "%s/robots.txt", g.origin);
+		if (!url || !req.tag ||
+		    fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
 			free(req.tag);
 			frontier_open(c->frontier, &g, NULL, 0, ctx_now_ns());
 		}
+		free(url);
 	}
 }
 

@@ -52,6 +52,11 @@ void frontier_done(struct frontier *f, const struct frontier_lease *l)
 	f->ops->done(f->state, l);
 }
 
+void frontier_skip(struct frontier *f, const struct frontier_lease *l)
+{
+	f->ops->skip(f->state, l);
+}
+
 void frontier_retry(struct frontier *f, const struct frontier_lease *l,
 		    int64_t not_before_ns)
 {

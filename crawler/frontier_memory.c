@@ -10,7 +10,9 @@
  * handed to the crawl. Origins are found by name through a uthash table and
  * live until the frontier is freed.
  *
- * A lease's handle is its entry, a gate's its origin. `pending` counts URLs
+ * A lease's handle is its entry, a gate's its origin. An origin remembers
+ * which lease last moved its next start, and from what, so a lease that
+ * made no request (frontier_skip) can give that start back. `pending` counts URLs
  * queued and not yet completed; with a max depth, `level_left[d]` does the
  * same per depth and `level` is the shallowest depth with some left, the
  * deepest that may be handed out. One mutex, `lock`, guards it all but the
@@ -54,6 +56,8 @@ struct host {
 	unsigned in_flight;           /* leased */
 	uint64_t admitted;            /* entries ever queued */
 	int64_t next_ns;              /* earliest next start */
+	struct entry *paced_by;       /* the last lease taken, which set next_ns */
+	int64_t paced_from_ns;        /* next_ns before that lease */
 	int64_t delay_ns;             /* between two starts */
 	bool in_ring;
 	bool gated;                   /* waiting to be opened */
@@ -364,6 +368,8 @@ static struct entry *take_head(struct memory *m, struct host *h, int64_t now_ns)
 		h->tail = NULL;
 	e->next = NULL;
 	h->in_flight++;
+	h->paced_by = e;
+	h->paced_from_ns = h->next_ns;
 	h->next_ns = now_ns + h->delay_ns;
 	m->queued--;
 	m->leased++;
@@ -425,17 +431,40 @@ static enum frontier_status memory_take_ready(void *state, int64_t now_ns,
 	return e ? FRONTIER_OK : FRONTIER_NONE;
 }
 
-static void memory_done(void *state, const struct frontier_lease *l)
+/* The lease of e ends and e leaves the frontier; with refund (no request
+ * was made) the origin's next start goes back to before e's, when e was the
+ * last lease taken: an earlier start, by then followed by others, stays
+ * spent. Under the lock. */
+static void lease_end(struct memory *m, struct entry *e, bool refund)
 {
-	struct memory *m = state;
-	struct entry *e = l->handle;
 	struct host *h = e->host;
 
-	pthread_mutex_lock(&m->lock);
+	if (h->paced_by == e) {
+		if (refund)
+			h->next_ns = h->paced_from_ns;
+		h->paced_by = NULL;
+	}
 	h->in_flight--;
 	m->leased--;
 	ring_offer(m, h);
 	entry_free(e);
+}
+
+static void memory_done(void *state, const struct frontier_lease *l)
+{
+	struct memory *m = state;
+
+	pthread_mutex_lock(&m->lock);
+	lease_end(m, l->handle, false);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void memory_skip(void *state, const struct frontier_lease *l)
+{
+	struct memory *m = state;
+
+	pthread_mutex_lock(&m->lock);
+	lease_end(m, l->handle, true);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -447,6 +476,8 @@ static void memory_retry(void *state, const struct frontier_lease *l,
 	struct host *h = e->host;
 
 	pthread_mutex_lock(&m->lock);
+	if (h->paced_by == e)
+		h->paced_by = NULL;
 	e->attempts++;
 	h->in_flight--;
 	m->leased--;
@@ -518,6 +549,7 @@ static const struct frontier_ops memory_ops = {
 	.push_batch = memory_push_batch,
 	.take_ready = memory_take_ready,
 	.done = memory_done,
+	.skip = memory_skip,
 	.retry = memory_retry,
 	.take_gated = memory_take_gated,
 	.open = memory_open,

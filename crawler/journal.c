@@ -14,9 +14,10 @@ struct journal {
 	int fd;                 /* DIR/journal, O_APPEND */
 	char *path;
 	size_t entries;         /* whole lines found at open */
-	pthread_mutex_t lock;   /* guards buf and len */
+	pthread_mutex_t lock;   /* guards buf, len, cap and err */
 	char *buf;              /* queued lines */
 	size_t len, cap;
+	int err;                /* ENOMEM once an admission was lost */
 };
 
 /* Cut a torn last line (the kill came mid-write) and count whole lines. */
@@ -83,13 +84,12 @@ void journal_close(struct journal *j)
 	free(j);
 }
 
-int journal_admit(struct journal *j, const char *url, const char *parent,
+/* Under the lock. */
+static int append(struct journal *j, const char *url, const char *parent,
 		  unsigned depth)
 {
 	size_t need = strlen(url) + (parent ? strlen(parent) : 1) + 16;
-	int rc = 0;
 
-	pthread_mutex_lock(&j->lock);
 	if (j->len + need > j->cap) {
 		size_t cap = j->cap ? j->cap * 2 : 65536;
 		char *buf;
@@ -98,26 +98,50 @@ int journal_admit(struct journal *j, const char *url, const char *parent,
 			cap *= 2;
 		buf = realloc(j->buf, cap);
 		if (!buf)
-			rc = ENOMEM;
-		else {
-			j->buf = buf;
-			j->cap = cap;
-		}
+			return j->err = ENOMEM;
+		j->buf = buf;
+		j->cap = cap;
 	}
-	if (!rc)
-		j->len += (size_t)snprintf(j->buf + j->len, j->cap - j->len,
-					   "%u\t%s\t%s\n", depth, url,
-					   parent ? parent : "-");
+	j->len += (size_t)snprintf(j->buf + j->len, j->cap - j->len,
+				   "%u\t%s\t%s\n", depth, url,
+				   parent ? parent : "-");
+	return 0;
+}
+
+int journal_admit(struct journal *j, const char *url, const char *parent,
+		  unsigned depth)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	rc = append(j, url, parent, depth);
 	pthread_mutex_unlock(&j->lock);
 	return rc;
 }
 
+void journal_batch_begin(struct journal *j)
+{
+	pthread_mutex_lock(&j->lock);
+}
+
+int journal_batch_admit(struct journal *j, const char *url, const char *parent,
+			unsigned depth)
+{
+	return append(j, url, parent, depth);
+}
+
+void journal_batch_end(struct journal *j)
+{
+	pthread_mutex_unlock(&j->lock);
+}
+
 int journal_flush(struct journal *j)
 {
-	int rc = 0;
+	int rc;
 
 	pthread_mutex_lock(&j->lock);
-	for (size_t done = 0; done < j->len;) {
+	rc = j->err;
+	for (size_t done = 0; !rc && done < j->len;) {
 		ssize_t w = write(j->fd, j->buf + done, j->len - done);
 
 		if (w < 0 && errno == EINTR)

@@ -3,7 +3,8 @@
  * It parses the command line, opens the output, and runs the crawl. SIGINT
  * and SIGTERM are blocked in every thread and taken by one signal thread
  * (sigwait), which cancels the crawl on the first signal and, on the
- * second, exits at once without cutting an output line. */
+ * second, exits at once, writing the records already taken (whole lines)
+ * first (crawl_halt). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,11 @@
 #include "resume.h"
 #include "visited.h"
 
-enum { EXIT_USAGE = 2 };
+/* Beside EXIT_SUCCESS and EXIT_FAILURE (man/crawler.1, EXIT STATUS). */
+enum {
+	EXIT_USAGE = 2,
+	EXIT_NOTHING_FETCHED = 3, /* URLs to fetch, and no HTTP response */
+};
 
 struct signals {
 	sigset_t set;         /* SIGINT, SIGTERM, and SIGUSR1 to end */
@@ -126,13 +132,24 @@ static int write_summary(const struct options *o, const struct crawl_result *res
 	return EXIT_SUCCESS;
 }
 
+/* Whether the crawl had URLs to fetch and got no HTTP response for any:
+ * every seed refused, unresolvable, unreachable or failing TLS, which cron
+ * or CI must be able to tell from a crawl that got something, errors or
+ * not. A resumed crawl with nothing left to fetch is no such failure. */
+static bool nothing_fetched(const struct crawl_result *res)
+{
+	uint64_t responses = res->stats.pages - res->stats.by_status[0];
+
+	return responses == 0 && (res->stats.pages || res->not_fetched);
+}
+
 static int exit_status(const struct crawl_result *res, int signo)
 {
 	switch (res->stop) {
 	case CRAWL_DONE:
 	case CRAWL_MAX_PAGES:
 	case CRAWL_MAX_TIME:
-		return EXIT_SUCCESS;
+		return nothing_fetched(res) ? EXIT_NOTHING_FETCHED : EXIT_SUCCESS;
 	case CRAWL_INTERRUPTED:
 		return 128 + (signo ? signo : SIGINT);
 	case CRAWL_FAILED:
@@ -183,6 +200,9 @@ static int run(struct options *o, struct signals *sig)
 	} else {
 		status = exit_status(&res, atomic_load(&sig->first));
 	}
+	if (status == EXIT_NOTHING_FETCHED)
+		fprintf(stderr, "crawler: nothing could be fetched: no request got "
+			"an HTTP response (the records say why)\n");
 	if (res.write_errno)
 		fprintf(stderr, "crawler: cannot write output: %s\n",
 			strerror(res.write_errno));

@@ -957,7 +957,8 @@ void options_help(FILE *out)
 	fputs("\nDURATION: a number with ms, s, m or h (no unit: seconds).\n"
 	      "SIZE: a number with k, M or G (powers of 1024; no unit: bytes).\n"
 	      "Exit status: 0 done or a limit reached, 1 runtime failure,\n"
-	      "2 usage error, 130/143 interrupted by SIGINT/SIGTERM.\n"
+	      "2 usage error, 3 nothing could be fetched,\n"
+	      "130/143 interrupted by SIGINT/SIGTERM.\n"
 	      "The manual: man crawler\n",
 	      out);
 }

@@ -16,6 +16,11 @@
 
 #include "url.h"
 
+/* Room for the longest host a key is made of. A DNS name has at most 253
+ * bytes (RFC 1035 section 2.3.4: 255 on the wire); a longer host resolves
+ * nowhere, and is in no seed's scope. */
+#define HOST_KEY_MAX 256
+
 static const char *const mode_names[] = { "host", "domain", "subdomains", "any" };
 
 struct regex_list {
@@ -116,7 +121,7 @@ static bool has_parent_key(const struct scope *s, const char *host)
 
 static bool mode_allows(const struct scope *s, const char *url)
 {
-	char key[URL_MAX_LEN];
+	char key[HOST_KEY_MAX];
 
 	if (s->mode == SCOPE_ANY)
 		return true;
@@ -185,7 +190,7 @@ static bool matches_any(const struct regex_list *l, const char *url)
  * (never, for a canonical one) is left out. 0 or ENOMEM. */
 static int keys_init(struct scope *s, char *const *seeds, size_t n)
 {
-	char key[URL_MAX_LEN];
+	char key[HOST_KEY_MAX];
 
 	s->keys = calloc(n + 1, sizeof(*s->keys));
 	if (!s->keys)

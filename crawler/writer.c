@@ -1,11 +1,13 @@
 /* writer: the single thread that owns the output file, the statistics and
  * the progress line (see writer.h for the batching rule).
  *
- * Threads: writer_main runs alone on the records; `io` is taken only around
- * write(2), and by writer_halt from a signal thread. */
+ * Threads: writer_main runs alone on the records; `io` is taken around
+ * every change of the buffer and every write(2), and by writer_halt from a
+ * signal thread, which writes what the buffer holds and exits. */
 #include "writer.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,9 @@ struct writer {
 	struct writer_config cfg;
 	struct chan *results;   /* borrowed */
 	pthread_t thread;
-	pthread_mutex_t io;     /* held across write(2) */
+	pthread_mutex_t io;     /* guards buf, len and err; held across write(2) */
 	char *buf;              /* WRITER_BUF bytes of whole lines */
-	size_t len;
+	size_t len;             /* of them taken and not yet written */
 	int err;                /* errno of the failed write, or 0 */
 	struct stats stats;
 	int64_t started_ns;
@@ -74,53 +76,70 @@ static int write_all(int fd, const char *p, size_t n)
  * keeps the whole lines written before it. */
 static void fail(struct writer *w, int err)
 {
-	if (!err || w->err)
+	bool first;
+
+	if (!err)
 		return;
-	w->err = err;
-	if (w->cfg.on_fail)
+	pthread_mutex_lock(&w->io);
+	first = !w->err;
+	if (first)
+		w->err = err;
+	pthread_mutex_unlock(&w->io);
+	if (first && w->cfg.on_fail)
 		w->cfg.on_fail(w->cfg.arg);
 }
 
-static void put(struct writer *w, const char *p, size_t n)
+/* Under io: admissions first (a record must never outlive, in a kill, the
+ * links its page added to the crawl), then the n bytes of whole lines.
+ * After a failure nothing more is written: the file ends on the last whole
+ * line that fit. 0, or the errno of a failure new here. */
+static int put_locked(struct writer *w, const char *p, size_t n)
 {
-	/* Admissions first: a record must never outlive, in a kill, the
-	 * links its page added to the crawl. */
 	int err;
 
-	/* After a failure nothing more is written: the file ends on the last
-	 * whole line that fit. */
 	if (w->err)
-		return;
+		return 0;
 	err = w->cfg.journal ? journal_flush(w->cfg.journal) : 0;
-	pthread_mutex_lock(&w->io);
 	if (!err)
 		err = write_all(w->cfg.fd, p, n);
-	pthread_mutex_unlock(&w->io);
-	fail(w, err);
+	return err;
 }
 
+/* buf and len change under io only, so writer_halt finds whole lines not
+ * yet written there, and never lines already written. */
 static void flush(struct writer *w)
 {
+	int err = 0;
+
+	pthread_mutex_lock(&w->io);
 	if (w->len)
-		put(w, w->buf, w->len);
+		err = put_locked(w, w->buf, w->len);
 	w->len = 0;
+	pthread_mutex_unlock(&w->io);
+	fail(w, err);
 }
 
 /* After a failed write, lines are dropped: the file stays whole. */
 static void emit(struct writer *w, const char *line, size_t n)
 {
+	int err;
+
 	if (w->err)
 		return;
 	if (w->len + n > WRITER_BUF)
 		flush(w);
 	if (w->err)
 		return;
+	pthread_mutex_lock(&w->io);
 	if (n > WRITER_BUF) {
-		put(w, line, n);
-		return;
+		err = put_locked(w, line, n);
+	} else {
+		memcpy(w->buf + w->len, line, n);
+		w->len += n;
+		err = 0;
 	}
-	memcpy(w->buf + w->len, line, n);
-	w->len += n;
+	pthread_mutex_unlock(&w->io);
+	fail(w, err);
 }
 
 /* --state: make what is written durable, in batches (--checkpoint-interval):
@@ -272,20 +291,28 @@ struct writer *writer_start(const struct writer_config *cfg, struct chan *result
 
 int writer_join(struct writer *w, struct stats *stats)
 {
-	int err;
-
 	pthread_join(w->thread, NULL);
 	*stats = w->stats;
-	err = w->err;
+	return w->err;
+}
+
+void writer_free(struct writer *w)
+{
+	if (!w)
+		return;
 	pthread_mutex_destroy(&w->io);
 	free(w->buf);
 	free(w);
-	return err;
 }
 
+/* Never unlocks io: the writer thread stops at its next line, and the
+ * process ends. */
 _Noreturn void writer_halt(struct writer *w, int status)
 {
-	if (w)
+	if (w) {
 		pthread_mutex_lock(&w->io);
+		if (w->len)
+			put_locked(w, w->buf, w->len);
+	}
 	_exit(status);
 }

@@ -14,9 +14,11 @@
  * `pending`); the crawl is over when none is left and no lease is held
  * (frontier_over). --max-pages stops starting transfers
  * and lets the ones under way finish; a cancelled ctx (--max-time, a signal,
- * a failed write) aborts transfers, which are recorded as canceled. Either
- * way the parse and results channels are then closed in order and drained,
- * so every fetched URL gets its record. */
+ * a failed write) aborts transfers, which are recorded as canceled (with a
+ * journal, not recorded: they stay pending for the next run). Either way
+ * the parse and results channels are then closed in order and drained, so
+ * every fetched URL gets its record, and the links of pages parsed after a
+ * stop are still admitted (and journaled). */
 #ifndef CRAWLER_CRAWL_H
 #define CRAWLER_CRAWL_H
 
@@ -32,8 +34,20 @@
 #include "url.h"
 
 struct ctx;
+struct frontier;
+struct frontier_config;
 struct journal;
 struct visited;
+
+/* Instants of a crawl where a kill or a stop must lose nothing and repeat
+ * nothing; crawl_config.hook is called at each, for tests to kill or stop
+ * the crawl right there. */
+enum crawl_hook {
+	CRAWL_HOOK_ADMIT_HALFWAY, /* a batch of links is queued and not yet
+				     journaled; url: the page they came from */
+	CRAWL_HOOK_PAGE_READ,     /* url's page was read; its links are not yet
+				     admitted */
+};
 
 struct crawl_config {
 	char **seeds;            /* absolute http(s) URLs, or HOST[:PORT][/PATH]
@@ -91,6 +105,14 @@ struct crawl_config {
 	struct visited *recorded; /* --state resume: URLs the output already
 				    has; borrowed or NULL */
 	int64_t checkpoint_ms;   /* --state: fsync journal and output this often */
+	/* The backends a run makes its frontier and visited set with; NULL:
+	 * frontier_memory_new, visited_memory_new. */
+	struct frontier *(*new_frontier)(const struct frontier_config *cfg);
+	struct visited *(*new_visited)(void);
+	/* For tests: called at each instant of enum crawl_hook, from the
+	 * thread that is there; NULL in the program. */
+	void (*hook)(void *arg, enum crawl_hook at, const char *url);
+	void *hook_arg;
 	bool links;              /* records carry outlinks */
 	bool progress;           /* live status line on log */
 	bool verbose;            /* a log line per record */
@@ -181,8 +203,9 @@ enum crawl_status crawl_run(struct crawl *c, struct ctx *parent,
 /* Free the summary and report *res holds; the struct is the caller's. */
 void crawl_result_release(struct crawl_result *res);
 
-/* Exit at once with status, without cutting an output line; for a second
- * signal. Safe to call from another thread while crawl_run runs. */
+/* Exit at once with status, having written the records the writer had
+ * taken (whole lines, after the journal); for a second signal. Safe to call
+ * from another thread while crawl_run runs, and until crawl_free. */
 _Noreturn void crawl_halt(struct crawl *c, int status);
 
 #endif

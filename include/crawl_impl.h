@@ -67,7 +67,8 @@ struct crawl {
 	struct chan *results;         /* fetch, parsers -> writer */
 	struct outbox pages_out;      /* fetch thread: held while pages is full */
 	struct outbox records_out;    /* fetch thread: held while results is */
-	_Atomic(struct writer *) writer;
+	pthread_mutex_t halt_lock;    /* guards writer against crawl_halt */
+	struct writer *writer;        /* set and cleared under halt_lock */
 	pthread_t *parser_threads;
 	unsigned nparsers;
 	atomic_ullong skipped[CRAWL_SKIP_COUNT]; /* found, not admitted */
@@ -92,9 +93,15 @@ struct batch {
  * could not even be made); the last one wakes the fetch loop. */
 void crawl_url_finished(struct crawl *c, unsigned depth);
 
+enum admit_status {
+	ADMIT_OK = 0,
+	ADMIT_NOMEM = 1, /* out of memory: links of the batch were lost, and
+			    the crawl is stopping (failed) */
+};
+
 /* crawl_admit.c: queue the fresh URLs of b that pass scope and trap rules;
  * and the seeds, or, resuming, what the journal had admitted. */
-void crawl_admit(struct crawl *c, const struct batch *b);
+enum admit_status crawl_admit(struct crawl *c, const struct batch *b);
 void crawl_admit_seeds(struct crawl *c);
 
 /* crawl_schedule.c: start robots.txt requests and transfers while permits

@@ -131,6 +131,13 @@ enum frontier_status frontier_take_ready(struct frontier *f, int64_t now_ns,
  * until frontier_complete) and its origin's slot is free. */
 void frontier_done(struct frontier *f, const struct frontier_lease *l);
 
+/* The lease ends with no request made for it (its origin's policy refused
+ * the URL, or no transfer could start): as frontier_done, and the origin's
+ * next start goes back to what it was before this lease, unless another
+ * lease of the origin was taken since. A refusal is not a request: pacing
+ * is owed to the server for requests only. */
+void frontier_skip(struct frontier *f, const struct frontier_lease *l);
+
 /* The lease ends and the URL goes back, first in its queue, its attempts
  * one more, not to start before not_before_ns; the whole origin waits until
  * then (it asked us to slow down, or failed). Still pending. */
@@ -173,6 +180,7 @@ struct frontier_ops {
 					   int64_t *wake_ns,
 					   struct frontier_lease *out);
 	void (*done)(void *state, const struct frontier_lease *l);
+	void (*skip)(void *state, const struct frontier_lease *l);
 	void (*retry)(void *state, const struct frontier_lease *l,
 		      int64_t not_before_ns);
 	enum frontier_status (*take_gated)(void *state, struct frontier_gate *out);

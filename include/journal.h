@@ -6,11 +6,17 @@
  * it says which URLs have a record. The writer flushes the journal before
  * every write of output lines, and a page's links are journaled before its
  * record is sent, so an output record never exists without the admissions
- * it caused. After a kill -9 the crawl replays the journal: every URL in it
+ * it caused. A batch of links is queued and journaled inside one
+ * journal_batch_begin/end, which a flush waits for: a link fetched the
+ * moment it is queued cannot have its own record written before its
+ * admission. After a kill -9 the crawl replays the journal: every URL in it
  * is visited, and those without a record are queued again.
  *
  * Appends come from parser threads and the fetch thread; `lock` guards the
- * buffer. journal_flush and journal_sync are the writer's. */
+ * buffer, and is held from journal_batch_begin to journal_batch_end (the
+ * caller queues the batch in the frontier meanwhile: the journal's lock
+ * comes before the frontier's). journal_flush and journal_sync are the
+ * writer's, and a second signal's. */
 #ifndef CRAWLER_JOURNAL_H
 #define CRAWLER_JOURNAL_H
 
@@ -27,9 +33,19 @@ struct journal *journal_open(const char *dir, char *err, size_t errlen);
  * is accepted. */
 void journal_close(struct journal *j);
 
-/* Queue one admission (buffered until journal_flush); 0 or ENOMEM. */
+/* Queue one admission (buffered until journal_flush); 0 or ENOMEM. Once
+ * an admission is lost for lack of memory every flush fails (ENOMEM), so
+ * the writer writes no record that could need it. */
 int journal_admit(struct journal *j, const char *url, const char *parent,
 		  unsigned depth);
+
+/* A batch: between begin and end, journal_flush waits, and the caller
+ * queues the batch's URLs and then journals them with journal_batch_admit
+ * (as journal_admit, which must not be called in between). */
+void journal_batch_begin(struct journal *j);
+int journal_batch_admit(struct journal *j, const char *url, const char *parent,
+			unsigned depth);
+void journal_batch_end(struct journal *j);
 
 /* write(2) what is queued; 0 or an errno. */
 int journal_flush(struct journal *j);

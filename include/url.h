@@ -1,14 +1,29 @@
 /* url: resolve links against a page and put URLs in the one canonical form
- * that the visited set fingerprints and the output records.
+ * that the visited set fingerprints, the output records and the fetch
+ * requests.
  *
- * Resolution is libcurl's URL API (CURLU) plus what it lacks or gets wrong in
- * 7.88: the empty and fragment-only references mean the base itself (RFC 3986
- * section 5.4), and normalisation (RFC 3986 section 6.2.2): scheme and host
- * lowercased, default port dropped, fragment dropped, dot segments removed,
- * percent-escapes uppercased, escaped unreserved characters decoded, an empty
- * path written "/". Only http and https URLs are accepted.
+ * A link is read as browsers read an href: by the WHATWG URL Standard's
+ * parser (url_parse.h), not RFC 3986 alone. Where the two disagree the
+ * standard wins: a backslash is a slash, "http:g" on an http page is
+ * relative but "https:g" is absolute, "0x7f.1" is the host 127.0.0.1, tabs
+ * and newlines inside an href are removed. The canonical form is the
+ * standard's serialisation without the fragment, which is never sent:
+ * scheme and host lowercased, an IDN host in punycode (UTS #46), an IP
+ * address written in its one form, the default port dropped, dot segments
+ * removed, an empty path written "/", an empty query kept ("b?" is not
+ * "b"), and each part percent-encoded with the standard's set (controls,
+ * spaces, non-ASCII, '"', '<', '>', '`', '{', '}' in a path).
  *
- * Every returned string is malloc'd and owned by the caller. */
+ * Escapes stay as written: "%7e" is neither decoded nor uppercased, and a
+ * '%' that starts no escape stays a '%'. RFC 3986 section 6.2.2 calls
+ * "%7e", "%7E" and "~" the same, but a server that routes or signs by the
+ * bytes of the request may not, and decoding next to a stray '%' makes a
+ * new escape ("%4%42" would become "%4B"): the request is for the URL the
+ * page meant, as a browser sends it. So a page linking both "~a" and "%7Ea"
+ * is fetched twice, as a browser would load both.
+ *
+ * Only http and https URLs are accepted. Every returned string is malloc'd
+ * and owned by the caller. */
 #ifndef CRAWLER_URL_H
 #define CRAWLER_URL_H
 
@@ -27,8 +42,11 @@ enum url_status {
 #undef URL_ENUM
 };
 
-/* Longest URL accepted, in bytes, before and after resolution. */
-#define URL_MAX_LEN 8192
+/* Longest URL accepted, in bytes, before and after resolution: the most
+ * libcurl takes in a string option (CURL_MAX_INPUT_LENGTH in 7.88), so
+ * any URL accepted here can be fetched. Shorter limits are the trap
+ * module's (--max-url-length). */
+#define URL_MAX_LEN 8000000
 
 /* A parsed base URL to resolve many links of one page against. */
 struct url_base;
@@ -54,13 +72,6 @@ const char *url_base_str(const struct url_base *b);
 enum url_status url_base_resolve(const struct url_base *b, const char *ref,
 				 char **out);
 
-/* The same through libcurl's URL API whatever ref is (b NULL: ref must
- * be absolute, as url_normalize has it): url_base_resolve
- * takes a shortcut for plain paths and same-origin URLs, and must agree
- * with this (the url fuzz target compares them). */
-enum url_status url_base_resolve_general(const struct url_base *b,
-					 const char *ref, char **out);
-
 /* One-off resolution: url_base_new + url_base_resolve. */
 enum url_status url_resolve(const char *base, const char *ref, char **out);
 
@@ -76,11 +87,13 @@ const char *url_path(const char *canonical);
 
 const char *url_strerror(enum url_status status);
 
-/* A path and query (src, n bytes) as a canonical URL writes them: escapes
- * with uppercase hex, escaped unreserved characters decoded, spaces,
- * controls, non-ASCII bytes and a '%' that starts no escape percent-encoded.
- * dst has room for 3 * n + 1 bytes and is terminated; returns its length.
- * robots.txt patterns are put in this form to be compared with URLs. */
+/* A path and query (src, n bytes) in the form RFC 3986 section 6.2.2
+ * compares them: escapes with uppercase hex, escaped unreserved characters
+ * decoded, spaces, controls, non-ASCII bytes and a '%' that starts no
+ * escape percent-encoded. dst has room for 3 * n + 1 bytes and is
+ * terminated; returns its length. robots.txt rules and the paths of
+ * canonical URLs are both put in this form to be compared (RFC 9309
+ * section 2.2.2); canonical URLs themselves are not in it. */
 size_t url_escape_path(char *dst, const char *src, size_t n);
 
 #endif

@@ -8,8 +8,10 @@
  * draining (and counting) so no stage blocks, and reports the failure.
  * It also keeps the statistics and draws the progress line.
  *
- * Locks: `io` is held across each write(2) so writer_halt (a second signal)
- * can wait for the line in progress and exit without cutting it. */
+ * Locks: `io` guards the buffer and is held across each write(2), so
+ * writer_halt (a second signal) waits for the write in progress, writes
+ * the whole lines the buffer holds (taken, not yet written), and exits
+ * without cutting a line or dropping one it took. */
 #ifndef CRAWLER_WRITER_H
 #define CRAWLER_WRITER_H
 
@@ -48,10 +50,15 @@ struct writer;
 struct writer *writer_start(const struct writer_config *cfg, struct chan *results);
 
 /* Wait for the writer to drain and end; fill *stats. Returns 0, or the
- * errno of the failed write. Frees the writer. */
+ * errno of the failed write. w stays valid (writer_halt may still come)
+ * until writer_free. */
 int writer_join(struct writer *w, struct stats *stats);
+/* Free a joined writer; NULL is accepted. */
+void writer_free(struct writer *w);
 
-/* Wait for the line being written, then _exit(status): no partial line. */
+/* Wait for the write in progress, write (journal first) the records taken
+ * and not yet written, then _exit(status): no partial line, none dropped.
+ * Safe from any thread until writer_free; NULL just exits. */
 _Noreturn void writer_halt(struct writer *w, int status);
 
 #endif

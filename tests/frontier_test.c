@@ -340,6 +340,43 @@ Test(frontier, an_opened_origin_waits_its_delay_from_the_open)
 	frontier_free(f);
 }
 
+Test(frontier, a_skipped_lease_gives_its_start_back_to_the_origin)
+{
+	/* A URL refused without a request: the origin's next start is what
+	 * it was before that lease, so the next URL goes in the same slot. */
+	struct frontier_config cfg = config(8);
+	struct frontier *f;
+	struct frontier_gate g;
+	struct frontier_lease l[4], none;
+	int64_t wake = INT64_MAX;
+
+	cfg.gated = true;
+	f = backend_frontier_new(&cfg);
+	push_ok(f, "http://a.test/1", NULL, 0);
+	push_ok(f, "http://a.test/2", NULL, 0);
+	push_ok(f, "http://a.test/3", NULL, 0);
+	push_ok(f, "http://a.test/4", NULL, 0);
+	push_ok(f, "http://a.test/5", NULL, 0);
+	cr_assert_eq(frontier_take_gated(f, &g), FRONTIER_OK);
+	frontier_open(f, &g, NULL, 1000, 0);
+	cr_assert_eq(frontier_take_ready(f, 1000, NULL, &l[0]), FRONTIER_OK);
+	cr_assert_eq(frontier_take_ready(f, 2000, NULL, &l[1]), FRONTIER_OK);
+	frontier_skip(f, &l[1]);
+	cr_assert_eq(frontier_take_ready(f, 2000, NULL, &l[2]), FRONTIER_OK,
+		     "the skipped lease's slot is free again");
+	cr_expect_str_eq(l[2].url, "http://a.test/3");
+	frontier_skip(f, &l[2]);
+	frontier_skip(f, &l[0]);
+	cr_assert_eq(frontier_take_ready(f, 2000, NULL, &l[3]), FRONTIER_OK,
+		     "skipping an older lease takes no later start back");
+	cr_expect_eq(frontier_take_ready(f, 2999, &wake, &none), FRONTIER_NONE);
+	cr_expect_eq(wake, 3000, "a/4 made a start: the origin waits its delay");
+	cr_expect_eq(counts(f).leased, 1);
+	cr_expect_eq(counts(f).pending, 5, "skipped URLs stay pending until completed");
+	frontier_done(f, &l[3]);
+	frontier_free(f);
+}
+
 Test(frontier, a_retry_goes_first_and_holds_its_origin_until_not_before)
 {
 	struct frontier *f = fnew(8);

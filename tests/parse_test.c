@@ -889,20 +889,42 @@ Test(parse, only_len_bytes_of_the_body_are_read)
 	parse_result_release(&r);
 }
 
-Test(parse, very_long_href_is_skipped)
+/* A page whose first link is an href of "http://example.com/" and pad
+ * 'a's, then a link to "short"; malloc'd. */
+static char *long_href_page(size_t pad)
 {
 	static const char head[] = "<a href=\"http://example.com/";
 	static const char tail[] = "\">x</a><a href=short>s</a>";
-	size_t pad = 1 << 20, len = 0;
 	char *html = malloc(sizeof(head) + pad + sizeof(tail));
-	struct parse_result r;
 
 	cr_assert_not_null(html);
 	memcpy(html, head, sizeof(head) - 1);
-	len += sizeof(head) - 1;
-	memset(html + len, 'a', pad);
-	len += pad;
-	memcpy(html + len, tail, sizeof(tail));
+	memset(html + sizeof(head) - 1, 'a', pad);
+	memcpy(html + sizeof(head) - 1 + pad, tail, sizeof(tail));
+	return html;
+}
+
+/* A link was dropped past 8192 bytes, whatever --max-url-length said; the
+ * trap limits are what judge a long one now. */
+Test(parse, megabyte_href_is_a_link)
+{
+	size_t pad = 1 << 20;
+	char *html = long_href_page(pad);
+	struct parse_result r;
+
+	parse_ok(&r, html, NULL);
+	cr_assert_eq(r.nlinks, 2, "got %zu links", r.nlinks);
+	cr_expect_eq(strlen(r.links[0]), strlen("http://example.com/") + pad);
+	cr_expect_str_eq(r.links[1], "http://example.com/dir/short");
+	parse_result_release(&r);
+	free(html);
+}
+
+Test(parse, href_longer_than_url_max_len_is_skipped)
+{
+	char *html = long_href_page(URL_MAX_LEN);
+	struct parse_result r;
+
 	parse_ok(&r, html, NULL);
 	assert_links(&r, "http://example.com/dir/short");
 	parse_result_release(&r);

@@ -502,6 +502,55 @@ Test(polite, delay_on_one_origin_does_not_hold_up_another)
 	testsrv_stop(b);
 }
 
+/* A refusal is no request: a URL robots.txt refuses is recorded at once and
+ * leaves the origin's clock alone, so the allowed pages behind 20 refused
+ * ones each take the very next Crawl-delay slot (a slot lost to a refusal
+ * would make a gap of two delays or more). */
+Test(polite, robots_refusals_take_no_crawl_delay_slot)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/robots.txt", { .content_type = TEXT,
+				   .body = "User-agent: *\nCrawl-delay: 1\nDisallow: /d/\n" } },
+		{ "/", { .body = HTML("<a href='/d/0'></a><a href='/d/1'></a><a href='/d/2'></a>"
+				      "<a href='/d/3'></a><a href='/d/4'></a><a href='/d/5'></a>"
+				      "<a href='/d/6'></a><a href='/1'>1</a>"
+				      "<a href='/d/7'></a><a href='/d/8'></a><a href='/d/9'></a>"
+				      "<a href='/d/10'></a><a href='/d/11'></a><a href='/d/12'></a>"
+				      "<a href='/d/13'></a><a href='/2'>2</a>"
+				      "<a href='/d/14'></a><a href='/d/15'></a><a href='/d/16'></a>"
+				      "<a href='/d/17'></a><a href='/d/18'></a><a href='/d/19'></a>"
+				      "<a href='/3'>3</a>") } },
+		{ "/1", { .body = HTML("1") } },
+		{ "/2", { .body = HTML("2") } },
+		{ "/3", { .body = HTML("3") } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 5, NULL);
+	int64_t *t;
+	size_t n;
+
+	cr_expect_eq(run.n, 24, "records: %zu", run.n);
+	for (int i = 0; i < 20; i++) {
+		char path[16];
+
+		snprintf(path, sizeof(path), "/d/%d", i);
+		expect_refused(srv, &run, path);
+	}
+	n = page_times(srv, &t);
+	cr_expect_eq(n, 4, "%zu page requests, want 4", n);
+	for (size_t i = 1; i < n; i++) {
+		cr_expect_geq(t[i] - t[i - 1], at_least(1000),
+			      "requests %zu and %zu only %.0f ms apart", i - 1, i,
+			      (double)(t[i] - t[i - 1]) / MS);
+		cr_expect_lt(t[i] - t[i - 1], 2000 * MS,
+			     "requests %zu and %zu %.0f ms apart: a refusal took a slot",
+			     i - 1, i, (double)(t[i] - t[i - 1]) / MS);
+	}
+	free(t);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
 static void max_delay_100ms(struct crawl_config *cfg)
 {
 	cfg->max_delay_ms = 100;
@@ -830,6 +879,88 @@ Test(polite, max_url_length_skips_long_urls)
 	free(s);
 	run_free(&run);
 	testsrv_stop(srv);
+}
+
+/* "/long/" and 'x' up to 10,000 bytes in all, malloc'd: a link longer than
+ * the 8192 bytes the url module once took at most. */
+static char *long_path(void)
+{
+	enum { LEN = 10000 };
+	char *p = malloc(LEN + 1);
+
+	cr_assert_not_null(p);
+	memcpy(p, "/long/", 6);
+	memset(p + 6, 'x', LEN - 6);
+	p[LEN] = '\0';
+	return p;
+}
+
+/* Serve "/" linking to path (and path itself), crawl with tweak; the run's
+ * requests are checked against want (n paths, each asked for once, and
+ * nothing else). */
+static struct run crawl_long_link(const char *path, tweak_fn tweak,
+				  const char *const *want, size_t nwant)
+{
+	size_t len = strlen(path) + 128, nlog;
+	char *page = malloc(len);
+	struct testsrv_route routes[2] = {
+		{ "/", { .body = page } },
+		{ path, { .body = HTML("l") } },
+	};
+	struct testsrv_request *log;
+	struct testsrv *srv;
+	struct run run;
+
+	cr_assert_not_null(page);
+	snprintf(page, len, HTML("<a href='%s'>long</a>"), path);
+	run = crawl_routes(&srv, routes, 2, tweak);
+	nlog = testsrv_log(srv, &log);
+	cr_expect_eq(nlog, nwant, "%zu requests", nlog);
+	for (size_t i = 0; i < nlog; i++) {
+		size_t hits = 0;
+
+		for (size_t k = 0; k < nwant; k++)
+			hits += !strcmp(log[i].path, want[k]);
+		cr_expect_eq(hits, 1, "request %.60s...", log[i].path);
+	}
+	for (size_t k = 0; k < nwant; k++)
+		cr_expect_eq(testsrv_hits(srv, want[k]), 1, "%.60s", want[k]);
+	testsrv_log_free(log, nlog);
+	testsrv_stop(srv);
+	free(page);
+	return run;
+}
+
+static void no_url_length_limit(struct crawl_config *cfg)
+{
+	cfg->traps.max_url_length = 0;
+}
+
+Test(polite, max_url_length_0_follows_a_link_of_10000_bytes)
+{
+	/* The link was dropped silently, before any trap rule saw it. */
+	char *path = long_path();
+	const char *const want[] = { "/robots.txt", "/", path };
+	struct run run = crawl_long_link(path, no_url_length_limit, want, 3);
+
+	cr_expect_eq(run.n, 2, "records: %zu", run.n);
+	cr_expect_eq(skipped(&run, "url_length", CRAWL_SKIP_URL_LENGTH), 0,
+		     "summary: %s", run.res.summary);
+	run_free(&run);
+	free(path);
+}
+
+Test(polite, default_max_url_length_skips_a_link_of_10000_bytes_as_a_trap)
+{
+	char *path = long_path();
+	const char *const want[] = { "/robots.txt", "/" };
+	struct run run = crawl_long_link(path, NULL, want, 2);
+
+	cr_expect_eq(run.n, 1, "records: %zu", run.n);
+	cr_expect_eq(skipped(&run, "url_length", CRAWL_SKIP_URL_LENGTH), 1,
+		     "summary: %s", run.res.summary);
+	run_free(&run);
+	free(path);
 }
 
 static void three_per_host(struct crawl_config *cfg)

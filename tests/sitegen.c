@@ -3,7 +3,7 @@
  *
  *   sitegen [--ip 127.0.0.1] [--port 0] [--pages N] [--links L]
  *           [--page-bytes B] [--seed S] [--no-specials] [--threads T]
- *           [--lifetime SECONDS]
+ *           [--lifetime SECONDS] [--delay-ms MS] [--robots TEXT]
  *   sitegen --write DIR --no-specials [--pages N] [--links L]
  *           [--page-bytes B] [--seed S] [--threads T]
  *
@@ -11,7 +11,9 @@
  * stdout, then serves until SIGINT or SIGTERM or the end of its lifetime,
  * and exits 0. It runs its own libmicrohttpd daemon (epoll, a small thread
  * pool) rather than testsrv: a benchmark server wants speed and has no use
- * for a request log.
+ * for a request log. --delay-ms makes every answer wait that long (a slow
+ * site, with a thread per connection so the waits overlap); --robots
+ * serves TEXT as /robots.txt (else it is a 404, which allows all).
  *
  * Writing, it puts page i at DIR/p/<i>.html and page 0 again at
  * DIR/index.html (what a static server answers "/" with), the very bytes
@@ -43,6 +45,8 @@ struct sitegen_opts {
 	unsigned long threads;
 	unsigned long lifetime;
 	const char *write_dir; /* --write: write files here, serve nothing */
+	unsigned long delay_ms; /* every answer waits this long */
+	const char *robots;    /* /robots.txt, or NULL for a 404 */
 	struct site site;
 };
 
@@ -55,7 +59,9 @@ static const char bad_method_body[] = "GET and HEAD only\n";
 static char first_call_seen;
 
 /* Shared by every connection: MHD counts references to a response. */
-static struct MHD_Response *not_found, *bad_method;
+static struct MHD_Response *not_found, *bad_method, *robots;
+
+static unsigned long delay_ms; /* --delay-ms, read by server threads */
 
 static void usage(FILE *f)
 {
@@ -63,6 +69,7 @@ static void usage(FILE *f)
 	      "[--links L]\n"
 	      "               [--page-bytes B] [--seed S] [--no-specials]\n"
 	      "               [--threads T] [--lifetime SECONDS]\n"
+	      "               [--delay-ms MS] [--robots TEXT]\n"
 	      "       sitegen --write DIR --no-specials [--pages N] "
 	      "[--links L]\n"
 	      "               [--page-bytes B] [--seed S] [--threads T]\n",
@@ -99,6 +106,8 @@ static void parse_args(int argc, char **argv, struct sitegen_opts *o)
 		{ "threads", required_argument, NULL, 't' },
 		{ "lifetime", required_argument, NULL, 'T' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "delay-ms", required_argument, NULL, 'D' },
+		{ "robots", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,6 +146,12 @@ static void parse_args(int argc, char **argv, struct sitegen_opts *o)
 			break;
 		case 'w':
 			o->write_dir = optarg;
+			break;
+		case 'D':
+			o->delay_ms = number("delay-ms", optarg, 0, 60000);
+			break;
+		case 'R':
+			o->robots = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -318,9 +333,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*req_cls = &first_call_seen;
 		return MHD_YES;
 	}
+	if (delay_ms)
+		usleep((useconds_t)(delay_ms * 1000));
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					  bad_method);
+	if (robots && !strcmp(url, "/robots.txt"))
+		return MHD_queue_response(c, MHD_HTTP_OK, robots);
 	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) ||
 	    !site_handler(cls, url, &r, &free_body))
 		return MHD_queue_response(c, MHD_HTTP_NOT_FOUND, not_found);
@@ -363,6 +382,17 @@ static int listen_on(const struct sitegen_opts *o, unsigned short *port)
 
 static struct MHD_Daemon *start(struct sitegen_opts *o, int fd)
 {
+	/* A slow site: answers wait in their connection's own thread, so
+	 * they wait side by side, as a slow server's do. */
+	if (o->delay_ms)
+		return MHD_start_daemon(
+			MHD_USE_THREAD_PER_CONNECTION |
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+			0, NULL, NULL, on_request, &o->site,
+			MHD_OPTION_LISTEN_SOCKET, fd,
+			MHD_OPTION_CONNECTION_LIMIT, 1024u,
+			MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+			MHD_OPTION_END);
 	return MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_USE_ERROR_LOG,
@@ -430,6 +460,9 @@ int main(int argc, char **argv)
 				    "text/html; charset=utf-8");
 	bad_method = static_response(bad_method_body,
 				     sizeof(bad_method_body) - 1, "text/plain");
+	if (o.robots)
+		robots = static_response(o.robots, strlen(o.robots), "text/plain");
+	delay_ms = o.delay_ms;
 	d = start(&o, fd);
 	if (!d) {
 		fprintf(stderr, "sitegen: cannot start libmicrohttpd\n");
@@ -442,5 +475,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	MHD_destroy_response(not_found);
 	MHD_destroy_response(bad_method);
+	if (robots)
+		MHD_destroy_response(robots);
 	return 0;
 }

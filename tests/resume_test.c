@@ -1,0 +1,309 @@
+/* Integration: --state crawls stopped or killed at the instants that
+ * matter, then resumed, through the crawl API against testsrv. After any
+ * stop the union of the runs' output must hold every reachable URL once,
+ * with its final answer: none lost, none twice, none left "canceled".
+ *
+ * A run here does what main does with --state: it opens the journal and,
+ * when it has entries, learns from the output which URLs have a record and
+ * appends after them. A kill is a forked child calling _exit from the
+ * crawl's hook at the chosen instant (the server stays in the parent); a
+ * stop is the parent ctx cancelled from the hook, as a SIGINT would. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crawl.h"
+#include "crawlrun.h"
+#include "ctx.h"
+#include "journal.h"
+#include "resume.h"
+#include "testsrv.h"
+#include "visited.h"
+
+#define HTML(body) "<!doctype html><html><head><title>t</title></head><body>" body "</body></html>"
+
+TestSuite(resume, .init = run_setup, .timeout = 60);
+
+struct state {
+	char dir[64];  /* --state DIR */
+	char out[96];  /* -o FILE */
+};
+
+static void state_init(struct state *st)
+{
+	snprintf(st->dir, sizeof(st->dir), "/tmp/crawler-resume-XXXXXX");
+	cr_assert_not_null(mkdtemp(st->dir));
+	snprintf(st->out, sizeof(st->out), "%s/out.jsonl", st->dir);
+}
+
+static void config(struct crawl_config *cfg, char **seed)
+{
+	crawl_config_init(cfg);
+	cfg->seeds = seed;
+	cfg->nseeds = 1;
+	cfg->timeout_ms = 10000;
+	cfg->connect_timeout_ms = 5000;
+	cfg->log = stderr;
+}
+
+/* One run of the --state crawl cfg describes, as main runs it. The
+ * summary is freed here. */
+static struct crawl_result state_run(const struct state *st,
+				     struct crawl_config *cfg, struct ctx *parent)
+{
+	char err[256];
+	struct journal *j = journal_open(st->dir, err, sizeof(err));
+	struct visited *recorded = NULL;
+	int fd = open(st->out, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	struct crawl_result res;
+	struct crawl *c;
+	size_t n;
+
+	cr_assert_not_null(j, "%s", err);
+	cr_assert(fd >= 0);
+	if (journal_entries(j)) {
+		recorded = visited_memory_new();
+		cr_assert_eq(resume_scan_output(fd, recorded, &n, err, sizeof(err)),
+			     RESUME_OK, "%s", err);
+	} else {
+		cr_assert_eq(ftruncate(fd, 0), 0);
+	}
+	cfg->journal = j;
+	cfg->recorded = recorded;
+	cfg->out_fd = fd;
+	c = crawl_new(cfg, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(crawl_run(c, parent, &res), CRAWL_OK);
+	crawl_free(c);
+	free(res.summary);
+	res.summary = NULL;
+	close(fd);
+	journal_close(j);
+	visited_free(recorded);
+	return res;
+}
+
+/* Every line of the output, parsed (each must be a whole JSON object). */
+static size_t read_output(const struct state *st, json_t ***out)
+{
+	FILE *f = fopen(st->out, "r");
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+
+	cr_assert_not_null(f);
+	*out = NULL;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_t *j;
+
+		cr_assert_eq(line[len - 1], '\n', "a torn line: %s", line);
+		j = json_loads(line, 0, NULL);
+		cr_assert(json_is_object(j), "not a JSON object: %s", line);
+		*out = realloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n++] = j;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+static void free_output(json_t **recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(recs[i]);
+	free(recs);
+}
+
+/* The output holds exactly the records of paths on srv, each once, none
+ * with error kind canceled. */
+static void expect_each_once(const struct state *st, struct testsrv *srv,
+			     const char *const *paths, size_t npaths)
+{
+	json_t **recs;
+	size_t n = read_output(st, &recs);
+
+	cr_expect_eq(n, npaths, "%zu records, want %zu", n, npaths);
+	for (size_t p = 0; p < npaths; p++) {
+		char *url = testsrv_url(srv, paths[p]);
+		size_t times = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(rec_str(recs[i], "url"), url)) {
+				times++;
+				cr_expect(!rec_err(recs[i]) ||
+						  strcmp(rec_err(recs[i]), "canceled"),
+					  "%s: recorded canceled", url);
+			}
+		cr_expect_eq(times, 1, "%s recorded %zu times", url, times);
+		free(url);
+	}
+	free_output(recs, n);
+}
+
+static const struct testsrv_route three_links[] = {
+	{ "/", { .body = HTML("<a href='/a'>a</a><a href='/b'>b</a><a href='/c'>c</a>") } },
+	{ "/a", { .body = HTML("a") } },
+	{ "/b", { .body = HTML("b") } },
+	{ "/c", { .body = HTML("c") } },
+};
+static const char *const three_links_paths[] = { "/", "/a", "/b", "/c" };
+
+/* ---- a kill halfway through admitting a page's links ------------------ */
+
+struct killer {
+	const char *seed;
+	const char *out;
+	const char *link; /* the URL of a record to wait for */
+};
+
+static bool output_has(const char *path, const char *url)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, want[256];
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "\"url\":\"%s\"", url);
+	while (!found && getline(&line, &cap, f) > 0)
+		found = strstr(line, want) != NULL;
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* Halfway through admitting the seed's links, give the crawl every chance
+ * to fetch and record one of them (2 s: it takes milliseconds when it can),
+ * then die as a kill -9 would. */
+static void kill_halfway(void *arg, enum crawl_hook at, const char *url)
+{
+	const struct killer *k = arg;
+	struct timespec tick = { .tv_nsec = 10 * 1000000 };
+
+	if (at != CRAWL_HOOK_ADMIT_HALFWAY || strcmp(url, k->seed))
+		return;
+	for (int i = 0; i < 200 && !output_has(k->out, k->link); i++)
+		nanosleep(&tick, NULL);
+	_exit(0);
+}
+
+Test(resume, a_kill_halfway_through_admitting_links_records_none_twice)
+{
+	struct testsrv *srv = testsrv_start("127.0.0.1", three_links, 4, NULL, NULL);
+	char *seed = testsrv_url(srv, "/"), *link = testsrv_url(srv, "/a");
+	struct state st;
+	struct crawl_config cfg;
+	struct killer k;
+	int status;
+	pid_t pid;
+
+	state_init(&st);
+	k = (struct killer){ .seed = seed, .out = st.out, .link = link };
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		config(&cfg, &seed);
+		cfg.hook = kill_halfway;
+		cfg.hook_arg = &k;
+		state_run(&st, &cfg, NULL);
+		_exit(3); /* the hook never came */
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the first run was not killed by its hook (status %#x)", status);
+	config(&cfg, &seed);
+	state_run(&st, &cfg, NULL);
+	expect_each_once(&st, srv, three_links_paths, 4);
+	free(seed);
+	free(link);
+	testsrv_stop(srv);
+}
+
+/* ---- a stop between reading a page and admitting its links ------------ */
+
+struct stopper {
+	const char *seed;
+	struct ctx *root;
+};
+
+static void stop_after_reading(void *arg, enum crawl_hook at, const char *url)
+{
+	const struct stopper *s = arg;
+
+	if (at == CRAWL_HOOK_PAGE_READ && !strcmp(url, s->seed))
+		ctx_cancel(s->root, CRAWL_INTERRUPTED);
+}
+
+Test(resume, a_stop_between_reading_a_page_and_admitting_its_links_loses_none)
+{
+	struct testsrv *srv = testsrv_start("127.0.0.1", three_links, 4, NULL, NULL);
+	char *seed = testsrv_url(srv, "/");
+	struct state st;
+	struct crawl_config cfg;
+	struct ctx root;
+	struct stopper s = { .seed = seed, .root = &root };
+	struct crawl_result res;
+
+	state_init(&st);
+	ctx_init(&root, NULL, 0);
+	config(&cfg, &seed);
+	cfg.hook = stop_after_reading;
+	cfg.hook_arg = &s;
+	res = state_run(&st, &cfg, &root);
+	cr_expect_eq(res.stop, CRAWL_INTERRUPTED);
+	cr_expect_eq(res.stats.pages, 1, "the page read is recorded");
+	cr_expect_eq(res.not_fetched, 3, "its links wait for the next run");
+	ctx_release(&root);
+	config(&cfg, &seed);
+	res = state_run(&st, &cfg, NULL);
+	cr_expect_eq(res.stop, CRAWL_DONE);
+	expect_each_once(&st, srv, three_links_paths, 4);
+	free(seed);
+	testsrv_stop(srv);
+}
+
+/* ---- transfers the deadline cut off ------------------------------------ */
+
+static void max_time_500ms(struct crawl_config *cfg)
+{
+	cfg->max_time_ms = 500;
+}
+
+Test(resume, transfers_cut_off_by_max_time_are_fetched_by_the_next_run)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/slow'>s</a><a href='/quick'>q</a>") } },
+		{ "/slow", { .body = HTML("s"), .delay_ms = 2000 } },
+		{ "/quick", { .body = HTML("q") } },
+	};
+	static const char *const paths[] = { "/", "/slow", "/quick" };
+	struct testsrv *srv = testsrv_start("127.0.0.1", routes, 3, NULL, NULL);
+	char *seed = testsrv_url(srv, "/");
+	struct state st;
+	struct crawl_config cfg;
+	struct crawl_result res;
+
+	state_init(&st);
+	config(&cfg, &seed);
+	max_time_500ms(&cfg);
+	res = state_run(&st, &cfg, NULL);
+	cr_expect_eq(res.stop, CRAWL_MAX_TIME);
+	cr_expect_eq(res.stats.pages, 2, "/ and /quick: /slow is no record yet");
+	cr_expect_eq(res.stats.by_err[RECORD_ERR_CANCELED], 0);
+	cr_expect_eq(res.not_fetched, 1, "/slow waits for the next run");
+	config(&cfg, &seed);
+	res = state_run(&st, &cfg, NULL);
+	cr_expect_eq(res.stop, CRAWL_DONE);
+	cr_expect_eq(res.stats.pages, 1, "only /slow was left");
+	expect_each_once(&st, srv, paths, 3);
+	cr_expect_eq(testsrv_hits(srv, "/quick"), 1);
+	free(seed);
+	testsrv_stop(srv);
+}
