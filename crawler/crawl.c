@@ -13,6 +13,7 @@
  * the limit would cut off pages that are within reach. */
 #include "crawl.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -66,6 +67,37 @@ void crawl_config_init(struct crawl_config *cfg)
 	};
 }
 
+/* Whether s starts with a scheme (RFC 3986 section 3.1) rather than a host
+ * and port: "a.test:8080/" and "localhost:80" have none, "ftp://a.test/"
+ * and "mailto:x@a.test" have one (and are refused as not http). */
+static bool has_scheme(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			     "0123456789+-."), port;
+
+	if (!n || !isalpha((unsigned char)s[0]) || s[n] != ':')
+		return false;
+	/* Digits up to the end, '/', '?' or '#' are a port. */
+	port = strspn(s + n + 1, "0123456789");
+	return !port || !strchr("/?#", s[n + 1 + port]);
+}
+
+/* Without a scheme, an http URL. One that starts with '/' names no host
+ * ("//host/" too, which curl refuses): left as it is, to be refused. */
+enum url_status crawl_seed_normalize(const char *seed, char **out)
+{
+	char *url;
+	enum url_status st;
+
+	if (has_scheme(seed) || seed[0] == '/')
+		return url_normalize(seed, out);
+	if (asprintf(&url, "http://%s", seed) < 0)
+		return URL_NOMEM;
+	st = url_normalize(url, out);
+	free(url);
+	return st;
+}
+
 /* The seeds in canonical form; a bad one says why in err. */
 static enum url_status seeds_init(struct crawl *c, char *err, size_t errlen)
 {
@@ -73,7 +105,7 @@ static enum url_status seeds_init(struct crawl *c, char *err, size_t errlen)
 	if (!c->seeds)
 		return URL_NOMEM;
 	for (size_t i = 0; i < c->cfg.nseeds; i++) {
-		enum url_status st = url_normalize(c->cfg.seeds[i], &c->seeds[i]);
+		enum url_status st = crawl_seed_normalize(c->cfg.seeds[i], &c->seeds[i]);
 
 		if (st != URL_OK) {
 			if (st != URL_NOMEM)
@@ -86,17 +118,51 @@ static enum url_status seeds_init(struct crawl *c, char *err, size_t errlen)
 	return URL_OK;
 }
 
-/* 0 or ENOMEM. */
-static int headers_init(struct crawl *c)
+/* n strings appended to *list. 0 or ENOMEM. */
+static int slist_init(struct curl_slist **list, char *const *v, size_t n)
 {
-	for (size_t i = 0; i < c->cfg.nheaders; i++) {
-		struct curl_slist *l = curl_slist_append(c->headers, c->cfg.headers[i]);
+	for (size_t i = 0; i < n; i++) {
+		struct curl_slist *l = curl_slist_append(*list, v[i]);
 
 		if (!l)
 			return ENOMEM;
-		c->headers = l;
+		*list = l;
 	}
 	return 0;
+}
+
+/* 0 or ENOMEM. */
+static int headers_init(struct crawl *c)
+{
+	return slist_init(&c->headers, c->cfg.headers, c->cfg.nheaders) ||
+	       slist_init(&c->resolve, c->cfg.resolve, c->cfg.nresolve) ? ENOMEM : 0;
+}
+
+/* The cookie files can be read and written, checked now rather than after
+ * a long crawl (libcurl would skip an unreadable one without a word): the
+ * saved file is a new one renamed into its directory. */
+static bool cookie_files_ok(const struct crawl_config *cfg, char *err,
+			    size_t errlen)
+{
+	const char *save = cfg->save_cookies, *slash;
+	char dir[4096];
+
+	if (cfg->load_cookies && access(cfg->load_cookies, R_OK)) {
+		snprintf(err, errlen, "cannot read cookie file '%s': %s",
+			 cfg->load_cookies, strerror(errno));
+		return false;
+	}
+	if (!save)
+		return true;
+	slash = strrchr(save, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - save) + 1 : 1,
+		 slash ? save : ".");
+	if (access(dir, W_OK | X_OK)) {
+		snprintf(err, errlen, "cannot write cookie file '%s': %s", save,
+			 strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen)
@@ -116,7 +182,10 @@ struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen
 		snprintf(err, errlen, "concurrency, per-host and parsers must be at least 1");
 		goto fail;
 	}
-	if (seeds_init(c, err, errlen) != URL_OK || headers_init(c))
+	if (!cookie_files_ok(cfg, err, errlen))
+		goto fail;
+	if (seeds_init(c, err, errlen) != URL_OK || headers_init(c) ||
+	    (cfg->user && crawl_auth_init(c)))
 		goto fail;
 	robots_product_token(cfg->user_agent, c->agent, sizeof(c->agent));
 	c->scope = scope_new(&cfg->scope, c->seeds, c->nseeds, err, errlen);
@@ -137,6 +206,10 @@ void crawl_free(struct crawl *c)
 	free(c->seeds);
 	scope_free(c->scope);
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->resolve);
+	for (size_t i = 0; i < c->nauth_origins; i++)
+		free(c->auth_origins[i]);
+	free(c->auth_origins);
 	pthread_mutex_destroy(&c->halt_lock);
 	free(c);
 }
@@ -262,8 +335,13 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.max_size = c->cfg.max_size,
 		.user_agent = c->cfg.user_agent,
 		.headers = c->headers,
+		.resolve = c->resolve,
+		.user = c->cfg.user,
+		.password = c->cfg.password,
+		.limit_rate = c->cfg.limit_rate,
+		.load_cookies = c->cfg.load_cookies,
 		.proxy = c->cfg.proxy,
-		.cookies = c->cfg.cookies,
+		.cookies = c->cfg.cookies || c->cfg.load_cookies || c->cfg.save_cookies,
 		.insecure = c->cfg.insecure,
 		.ca_file = c->cfg.ca_file,
 		.ca_dir = c->cfg.ca_dir,
@@ -362,6 +440,10 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 		frontier_counts(c->frontier, &n);
 		out->not_fetched = n.queued;
 	}
+	/* After the aborts: the jar holds all that any transfer set. */
+	if (c->pool && c->cfg.save_cookies)
+		out->cookies_errno = fetch_pool_save_cookies(c->pool,
+							     c->cfg.save_cookies);
 	fetch_pool_free(c->pool);
 	c->pool = NULL;
 	evloop_free(c->loop);

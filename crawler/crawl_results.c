@@ -4,6 +4,7 @@
  * parser thread when a content handler reads it (through the outboxes:
  * the fetch thread never waits on a channel). On a parser thread: the
  * handler reads the page, its links are admitted, its record goes on. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "crawl_impl.h"
 #include "frontier.h"
 #include "handler.h"
+#include "mediatype.h"
 #include "parse.h"
 #include "record.h"
 #include "response.h"
@@ -173,12 +175,42 @@ static const struct content_handler *reader_of(const struct frontier_lease *e,
 	return handler_for(resp);
 }
 
-/* fetch_config.keep_body: only a body something reads is kept. */
-bool crawl_keep_body(void *arg, void *tag, unsigned kind,
-		      const struct response *resp)
+/* What --accept-type and --reject-type say of a response: only a 2xx is
+ * judged (a redirect is followed and an error status recorded whatever
+ * their type). */
+static enum mediatype_verdict type_verdict(const struct crawl *c,
+					   const struct response *resp)
 {
-	(void)arg;
-	return kind == JOB_ROBOTS || reader_of(tag, resp);
+	if (resp->status < 200 || resp->status >= 300)
+		return MEDIATYPE_PASS;
+	return mediatype_judge(&c->cfg.types, resp->content_type);
+}
+
+/* fetch_config.keep_body: a page of a type refused is not downloaded at
+ * all (robots.txt is never judged); of the rest, only a body something
+ * reads is kept. */
+enum fetch_body crawl_keep_body(void *arg, void *tag, unsigned kind,
+				const struct response *resp)
+{
+	if (kind == JOB_ROBOTS)
+		return FETCH_BODY_KEEP;
+	if (type_verdict(arg, resp) != MEDIATYPE_PASS)
+		return FETCH_BODY_REFUSE;
+	return reader_of(tag, resp) ? FETCH_BODY_KEEP : FETCH_BODY_DROP;
+}
+
+/* The record of a body refused for its type says which list refused it. */
+static void record_type_refused(const struct crawl *c, struct record *r,
+				const struct response *resp)
+{
+	char msg[160];
+	const char *type = resp->content_type;
+
+	snprintf(msg, sizeof(msg), "%.100s%s: %s", type ? type : "no Content-Type",
+		 type ? "" : " (application/octet-stream)",
+		 type_verdict(c, resp) == MEDIATYPE_REJECTED ?
+			 "refused by --reject-type" : "not in --accept-type");
+	record_set_err(r, RECORD_ERR_TYPE_REJECTED, msg);
 }
 
 static void on_page(struct crawl *c, struct frontier_lease *e,
@@ -202,6 +234,8 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		return;
 	}
 	r->attempts = e->attempts + 1;
+	if (resp->refused && r->err == RECORD_ERR_NONE)
+		record_type_refused(c, r, resp);
 	if (resp->location && r->err == RECORD_ERR_NONE)
 		follow_redirect(c, e, r, resp->location);
 	else if (moved(resp->status) && r->err == RECORD_ERR_NONE)

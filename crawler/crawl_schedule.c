@@ -3,6 +3,7 @@
  * origin's policy and Crawl-delay); then the frontier hands out ready URLs
  * under the permits and --max-pages, and a URL the policy refuses gets its
  * record without a request. Fetch thread only. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,66 @@ static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 	outbox_send(&c->records_out, r);
 }
 
+/* The origin of a canonical URL (or of an origin): everything before the
+ * path, "scheme://host[:port]". */
+static size_t origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+static int origin_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int crawl_auth_init(struct crawl *c)
+{
+	c->auth_origins = calloc(c->nseeds, sizeof(*c->auth_origins));
+	if (!c->auth_origins)
+		return ENOMEM;
+	for (size_t i = 0; i < c->nseeds; i++) {
+		c->auth_origins[i] = strndup(c->seeds[i], origin_len(c->seeds[i]));
+		if (!c->auth_origins[i])
+			return ENOMEM;
+		c->nauth_origins++;
+	}
+	qsort(c->auth_origins, c->nauth_origins, sizeof(*c->auth_origins),
+	      origin_cmp);
+	return 0;
+}
+
+/* An origin that is a prefix of a URL, against one of auth_origins, in
+ * strcmp's order. */
+struct origin_key {
+	const char *s;
+	size_t n;
+};
+
+static int key_cmp(const void *key, const void *elem)
+{
+	const struct origin_key *k = key;
+	const char *o = *(char *const *)elem;
+	int d = strncmp(k->s, o, k->n);
+
+	return d ? d : -(o[k->n] != '\0');
+}
+
+/* Whether a request to url may carry --user's credentials: only when its
+ * origin (scheme, host, port) is a seed's. A link or a redirect to any
+ * other origin goes without them. A binary search per request, however
+ * many seeds. */
+static bool gets_credentials(const struct crawl *c, const char *url)
+{
+	struct origin_key k = { .s = url, .n = origin_len(url) };
+
+	return c->nauth_origins &&
+	       bsearch(&k, c->auth_origins, c->nauth_origins,
+		       sizeof(*c->auth_origins), key_cmp) != NULL;
+}
+
 /* Ask every origin that came up gated for its robots.txt, as far as
  * permits go; it stays shut until on_robots. */
 static void start_robots(struct crawl *c)
@@ -61,6 +122,7 @@ static void start_robots(struct crawl *c)
 			.url = url, .tag = hold(&g, sizeof(g)), .kind = JOB_ROBOTS,
 			.follow = ROBOTS_REDIRECTS,
 			.max_size = ROBOTS_MAX_BYTES, .truncate = true,
+			.credentials = gets_credentials(c, g.origin),
 		};
 
 		if (url)
@@ -102,6 +164,7 @@ int64_t crawl_schedule(struct crawl *c)
 		if (e.attempts == 0)
 			c->started++;
 		req.url = e.url;
+		req.credentials = gets_credentials(c, e.url);
 		req.tag = hold(&e, sizeof(e));
 		if (!req.tag || fetch_pool_start(c->pool, &req) != FETCH_STARTED) {
 			free(req.tag);

@@ -22,11 +22,14 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <xxhash.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "ctx.h"
 #include "evloop.h"
@@ -49,6 +52,7 @@ struct transfer {
 					 keep_body was asked */
 	curl_off_t announced;         /* Content-Length, or -1 */
 	bool keep, too_large, truncate;
+	bool refused;                 /* keep_body refused the body */
 	int64_t started_ns;           /* monotonic */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -197,6 +201,23 @@ static enum fetch_start shard_init(struct shard *sh, struct fetch_pool *p)
 	return FETCH_STARTED;
 }
 
+/* Read a Netscape cookie file into the jar, once: a handle of its own
+ * asks libcurl to load it now ("RELOAD"). Set on every transfer, libcurl
+ * would read the file again at each start (handles are not reused with
+ * cookies). 0 or ENOMEM. */
+static int cookies_load(CURLSH *share, const char *path)
+{
+	CURL *e = share ? curl_easy_init() : NULL;
+
+	if (!e)
+		return ENOMEM;
+	curl_easy_setopt(e, CURLOPT_SHARE, share);
+	curl_easy_setopt(e, CURLOPT_COOKIEFILE, path);
+	curl_easy_setopt(e, CURLOPT_COOKIELIST, "RELOAD");
+	curl_easy_cleanup(e);
+	return 0;
+}
+
 struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ctx,
 				  struct evloop *loop)
 {
@@ -227,6 +248,11 @@ struct fetch_pool *fetch_pool_new(const struct fetch_config *cfg, struct ctx *ct
 		 * lock callbacks. */
 		p->share = curl_share_init();
 		curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+	}
+	if (cfg->cookies && cfg->load_cookies &&
+	    cookies_load(p->share, cfg->load_cookies)) {
+		pool_destroy(p);
+		return NULL;
 	}
 	return p;
 }
@@ -297,16 +323,22 @@ static bool body_append(struct transfer *t, const char *p, size_t n)
 	return true;
 }
 
-/* The first body bytes: the caller says whether to keep them. A body
- * whose Content-Length is over the cap is too large before it comes: one
- * not kept is refused at once, one kept is read up to the cap. */
+/* The first body bytes: the caller says whether to keep them, or to stop
+ * the transfer here. A body whose Content-Length is over the cap is too
+ * large before it comes: one not kept is refused at once, one kept is read
+ * up to the cap. */
 static bool decide(struct transfer *t)
 {
 	struct fetch_pool *p = t->pool;
+	enum fetch_body body;
 
 	t->judged = true;
 	fill_head(t);
-	t->keep = p->cfg.keep_body(p->cfg.arg, t->tag, t->kind, t->resp);
+	body = p->cfg.keep_body(p->cfg.arg, t->tag, t->kind, t->resp);
+	t->keep = body == FETCH_BODY_KEEP;
+	t->refused = body == FETCH_BODY_REFUSE;
+	if (t->refused)
+		return false;
 	t->announced = -1;
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &t->announced);
 	if (t->announced >= 0 && (uint64_t)t->announced > t->max_size) {
@@ -402,6 +434,31 @@ static bool crawl_deadline_binds(const struct transfer *t)
 	return crawl && crawl <= t->started_ns + t->pool->cfg.timeout_ms * 1000000;
 }
 
+/* What the user asked of requests: --resolve, --limit-rate (libcurl's
+ * limit is per transfer), and credentials where the request may carry
+ * them. Basic only, sent at once: with Digest as well libcurl would first
+ * ask without credentials and wait for the 401 to choose, a round trip
+ * more for every URL. CURLOPT_UNRESTRICTED_AUTH stays off, so libcurl
+ * drops them on a redirect it follows (robots.txt) to another host or
+ * port; the redirects the crawl follows itself are requests of their own,
+ * judged by their origin. curl_easy_reset clears all of it for the next
+ * transfer on the handle. */
+static void easy_setup_user(CURL *e, const struct fetch_config *cfg,
+			    const struct fetch_request *req)
+{
+	if (cfg->resolve)
+		curl_easy_setopt(e, CURLOPT_RESOLVE, cfg->resolve);
+	if (cfg->limit_rate)
+		curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE,
+				 (curl_off_t)cfg->limit_rate);
+	if (req->credentials && cfg->user) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, cfg->user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD,
+				 cfg->password ? cfg->password : "");
+	}
+}
+
 static void easy_setup(struct transfer *t, const struct fetch_request *req)
 {
 	const struct fetch_config *cfg = &t->pool->cfg;
@@ -463,6 +520,7 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	/* The transfer's ctx already is the smaller of --timeout and what is
 	 * left of --max-time; 0 would mean "no timeout" to libcurl. */
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(left > 0 ? left : 1));
+	easy_setup_user(e, cfg, req);
 }
 
 /* Whether libcurl's message for a failed read or write says the peer sent
@@ -616,6 +674,8 @@ static void fill_tail(struct transfer *t, CURLcode code, enum record_err forced)
 		r->retry_after_ms = (int64_t)retry * 1000;
 	if (forced != RECORD_ERR_NONE)
 		r->err = forced;
+	else if (t->refused && (code == CURLE_OK || code == CURLE_WRITE_ERROR))
+		r->refused = true; /* stopped by us: no error of the transfer */
 	else
 		fill_err(t, code);
 	/* A body cut at its cap still holds the links of what arrived; one
@@ -752,6 +812,81 @@ void fetch_pool_abort_all(struct fetch_pool *p, enum record_err err)
 {
 	while (p->active)
 		finish(p, p->active, CURLE_ABORTED_BY_CALLBACK, err);
+}
+
+/* Netscape cookie lines (CURLINFO_COOKIELIST gives them in that format)
+ * into f, under the header that readers look for. 0 or an errno. */
+static int cookies_write(FILE *f, const struct curl_slist *l)
+{
+	if (fputs("# Netscape HTTP Cookie File\n"
+		  "# Written by crawler at the end of a crawl.\n\n", f) < 0)
+		return errno ? errno : EIO;
+	for (; l; l = l->next)
+		if (fprintf(f, "%s\n", l->data) < 0)
+			return errno ? errno : EIO;
+	if (fflush(f) || fsync(fileno(f)))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+/* The jar's lines through a handle on the share; 0 or ENOMEM. */
+static int cookies_list(CURLSH *share, struct curl_slist **out)
+{
+	CURL *e = curl_easy_init();
+
+	*out = NULL;
+	if (!e)
+		return ENOMEM;
+	curl_easy_setopt(e, CURLOPT_SHARE, share);
+	curl_easy_getinfo(e, CURLINFO_COOKIELIST, out);
+	curl_easy_cleanup(e);
+	return 0;
+}
+
+/* list into a new file beside path, renamed over it. 0 or an errno. */
+static int cookies_replace(const char *path, const struct curl_slist *list)
+{
+	char *tmp;
+	FILE *f;
+	int fd, rc;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return ENOMEM;
+	fd = mkstemp(tmp); /* 0600: cookies are credentials */
+	if (fd < 0) {
+		rc = errno;
+		free(tmp);
+		return rc;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		rc = errno;
+		close(fd);
+	} else {
+		rc = cookies_write(f, list);
+		if (fclose(f) && !rc)
+			rc = errno;
+	}
+	if (!rc && rename(tmp, path))
+		rc = errno;
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int fetch_pool_save_cookies(struct fetch_pool *p, const char *path)
+{
+	struct curl_slist *list;
+	int rc;
+
+	if (!p->share)
+		return 0;
+	rc = cookies_list(p->share, &list);
+	if (!rc)
+		rc = cookies_replace(path, list);
+	curl_slist_free_all(list);
+	return rc;
 }
 
 unsigned fetch_pool_in_flight(struct fetch_pool *p)

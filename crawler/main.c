@@ -209,6 +209,11 @@ static int run(struct options *o, struct signals *sig)
 	else if (res.stop == CRAWL_FAILED)
 		fprintf(stderr, "crawler: the crawl stopped: out of memory, or the "
 			"--state journal could not be written\n");
+	if (res.cookies_errno) {
+		fprintf(stderr, "crawler: cannot save cookies to '%s': %s\n",
+			o->crawl.save_cookies, strerror(res.cookies_errno));
+		status = EXIT_FAILURE;
+	}
 	if (write_summary(o, &res) != EXIT_SUCCESS)
 		status = EXIT_FAILURE;
 	crawl_result_release(&res);

@@ -6,6 +6,7 @@
  * are all built from it; tests check it against man/crawler.1. */
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mediatype.h"
 #include "regex_check.h"
 #include "scope.h"
 
@@ -318,6 +320,144 @@ static enum options_status set_header(struct options *o, const char *v,
 		return OPTIONS_USAGE;
 	}
 	return OPTIONS_OK;
+}
+
+static enum options_status push_or_fail(char ***list, size_t *count,
+					const char *v, char *err, size_t n)
+{
+	if (push(list, count, v))
+		return OPTIONS_OK;
+	snprintf(err, n, "out of memory");
+	return OPTIONS_USAGE;
+}
+
+/* One ADDR of --resolve: IPv4, or IPv6 (in brackets, as curl writes it,
+ * or bare: libcurl takes both). */
+static bool resolve_addr_ok(const char *a, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN + 2];
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a++;
+		n -= 2;
+		if (n >= sizeof(ip))
+			return false;
+		snprintf(ip, sizeof(ip), "%.*s", (int)n, a);
+		return inet_pton(AF_INET6, ip, bin) == 1;
+	}
+	if (!n || n >= sizeof(ip))
+		return false;
+	snprintf(ip, sizeof(ip), "%.*s", (int)n, a);
+	return inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1;
+}
+
+/* HOST:PORT:ADDR[,ADDR]..., checked here because libcurl fails every
+ * transfer on an entry it cannot parse. HOST is a name (or '*', any name;
+ * libcurl 7.88 takes no IPv6 literal there), PORT 1 to 65535. */
+static enum options_status set_resolve(struct options *o, const char *v,
+				       char *err, size_t n)
+{
+	size_t host = strcspn(v, ": \t\r\n"), port;
+	const char *a;
+	uint64_t num;
+	char digits[8];
+
+	if (!host || host > 255 || v[host] != ':')
+		return fail(err, n, "resolve", v, "is not HOST:PORT:ADDR[,ADDR]...");
+	if (v[0] == '+' || v[0] == '-')
+		return fail(err, n, "resolve", v,
+			    "is not HOST:PORT:ADDR[,ADDR]... (curl's +HOST and "
+			    "-HOST forms are not taken)");
+	port = strspn(v + host + 1, "0123456789");
+	snprintf(digits, sizeof(digits), "%.*s", port < 7 ? (int)port : 7,
+		 v + host + 1);
+	if (v[host + 1 + port] != ':' || parse_uint(digits, 1, 65535, &num))
+		return fail(err, n, "resolve", v,
+			    "is not HOST:PORT:ADDR[,ADDR]... (PORT from 1 to 65535)");
+	for (a = v + host + 1 + port; *a; ) {
+		size_t len = strcspn(++a, ",");
+
+		if (!resolve_addr_ok(a, len))
+			return fail(err, n, "resolve", v,
+				    "is not HOST:PORT:ADDR[,ADDR]... (an ADDR is "
+				    "not an IPv4 or IPv6 address)");
+		a += len;
+	}
+	return push_or_fail(&o->resolve, &o->nresolve, v, err, n);
+}
+
+/* RFC 7617 section 2: a user-id with a colon cannot be sent in Basic. */
+static enum options_status set_user(struct options *o, const char *v,
+				    char *err, size_t n)
+{
+	for (const char *p = v; *p; p++)
+		if (*p == ':' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return fail(err, n, "user", v,
+				    "has a colon or a control character");
+	if (!*v)
+		return fail(err, n, "user", v, "is empty");
+	o->crawl.user = v;
+	return OPTIONS_OK;
+}
+
+/* The password is never echoed, not even in a usage error. */
+static enum options_status set_password(struct options *o, const char *v,
+					char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->crawl.password = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_load_cookies(struct options *o, const char *v,
+					    char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->crawl.load_cookies = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_save_cookies(struct options *o, const char *v,
+					    char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->crawl.save_cookies = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_limit_rate(struct options *o, const char *v,
+					  char *err, size_t n)
+{
+	if (options_parse_size(v, &o->crawl.limit_rate) == OPTIONS_OK)
+		return OPTIONS_OK;
+	return fail(err, n, "limit-rate", v,
+		    "is not a rate (bytes per second: a number with k, M or G, "
+		    "at least 1)");
+}
+
+static enum options_status set_type(char ***list, size_t *count,
+				    const char *opt, const char *v, char *err,
+				    size_t n)
+{
+	if (!mediatype_range_valid(v))
+		return fail(err, n, opt, v,
+			    "is not a media type (type/subtype, type/* or */*)");
+	return push_or_fail(list, count, v, err, n);
+}
+
+static enum options_status set_accept_type(struct options *o, const char *v,
+					   char *err, size_t n)
+{
+	return set_type(&o->accept_types, &o->naccept_types, "accept-type", v,
+			err, n);
+}
+
+static enum options_status set_reject_type(struct options *o, const char *v,
+					   char *err, size_t n)
+{
+	return set_type(&o->reject_types, &o->nreject_types, "reject-type", v,
+			err, n);
 }
 
 static enum options_status set_stats(struct options *o, const char *v,
@@ -677,6 +817,14 @@ static const struct option_spec table[] = {
 	  set_connect_timeout },
 	{ "max-size", 0, "SIZE", "10M",
 	  "largest body accepted, after decompression", set_max_size },
+	{ "limit-rate", 0, "RATE", "unlimited",
+	  "most body bytes per second of one transfer (a SIZE)", set_limit_rate },
+	{ "accept-type", 0, "TYPE", "every type",
+	  "download only 2xx bodies of this media type, like text/html or "
+	  "image/* (repeatable)", set_accept_type },
+	{ "reject-type", 0, "TYPE", NULL,
+	  "never download 2xx bodies of this media type (repeatable; wins over "
+	  "--accept-type)", set_reject_type },
 	{ "retries", 0, "N", "2",
 	  "retry timeouts, failed connections, 429 and 502-504", set_retries },
 	{ "max-redirects", 0, "N", "10",
@@ -685,9 +833,20 @@ static const struct option_spec table[] = {
 	  "User-Agent header", set_user_agent },
 	{ "header", 'H', "'NAME: VALUE'", NULL,
 	  "extra request header (repeatable)", set_header },
+	{ "resolve", 0, "HOST:PORT:ADDR", NULL,
+	  "connect to ADDR for HOST:PORT, as curl's (repeatable)", set_resolve },
+	{ "user", 0, "USER", NULL,
+	  "HTTP Basic user, sent only to the seeds' origins", set_user },
+	{ "password", 0, "PASS", "empty", "password for --user", set_password },
 	{ "cookies", 0, NULL, NULL,
 	  "keep cookies for the crawl, shared by all requests",
 	  FLAG(crawl.cookies, true) },
+	{ "load-cookies", 0, "FILE", NULL,
+	  "start the jar from a Netscape cookie file (implies --cookies)",
+	  set_load_cookies },
+	{ "save-cookies", 0, "FILE", NULL,
+	  "write the jar to FILE when the crawl ends (implies --cookies)",
+	  set_save_cookies },
 	{ "proxy", 0, "URL", NULL, "send requests through this proxy", set_proxy },
 	{ "insecure", 'k', NULL, NULL,
 	  "do not verify TLS certificates", FLAG(crawl.insecure, true) },
@@ -854,6 +1013,24 @@ static void version(FILE *out)
 	fprintf(out, "crawler %s\n", CRAWL_VERSION);
 }
 
+/* The lists of the HTTP request options into the crawl's config, and what
+ * only the whole command line can say. */
+static enum options_status request_options_done(struct options *o, char *err,
+						size_t n)
+{
+	if (o->crawl.password && !o->crawl.user) {
+		snprintf(err, n, "--password needs --user");
+		return OPTIONS_USAGE;
+	}
+	o->crawl.resolve = o->resolve;
+	o->crawl.nresolve = o->nresolve;
+	o->crawl.types = (struct mediatype_filter){
+		.accept = o->accept_types, .naccept = o->naccept_types,
+		.reject = o->reject_types, .nreject = o->nreject_types,
+	};
+	return OPTIONS_OK;
+}
+
 enum options_status options_parse(struct options *o, int argc, char **argv,
 				  FILE *out, char *err, size_t errlen)
 {
@@ -912,7 +1089,7 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 	o->crawl.scope.ninclude = o->ninclude;
 	o->crawl.scope.exclude = o->exclude;
 	o->crawl.scope.nexclude = o->nexclude;
-	return OPTIONS_OK;
+	return request_options_done(o, err, errlen);
 }
 
 static void free_list(char ***list, size_t *n)
@@ -930,4 +1107,7 @@ void options_release(struct options *o)
 	free_list(&o->headers, &o->nheaders);
 	free_list(&o->include, &o->ninclude);
 	free_list(&o->exclude, &o->nexclude);
+	free_list(&o->resolve, &o->nresolve);
+	free_list(&o->accept_types, &o->naccept_types);
+	free_list(&o->reject_types, &o->nreject_types);
 }

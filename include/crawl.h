@@ -27,9 +27,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mediatype.h"
 #include "scope.h"
 #include "trap.h"
 #include "stats.h"
+#include "url.h"
 
 struct ctx;
 struct frontier;
@@ -48,7 +50,8 @@ enum crawl_hook {
 };
 
 struct crawl_config {
-	char **seeds;            /* absolute http(s) URLs; borrowed */
+	char **seeds;            /* absolute http(s) URLs, or HOST[:PORT][/PATH]
+				    taken as http://; borrowed */
 	size_t nseeds;
 	int out_fd;              /* JSON Lines go here; borrowed */
 	unsigned concurrency;    /* transfers in flight */
@@ -64,6 +67,19 @@ struct crawl_config {
 	const char *user_agent;  /* borrowed */
 	char **headers;          /* "Name: value"; borrowed */
 	size_t nheaders;
+	char **resolve;          /* "HOST:PORT:ADDR[,ADDR]..." (CURLOPT_RESOLVE),
+				    checked by options; borrowed */
+	size_t nresolve;
+	const char *user;        /* HTTP Basic, sent only to the seeds' origins;
+				    NULL: none; borrowed */
+	const char *password;    /* user's; NULL: empty; borrowed */
+	const char *load_cookies; /* Netscape cookie file read at the start;
+				     implies cookies; borrowed or NULL */
+	const char *save_cookies; /* the jar written here at the end; implies
+				     cookies; borrowed or NULL */
+	uint64_t limit_rate;     /* body bytes per second per transfer; 0: any */
+	struct mediatype_filter types; /* --accept-type, --reject-type: 2xx
+				    bodies refused by type; lists borrowed */
 	bool robots;             /* obey robots.txt */
 	int64_t delay_ms;        /* least time between starts on one origin */
 	unsigned max_rate;       /* requests per second per origin; 0: any */
@@ -139,6 +155,7 @@ struct crawl_result {
 	uint64_t not_fetched;   /* admitted but never fetched */
 	uint64_t skipped[CRAWL_SKIP_COUNT]; /* URLs not admitted, by reason */
 	int write_errno;        /* set when stop is CRAWL_FAILED by the output */
+	int cookies_errno;      /* --save-cookies could not be written */
 	char *summary;          /* JSON line; malloc'd, the caller frees */
 	char *report;           /* the summary as lines for a person; the same */
 };
@@ -155,6 +172,13 @@ struct crawl_result {
 
 /* The documented defaults (see man/crawler.1). */
 void crawl_config_init(struct crawl_config *cfg);
+
+/* A seed as crawl_new takes it, into *out in canonical form (malloc'd): an
+ * http(s) URL, or, as curl and wget2 take it, HOST[:PORT][/PATH] without a
+ * scheme as an http URL ("example.com:8080/x"). Another scheme
+ * ("ftp://x", "mailto:x@y") is URL_SCHEME; a seed without a host
+ * ("//x/", "/x") is refused too. */
+enum url_status crawl_seed_normalize(const char *seed, char **out);
 
 struct crawl;
 

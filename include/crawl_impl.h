@@ -26,6 +26,7 @@
 
 #include "crawl.h"
 #include "ctx.h"
+#include "fetch.h"
 #include "outbox.h"
 
 struct content_handler;
@@ -52,6 +53,9 @@ struct crawl {
 	size_t nseeds;
 	struct scope *scope;
 	struct curl_slist *headers;
+	struct curl_slist *resolve;   /* --resolve */
+	char **auth_origins;          /* --user: the seeds' origins, sorted */
+	size_t nauth_origins;
 
 	/* Live during crawl_run only. */
 	struct ctx ctx;               /* parent's child, with --max-time */
@@ -104,13 +108,15 @@ void crawl_admit_seeds(struct crawl *c);
  * and ready URLs last; returns when the next paced origin is ready
  * (monotonic ns), or 0. crawl_on_robots opens the origin g stood for. */
 int64_t crawl_schedule(struct crawl *c);
+/* The origins that get --user's credentials: the seeds'. 0 or ENOMEM. */
+int crawl_auth_init(struct crawl *c);
 void crawl_on_robots(struct crawl *c, struct frontier_gate *g,
 		     struct response *res);
 
 /* crawl_results.c: the fetch pool's keep_body and done callbacks, and the
  * parser threads' loop. */
-bool crawl_keep_body(void *arg, void *tag, unsigned kind,
-		     const struct response *resp);
+enum fetch_body crawl_keep_body(void *arg, void *tag, unsigned kind,
+				const struct response *resp);
 void crawl_on_fetched(void *arg, void *tag, unsigned kind, struct response *resp);
 void *crawl_parser_main(void *arg);
 

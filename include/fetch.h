@@ -36,6 +36,14 @@ struct evloop;
  * that a benchmark could see (a page is a few reads either way). */
 #define FETCH_RECV_BUFFER (4 * 1024)
 
+/* What keep_body makes of a body. */
+enum fetch_body {
+	FETCH_BODY_DROP = 0,   /* counted as it arrives, and dropped */
+	FETCH_BODY_KEEP = 1,   /* kept in the response, up to the cap */
+	FETCH_BODY_REFUSE = 2, /* not downloaded: the transfer ends there, with
+				  no error and response.refused set */
+};
+
 struct fetch_config {
 	unsigned concurrency;      /* transfers in flight, at most */
 	unsigned per_host;         /* connections to one host, at most */
@@ -44,6 +52,15 @@ struct fetch_config {
 	uint64_t max_size;         /* body bytes after decoding */
 	const char *user_agent;    /* borrowed */
 	const struct curl_slist *headers; /* extra request headers; borrowed */
+	const struct curl_slist *resolve; /* CURLOPT_RESOLVE entries; borrowed */
+	const char *user;          /* HTTP Basic user, sent only with requests
+				      that ask (fetch_request.credentials), and
+				      by libcurl on no redirect to another
+				      host; NULL: none */
+	const char *password;      /* its password; NULL: empty. Both borrowed */
+	uint64_t limit_rate;       /* body bytes per second, per transfer; 0: any */
+	const char *load_cookies;  /* with cookies: a Netscape cookie file read
+				      into the jar at the start; borrowed */
 	const char *proxy;         /* proxy URL, or NULL for libcurl's default */
 	bool cookies;              /* one cookie jar shared by all transfers */
 	bool insecure;             /* skip TLS certificate and host checks */
@@ -54,11 +71,11 @@ struct fetch_config {
 	const char *client_cert;   /* PEM client certificate, or NULL */
 	const char *client_key;
 	bool http11;               /* never HTTP/2 */
-	/* Once the headers are in: whether to keep the body of the request
+	/* Once the headers are in: what becomes of the body of the request
 	 * with this tag and kind. resp has status, content_type, location and
 	 * headers. */
-	bool (*keep_body)(void *arg, void *tag, unsigned kind,
-			  const struct response *resp);
+	enum fetch_body (*keep_body)(void *arg, void *tag, unsigned kind,
+				     const struct response *resp);
 	/* Called for each finished transfer; takes ownership of resp. */
 	void (*done)(void *arg, void *tag, unsigned kind, struct response *resp);
 	void *arg;                 /* for keep_body and done */
@@ -72,6 +89,7 @@ struct fetch_request {
 	unsigned follow;           /* redirects libcurl follows (robots.txt); 0 */
 	uint64_t max_size;         /* 0: the pool's max_size */
 	bool truncate;             /* over max_size: keep what arrived, no error */
+	bool credentials;          /* send the pool's user and password */
 };
 
 struct fetch_pool;
@@ -99,6 +117,11 @@ void fetch_pool_run(struct fetch_pool *p, int wait_ms);
 
 /* Abort every transfer in flight; each is reported with err. */
 void fetch_pool_abort_all(struct fetch_pool *p, enum record_err err);
+
+/* Write the cookie jar to path as a Netscape cookie file (through a
+ * temporary file beside it, renamed over it, so a reader never sees half a
+ * file). 0 (also with no jar) or an errno. */
+int fetch_pool_save_cookies(struct fetch_pool *p, const char *path);
 
 unsigned fetch_pool_in_flight(struct fetch_pool *p);
 bool fetch_pool_full(struct fetch_pool *p);

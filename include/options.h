@@ -28,6 +28,12 @@ struct options {
 	size_t ninclude;
 	char **exclude;         /* owned copies of --exclude values */
 	size_t nexclude;
+	char **resolve;         /* owned copies of --resolve values */
+	size_t nresolve;
+	char **accept_types;    /* owned copies of --accept-type values */
+	size_t naccept_types;
+	char **reject_types;    /* owned copies of --reject-type values */
+	size_t nreject_types;
 };
 
 enum options_status {
@@ -40,8 +46,9 @@ enum options_status {
  * returns, *o holds copies to give back with options_release. */
 enum options_status options_parse(struct options *o, int argc, char **argv,
 				  FILE *out, char *err, size_t errlen);
-/* Free the copies o holds (seeds, headers, include and exclude regexes)
- * and empty those lists; the struct itself is the caller's. */
+/* Free the copies o holds (seeds, headers, include and exclude regexes,
+ * resolve entries, media ranges) and empty those lists; the struct itself
+ * is the caller's. */
 void options_release(struct options *o);
 
 void options_help(FILE *out);

@@ -22,6 +22,8 @@
 	X(TOO_LARGE, "too_large", "the body is larger than --max-size")       \
 	X(CANCELED, "canceled", "the crawl stopped during the transfer")      \
 	X(ROBOTS, "robots", "disallowed by robots.txt")                      \
+	X(TYPE_REJECTED, "type_rejected",                                     \
+	  "the Content-Type is refused by --accept-type or --reject-type")    \
 	X(REDIRECT_LOOP, "redirect_loop", "the redirect leads back into its chain") \
 	X(TOO_MANY_REDIRECTS, "too_many_redirects",                           \
 	  "the redirect chain is longer than --max-redirects")                \

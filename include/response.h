@@ -43,6 +43,8 @@ struct response {
 	char *body;            /* decoded body when it was kept, else NULL */
 	size_t body_len;
 	bool truncated;        /* body stops at the size cap; more was sent */
+	bool refused;          /* keep_body refused the body: the transfer
+				  ended after the headers, none downloaded */
 	uint64_t bytes;        /* body bytes received, decoded */
 	uint64_t wire_bytes;   /* body bytes received, before decoding */
 	int64_t retry_after_ms; /* Retry-After of the reply; -1 when none */

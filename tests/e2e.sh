@@ -279,6 +279,26 @@ else
 	echo "skip full-disk checks: they need root to mount a tmpfs"
 fi
 
+# --- HTTP request options (issue 9) ----------------------------------------------
+check "malformed --resolve is a usage error" exit_is 2 "$crawler" --resolve a.test:80 http://127.0.0.1/
+check "  ... named" err_says "--resolve: 'a.test:80'"
+check "--password without --user" exit_is 2 "$crawler" --password hunter2 http://127.0.0.1/
+check "  ... says so, without the password" bash -c "grep -q -- '--password needs --user' '$tmp/err' && ! grep -q hunter2 '$tmp/err'"
+check "unreadable --load-cookies" exit_is 2 "$crawler" --load-cookies "$tmp/no-jar.txt" http://127.0.0.1/
+check "  ... named" err_says "no-jar.txt"
+mkdir -p "$tmp/jar-dir"
+check "--save-cookies that cannot be written exits 1" exit_is 1 "$crawler" -q -d 0 --save-cookies "$tmp/jar-dir" -o "$tmp/jd.jsonl" "$site"
+check "  ... and says why" err_says "cannot save cookies to"
+check "  ... leaving no temporary file" test -z "$(ls "$tmp" | grep '^jar-dir\.')"
+"$crawler" -q --save-cookies "$tmp/int.jar" -o "$tmp/jar.jsonl" "$big_site" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; st=$?
+check "SIGINT still saves the cookie jar" test "$st" = 130 -a "$(head -1 "$tmp/int.jar")" = "# Netscape HTTP Cookie File"
+check "a seed without a scheme is http" exit_is 0 "$crawler" -q -d 0 "${site#http://}"
+check "  ... recorded as such" test "$(jq -r .url "$tmp/out")" = "$site"
+
 # --- valgrind over a whole crawl (plain builds only: not under a sanitizer) -----
 # The plain build's malloc is mimalloc's: the synonym has valgrind track it.
 if [ -n "${E2E_VALGRIND:-}" ]; then

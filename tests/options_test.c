@@ -1004,3 +1004,155 @@ Test(options, malformed_or_runaway_regex_is_a_usage_error_naming_it)
 	EXPECT_USAGE(W("--exclude", "^((h*)+)+n", "http://a.test/"), "--exclude",
 		     "can match nothing");
 }
+
+/* ---- HTTP request options of issue 9 ----------------------------------- */
+
+Test(options, request_options_default_to_off)
+{
+	struct options o;
+
+	PARSE_OK(&o, "http://a.test/");
+	cr_expect_eq(o.crawl.nresolve, 0);
+	cr_expect_null(o.crawl.user);
+	cr_expect_null(o.crawl.password);
+	cr_expect_null(o.crawl.load_cookies);
+	cr_expect_null(o.crawl.save_cookies);
+	cr_expect_eq(o.crawl.limit_rate, 0, "unlimited");
+	cr_expect_eq(o.crawl.types.naccept, 0, "every type");
+	cr_expect_eq(o.crawl.types.nreject, 0);
+	options_release(&o);
+}
+
+Test(options, resolve_is_repeatable_and_kept_in_order)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--resolve", "a.test:80:127.0.0.1", "--resolve",
+		 "b.test:443:[::1],127.0.0.2", "--resolve", "*:8080:::1",
+		 "--resolve", "c.test:65535:[2001:db8::1],[::2]", "http://a.test/");
+	cr_assert_eq(o.crawl.nresolve, 4);
+	cr_expect_str_eq(o.crawl.resolve[0], "a.test:80:127.0.0.1");
+	cr_expect_str_eq(o.crawl.resolve[1], "b.test:443:[::1],127.0.0.2");
+	cr_expect_str_eq(o.crawl.resolve[2], "*:8080:::1");
+	cr_expect_str_eq(o.crawl.resolve[3], "c.test:65535:[2001:db8::1],[::2]");
+	options_release(&o);
+}
+
+Test(options, malformed_resolve_is_a_usage_error_naming_it)
+{
+	static const char *const bad[] = {
+		"a.test", "a.test:80", "a.test:80:", ":80:127.0.0.1",
+		"a.test:0:127.0.0.1", "a.test:65536:127.0.0.1",
+		"a.test:x:127.0.0.1", "a.test::127.0.0.1", "a.test:80:127.0.0",
+		"a.test:80:127.0.0.1,", "a.test:80:,127.0.0.1",
+		"a.test:80:[127.0.0.1]", "a.test:80:example.com", "a.test:80:[::1",
+		"a b:80:127.0.0.1", "+a.test:80:127.0.0.1", "-a.test:80",
+		"[::1]:80:127.0.0.1", "a.test:80:127.0.0.1 ",
+	};
+
+	for (size_t i = 0; i < N(bad); i++)
+		EXPECT_USAGE(W("--resolve", bad[i], "http://a.test/"), "--resolve",
+			     bad[i], "HOST:PORT:ADDR");
+}
+
+Test(options, user_and_password_set_their_fields)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--user", "alice", "--password", "s3cret:with colon",
+		 "http://a.test/");
+	cr_expect_str_eq(o.crawl.user, "alice");
+	cr_expect_str_eq(o.crawl.password, "s3cret:with colon");
+	options_release(&o);
+	PARSE_OK(&o, "--user", "alice", "http://a.test/");
+	cr_expect_str_eq(o.crawl.user, "alice");
+	cr_expect_null(o.crawl.password, "an empty password; never a prompt");
+	options_release(&o);
+	PARSE_OK(&o, "--password", "", "--user", "bob", "http://a.test/");
+	cr_expect_str_eq(o.crawl.password, "");
+	options_release(&o);
+}
+
+Test(options, bad_user_or_password_alone_is_a_usage_error)
+{
+	EXPECT_USAGE(W("--user", "al:ice", "http://a.test/"), "--user", "al:ice",
+		     "colon");
+	EXPECT_USAGE(W("--user", "", "http://a.test/"), "--user", "empty");
+	EXPECT_USAGE(W("--user", "a\tb", "http://a.test/"), "--user", "control");
+	EXPECT_USAGE(W("--password", "hunter2", "http://a.test/"),
+		     "--password needs --user");
+	/* The password itself is never in a message. */
+	EXPECT_USAGE(W("--password", "hunter2", "http://a.test/"), "");
+	cr_expect_null(strstr(err, "hunter2"), "%s", err);
+}
+
+Test(options, cookie_files_set_their_fields)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--load-cookies", "in.txt", "--save-cookies", "out.txt",
+		 "http://a.test/");
+	cr_expect_str_eq(o.crawl.load_cookies, "in.txt");
+	cr_expect_str_eq(o.crawl.save_cookies, "out.txt");
+	cr_expect_not(o.crawl.cookies, "implied by the crawl, not set here");
+	options_release(&o);
+}
+
+Test(options, limit_rate_takes_a_size_in_bytes_per_second)
+{
+	static const struct {
+		const char *text;
+		uint64_t rate;
+	} rows[] = {
+		{ "1", 1 }, { "512", 512 }, { "100k", 102400 }, { "2M", 2097152 },
+		{ "1.5k", 1536 },
+	};
+	struct options o;
+
+	for (size_t i = 0; i < N(rows); i++) {
+		PARSE_OK(&o, "--limit-rate", rows[i].text, "http://a.test/");
+		cr_expect_eq(o.crawl.limit_rate, rows[i].rate, "%s: %llu",
+			     rows[i].text, (unsigned long long)o.crawl.limit_rate);
+		options_release(&o);
+	}
+}
+
+Test(options, bad_limit_rate_is_a_usage_error_naming_it)
+{
+	static const char *const bad[] = { "0", "fast", "-1", "1e3", "10Q", "" };
+
+	for (size_t i = 0; i < N(bad); i++)
+		EXPECT_USAGE(W("--limit-rate", bad[i], "http://a.test/"),
+			     "--limit-rate", bad[i], "rate");
+}
+
+Test(options, accept_and_reject_types_are_repeatable_and_kept_in_order)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--accept-type", "text/html", "--reject-type", "image/*",
+		 "--accept-type", "IMAGE/*", "--reject-type", "*/*",
+		 "http://a.test/");
+	cr_assert_eq(o.crawl.types.naccept, 2);
+	cr_expect_str_eq(o.crawl.types.accept[0], "text/html");
+	cr_expect_str_eq(o.crawl.types.accept[1], "IMAGE/*");
+	cr_assert_eq(o.crawl.types.nreject, 2);
+	cr_expect_str_eq(o.crawl.types.reject[0], "image/*");
+	cr_expect_str_eq(o.crawl.types.reject[1], "*/*");
+	options_release(&o);
+}
+
+Test(options, malformed_media_type_is_a_usage_error_naming_it)
+{
+	static const char *const bad[] = {
+		"text", "*/html", "text/", "text/html; charset=utf-8", "",
+		"image/*x",
+	};
+
+	for (size_t i = 0; i < N(bad); i++) {
+		EXPECT_USAGE(W("--accept-type", bad[i], "http://a.test/"),
+			     "--accept-type", bad[i], "media type");
+		EXPECT_USAGE(W("--reject-type", bad[i], "http://a.test/"),
+			     "--reject-type", bad[i], "media type");
+	}
+}

@@ -337,6 +337,7 @@ Test(record, err_name_covers_every_kind)
 		{ RECORD_ERR_TOO_LARGE, "too_large" },
 		{ RECORD_ERR_CANCELED, "canceled" },
 		{ RECORD_ERR_ROBOTS, "robots" },
+		{ RECORD_ERR_TYPE_REJECTED, "type_rejected" },
 		{ RECORD_ERR_REDIRECT_LOOP, "redirect_loop" },
 		{ RECORD_ERR_TOO_MANY_REDIRECTS, "too_many_redirects" },
 		{ RECORD_ERR_INTERNAL, "internal" },

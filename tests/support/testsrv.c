@@ -334,12 +334,26 @@ static enum MHD_Result send_reply(struct MHD_Connection *c,
 	return ret;
 }
 
+/* The route's reply for this request: its denied one when the request
+ * lacks what the route needs. */
 static const struct testsrv_reply *find_route(const struct testsrv *s,
+					      struct MHD_Connection *c,
 					      const char *path)
 {
-	for (size_t i = 0; i < s->nroutes; i++)
-		if (strcmp(s->routes[i].path, path) == 0)
-			return &s->routes[i].reply;
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct testsrv_route *r = &s->routes[i];
+		char *headers;
+		bool ok;
+
+		if (strcmp(r->path, path) != 0)
+			continue;
+		if (!r->need)
+			return &r->reply;
+		headers = header_lines(c);
+		ok = strstr(headers, r->need) != NULL;
+		free(headers);
+		return ok ? &r->reply : &r->denied;
+	}
 	return NULL;
 }
 
@@ -372,7 +386,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return send_reply(c, &bad_method, true, NULL);
 
-	r = find_route(s, rq->uri);
+	r = find_route(s, c, rq->uri);
 	from_route = r != NULL;
 	if (!r && s->handler &&
 	    s->handler(s->handler_arg, rq->uri, &answer, &free_body))

@@ -32,6 +32,11 @@ struct testsrv_reply {
 struct testsrv_route {
 	const char *path; /* exact match on path and query, e.g. "/a?x=1" */
 	struct testsrv_reply reply;
+	/* When set, reply goes only to a request whose header lines ("Name:
+	 * value\n" each) hold this text, such as "Authorization: Basic
+	 * dTpw" or "Cookie: a=1"; any other gets denied. */
+	const char *need;
+	struct testsrv_reply denied;
 };
 
 /* Fills *reply for path (query included) and returns true, or returns false
