@@ -24,17 +24,6 @@
 
 TestSuite(crawl, .init = run_setup, .timeout = 120);
 
-/* A config for seeds, quiet, with small timeouts so no test waits long. */
-static void config(struct crawl_config *cfg, char **seeds, size_t n)
-{
-	crawl_config_init(cfg);
-	cfg->seeds = seeds;
-	cfg->nseeds = n;
-	cfg->timeout_ms = 10000;
-	cfg->connect_timeout_ms = 5000;
-	cfg->log = stderr;
-}
-
 /* ---- the generated site ------------------------------------------------ */
 
 struct expect {
@@ -162,7 +151,7 @@ Test(crawl, generated_site_of_2000_pages_is_fetched_exactly_once)
 	site_up(&s, 2000);
 	nwant = walk(&s.site, -1, &want);
 	cr_assert_gt(nwant, 2000);
-	config(&cfg, &s.seed, 1);
+	run_config(&cfg, &s.seed, 1);
 	cfg.concurrency = 32;
 	cfg.per_host = 16;
 	run_crawl(&cfg, &run);
@@ -184,7 +173,7 @@ Test(crawl, max_depth_fetches_exactly_the_pages_within_n_hops)
 
 	site_up(&s, 2000);
 	nwant = walk(&s.site, 2, &want);
-	config(&cfg, &s.seed, 1);
+	run_config(&cfg, &s.seed, 1);
 	cfg.max_depth = 2;
 	run_crawl(&cfg, &run);
 	check_site_crawl(&s, &run, want, nwant, true);
@@ -200,7 +189,7 @@ Test(crawl, max_depth_zero_fetches_only_the_seeds)
 	struct run run;
 
 	site_up(&s, 50);
-	config(&cfg, &s.seed, 1);
+	run_config(&cfg, &s.seed, 1);
 	cfg.max_depth = 0;
 	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 1);
@@ -217,7 +206,7 @@ Test(crawl, max_pages_fetches_exactly_n_urls_then_stops)
 	struct run run;
 
 	site_up(&s, 500);
-	config(&cfg, &s.seed, 1);
+	run_config(&cfg, &s.seed, 1);
 	cfg.max_pages = 50;
 	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 50);
@@ -247,7 +236,7 @@ static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route 
 
 	*srv = testsrv_start("127.0.0.1", routes, n, NULL, NULL);
 	seed = testsrv_url(*srv, "/");
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	if (tweak)
 		tweak(&cfg);
 	run_crawl(&cfg, &run);
@@ -615,7 +604,7 @@ Test(crawl, outlinks_list_every_link_in_document_order_followed_or_not)
 	struct run run;
 	json_t *links;
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	with_links(&cfg);
 	run_crawl(&cfg, &run);
 	links = json_object_get(run_must_find(&run, seed), "outlinks");
@@ -671,7 +660,7 @@ Test(crawl, user_agent_and_extra_headers_reach_the_server_on_every_request)
 	struct run run;
 	size_t n;
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.user_agent = "test-agent/1.0";
 	cfg.headers = headers;
 	cfg.nheaders = 2;

@@ -54,13 +54,8 @@ TestSuite(polite, .init = run_setup, .timeout = 60);
 /* Small timeouts so no test waits long, and a fast retry backoff. */
 static void config(struct crawl_config *cfg, char **seeds, size_t n)
 {
-	crawl_config_init(cfg);
-	cfg->seeds = seeds;
-	cfg->nseeds = n;
-	cfg->timeout_ms = 10000;
-	cfg->connect_timeout_ms = 5000;
+	run_config(cfg, seeds, n);
 	cfg->retry_base_ms = 50;
-	cfg->log = stderr;
 }
 
 /* Crawl srv from path, with the config tweaked. */

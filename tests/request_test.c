@@ -37,15 +37,6 @@ static const struct testsrv_reply forbidden = {
 	.status = 403, .content_type = "text/plain", .body = "no cookie\n",
 };
 
-static void config(struct crawl_config *cfg, char **seeds, size_t n)
-{
-	crawl_config_init(cfg);
-	cfg->seeds = seeds;
-	cfg->nseeds = n;
-	cfg->timeout_ms = 10000;
-	cfg->connect_timeout_ms = 5000;
-	cfg->log = stderr;
-}
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)
@@ -104,7 +95,7 @@ Test(request, resolve_takes_a_name_that_does_not_resolve_to_the_address)
 	struct crawl_config cfg;
 	struct run run;
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.resolve = &map;
 	cfg.nresolve = 1;
 	run_crawl(&cfg, &run);
@@ -186,7 +177,7 @@ Test(request, scheme_less_seed_is_crawled_as_http)
 	struct crawl_config cfg;
 	struct run run;
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	run_crawl(&cfg, &run);
 	expect_urls(&run, (const char *const *)urls, N(urls));
 	expect_rec(run_must_find(&run, urls[0]), 200, NULL);
@@ -276,7 +267,7 @@ Test(request, credentials_go_to_the_seeds_origin_and_nowhere_else)
 
 	auth_site_up(&s, BASIC_ALICE);
 	seed = testsrv_url(s.seed_srv, "/");
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.scope.mode = SCOPE_ANY;
 	cfg.user = "alice";
 	cfg.password = "secret";
@@ -336,7 +327,7 @@ Test(request, without_user_the_protected_seed_is_a_401_record)
 
 	auth_site_up(&s, BASIC_ALICE);
 	seed = testsrv_url(s.seed_srv, "/");
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.scope.mode = SCOPE_ANY;
 	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 1);
@@ -357,7 +348,7 @@ Test(request, user_without_password_sends_an_empty_one)
 
 	auth_site_up(&s, BASIC_ALICE_EMPTY);
 	seed = testsrv_url(s.seed_srv, "/");
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.user = "alice";
 	cfg.max_depth = 0;
 	run_crawl(&cfg, &run);
@@ -440,7 +431,7 @@ Test(request, load_cookies_sends_the_files_cookies_and_save_cookies_writes_the_j
 	struct run run;
 	struct stat st;
 
-	config(&cfg, urls, 1);
+	run_config(&cfg, urls, 1);
 	cfg.load_cookies = in;
 	cfg.save_cookies = out;
 	run_crawl(&cfg, &run);
@@ -462,7 +453,7 @@ Test(request, load_cookies_sends_the_files_cookies_and_save_cookies_writes_the_j
 	/* The saved jar loads again: a second crawl gets past /next.html's
 	 * check with no Set-Cookie of its own. */
 	run_free(&run);
-	config(&cfg, &urls[1], 1);
+	run_config(&cfg, &urls[1], 1);
 	cfg.load_cookies = out;
 	run_crawl(&cfg, &run);
 	expect_rec(run_must_find(&run, urls[1]), 200, NULL);
@@ -493,7 +484,7 @@ Test(request, save_cookies_is_written_when_max_time_stops_the_crawl)
 	struct crawl_config cfg;
 	struct run run;
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.save_cookies = out;
 	cfg.max_time_ms = 1000;
 	run_crawl(&cfg, &run);
@@ -517,13 +508,13 @@ Test(request, unreadable_cookie_file_or_unwritable_directory_is_refused_up_front
 	struct crawl_config cfg;
 	char err[256];
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.load_cookies = "/nonexistent/reqopts-in.txt";
 	cr_expect_null(crawl_new(&cfg, err, sizeof(err)));
 	cr_expect(strstr(err, "/nonexistent/reqopts-in.txt"), "%s", err);
 	cr_expect(strstr(err, "cannot read cookie file"), "%s", err);
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.save_cookies = "/nonexistent/reqopts-out.txt";
 	cr_expect_null(crawl_new(&cfg, err, sizeof(err)));
 	cr_expect(strstr(err, "/nonexistent/reqopts-out.txt"), "%s", err);
@@ -554,7 +545,7 @@ Test(request, limit_rate_holds_a_transfer_to_the_rate_and_fetches_the_same_set)
 	urls[0] = testsrv_url(srv, "/");
 	urls[1] = testsrv_url(srv, "/a.html");
 	urls[2] = testsrv_url(srv, "/big.bin");
-	config(&cfg, urls, 1);
+	run_config(&cfg, urls, 1);
 	cfg.limit_rate = RATE;
 	run_crawl(&cfg, &run);
 	expect_urls(&run, (const char *const *)urls, N(urls));
@@ -621,7 +612,7 @@ Test(request, reject_type_records_the_url_and_downloads_no_body)
 	json_t *png;
 
 	typed_site_up(&s, routes);
-	config(&cfg, &s.home, 1);
+	run_config(&cfg, &s.home, 1);
 	cfg.resources = true;
 	cfg.types = (struct mediatype_filter){ .reject = reject, .nreject = 1 };
 	run_crawl(&cfg, &run);
@@ -655,7 +646,7 @@ Test(request, accept_type_downloads_only_its_types)
 	json_t *pdf;
 
 	typed_site_up(&s, routes);
-	config(&cfg, &s.home, 1);
+	run_config(&cfg, &s.home, 1);
 	cfg.resources = true;
 	cfg.types = (struct mediatype_filter){ .accept = accept, .naccept = 2 };
 	run_crawl(&cfg, &run);
@@ -693,7 +684,7 @@ Test(request, robots_txt_redirects_and_error_statuses_are_never_judged_by_type)
 	struct crawl_config cfg;
 	struct run run;
 
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.types = (struct mediatype_filter){ .reject = reject, .nreject = 1 };
 	run_crawl(&cfg, &run);
 	cr_expect_eq(run.n, 6, "records: %zu", run.n);
@@ -725,7 +716,7 @@ Test(request, a_jar_that_cannot_be_written_is_reported_and_leaves_no_temporary_f
 	size_t entries = 0;
 
 	cr_assert_eq(mkdir(jar, 0700), 0);
-	config(&cfg, &seed, 1);
+	run_config(&cfg, &seed, 1);
 	cfg.save_cookies = jar;
 	run_crawl(&cfg, &run);
 	expect_record(srv, &run, "/", 200, NULL);

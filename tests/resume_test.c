@@ -43,15 +43,6 @@ static void state_init(struct state *st)
 	snprintf(st->out, sizeof(st->out), "%s/out.jsonl", st->dir);
 }
 
-static void config(struct crawl_config *cfg, char **seed)
-{
-	crawl_config_init(cfg);
-	cfg->seeds = seed;
-	cfg->nseeds = 1;
-	cfg->timeout_ms = 10000;
-	cfg->connect_timeout_ms = 5000;
-	cfg->log = stderr;
-}
 
 /* One run of the --state crawl cfg describes, as main runs it. The
  * summary and report are freed here. */
@@ -213,7 +204,7 @@ static int killed_run(struct state *st, struct killer *k, char **seed)
 		pid = fork();
 		cr_assert(pid >= 0);
 		if (pid == 0) {
-			config(&cfg, seed);
+			run_config(&cfg, seed, 1);
 			cfg.hook = kill_halfway;
 			cfg.hook_arg = k;
 			state_run(st, &cfg, NULL);
@@ -244,7 +235,7 @@ Test(resume, a_kill_halfway_through_admitting_links_records_none_twice)
 
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the first run was not killed by its hook (status %#x)", status);
-	config(&cfg, &seed);
+	run_config(&cfg, &seed, 1);
 	state_run(&st, &cfg, NULL);
 	expect_each_once(&st, srv, three_links_paths, 4);
 	free(seed);
@@ -279,7 +270,7 @@ Test(resume, a_stop_between_reading_a_page_and_admitting_its_links_loses_none)
 
 	state_init(&st);
 	ctx_init(&root, NULL, 0);
-	config(&cfg, &seed);
+	run_config(&cfg, &seed, 1);
 	cfg.hook = stop_after_reading;
 	cfg.hook_arg = &s;
 	res = state_run(&st, &cfg, &root);
@@ -287,7 +278,7 @@ Test(resume, a_stop_between_reading_a_page_and_admitting_its_links_loses_none)
 	cr_expect_eq(res.stats.pages, 1, "the page read is recorded");
 	cr_expect_eq(res.not_fetched, 3, "its links wait for the next run");
 	ctx_release(&root);
-	config(&cfg, &seed);
+	run_config(&cfg, &seed, 1);
 	res = state_run(&st, &cfg, NULL);
 	cr_expect_eq(res.stop, CRAWL_DONE);
 	expect_each_once(&st, srv, three_links_paths, 4);
@@ -317,14 +308,14 @@ Test(resume, transfers_cut_off_by_max_time_are_fetched_by_the_next_run)
 	struct crawl_result res;
 
 	state_init(&st);
-	config(&cfg, &seed);
+	run_config(&cfg, &seed, 1);
 	max_time_500ms(&cfg);
 	res = state_run(&st, &cfg, NULL);
 	cr_expect_eq(res.stop, CRAWL_MAX_TIME);
 	cr_expect_eq(res.stats.pages, 2, "/ and /quick: /slow is no record yet");
 	cr_expect_eq(res.stats.by_err[RECORD_ERR_CANCELED], 0);
 	cr_expect_eq(res.not_fetched, 1, "/slow waits for the next run");
-	config(&cfg, &seed);
+	run_config(&cfg, &seed, 1);
 	res = state_run(&st, &cfg, NULL);
 	cr_expect_eq(res.stop, CRAWL_DONE);
 	cr_expect_eq(res.stats.pages, 1, "only /slow was left");

@@ -92,14 +92,6 @@ static void site_down(struct tls_site *s)
 	free(s->seed);
 }
 
-static void config(struct crawl_config *cfg, char **seed)
-{
-	crawl_config_init(cfg);
-	cfg->seeds = seed;
-	cfg->nseeds = 1;
-	cfg->timeout_ms = 10000;
-	cfg->connect_timeout_ms = 5000;
-}
 
 /* The trusting crawl: the five records, and each page and robots.txt
  * asked for once, nothing else. */
@@ -138,7 +130,7 @@ static void crawl_with(struct tls_site *s, const char *ca_file, const char *ca_d
 {
 	struct crawl_config cfg;
 
-	config(&cfg, &s->seed);
+	run_config(&cfg, &s->seed, 1);
 	cfg.ca_file = ca_file;
 	cfg.ca_dir = ca_dir;
 	run_crawl(&cfg, run);
@@ -168,7 +160,7 @@ Test(tls, own_ca_unknown_without_robots_is_a_tls_error_not_retried)
 	struct run run;
 
 	site_up(&s, HOSTS, false, false);
-	config(&cfg, &s.seed);
+	run_config(&cfg, &s.seed, 1);
 	cfg.robots = false;
 	run_crawl(&cfg, &run);
 	expect_tls_error(s.srv, &run, "unable to get local issuer certificate");
@@ -301,7 +293,7 @@ Test(tls, insecure_fetches_a_site_whose_certificate_is_refused)
 	struct run run;
 
 	site_up(&s, "wrong.example", true, false);
-	config(&cfg, &s.seed);
+	run_config(&cfg, &s.seed, 1);
 	cfg.insecure = true;
 	run_crawl(&cfg, &run);
 	expect_site_crawled(s.srv, &run);
@@ -466,7 +458,7 @@ static void crawl_client(struct tls_site *s, const char *cert, const char *key,
 {
 	struct crawl_config cfg;
 
-	config(&cfg, &s->seed);
+	run_config(&cfg, &s->seed, 1);
 	cfg.ca_file = s->ca->cert;
 	cfg.client_cert = cert;
 	cfg.client_key = key;
@@ -624,7 +616,7 @@ Test(tls, http2_crawl_of_nginx_fetches_exactly_the_site_over_h2, .fini = nginx_d
 	write_site(root);
 	nginx = nginxsrv_start(NGINX_IP, root, nginx_cert->cert, nginx_cert->key);
 	seed = nginxsrv_url(nginx, "/");
-	config(&cfg, &seed);
+	run_config(&cfg, &seed, 1);
 	cfg.ca_file = nginx_ca->cert;
 	run_crawl(&cfg, &run);
 

@@ -36,6 +36,16 @@ static void read_records(FILE *out, struct run *run)
 	free(line);
 }
 
+void run_config(struct crawl_config *cfg, char **seeds, size_t n)
+{
+	crawl_config_init(cfg);
+	cfg->seeds = seeds;
+	cfg->nseeds = n;
+	cfg->timeout_ms = 10000;
+	cfg->connect_timeout_ms = 5000;
+	cfg->log = stderr;
+}
+
 void run_crawl(struct crawl_config *cfg, struct run *run)
 {
 	FILE *out = tmpfile();

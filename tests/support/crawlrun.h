@@ -20,6 +20,10 @@ struct run {
 /* A suite's .init: what main() sets up before a crawl. */
 void run_setup(void);
 
+/* The documented defaults for seeds, with timeouts short enough that no
+ * test waits long, and the log on standard error. */
+void run_config(struct crawl_config *cfg, char **seeds, size_t n);
+
 /* Crawl with cfg (its out_fd is set here) and fill *run. */
 void run_crawl(struct crawl_config *cfg, struct run *run);
 void run_free(struct run *run);
