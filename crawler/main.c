@@ -227,6 +227,24 @@ out:
 	return status;
 }
 
+/* Blank the value of --password (or an abbreviation getopt takes) in argv,
+ * as curl does, so that ps and /proc/PID/cmdline stop showing it; the
+ * options hold their own copy. */
+static void hide_password(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		char *arg = argv[i], *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		char *value = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (len < 5 || strncmp(arg, "--password", len) || !value)
+			continue;
+		memset(value, '*', strlen(value));
+		if (!eq)
+			i++;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	/* Static: the signal thread may use it until the process is gone. */
@@ -254,6 +272,7 @@ int main(int argc, char **argv)
 	case OPTIONS_OK:
 		break;
 	}
+	hide_password(argc, argv);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	parse_global_init();
 	ctx_init(&sig.root, NULL, 0);

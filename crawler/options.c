@@ -401,12 +401,20 @@ static enum options_status set_user(struct options *o, const char *v,
 	return OPTIONS_OK;
 }
 
-/* The password is never echoed, not even in a usage error. */
+/* The password is never echoed, not even in a usage error. It is copied,
+ * so that main can blank the argument it came in. */
 static enum options_status set_password(struct options *o, const char *v,
 					char *err, size_t n)
 {
-	(void)err, (void)n;
-	o->crawl.password = v;
+	char *copy = strdup(v);
+
+	if (!copy) {
+		snprintf(err, n, "out of memory");
+		return OPTIONS_USAGE;
+	}
+	free(o->password);
+	o->password = copy;
+	o->crawl.password = copy;
 	return OPTIONS_OK;
 }
 
@@ -1107,6 +1115,8 @@ void options_release(struct options *o)
 	free_list(&o->headers, &o->nheaders);
 	free_list(&o->include, &o->ninclude);
 	free_list(&o->exclude, &o->nexclude);
+	free(o->password);
+	o->password = NULL;
 	free_list(&o->resolve, &o->nresolve);
 	free_list(&o->accept_types, &o->naccept_types);
 	free_list(&o->reject_types, &o->nreject_types);

@@ -28,6 +28,7 @@ struct options {
 	size_t ninclude;
 	char **exclude;         /* owned copies of --exclude values */
 	size_t nexclude;
+	char *password;         /* owned copy of --password: main blanks argv's */
 	char **resolve;         /* owned copies of --resolve values */
 	size_t nresolve;
 	char **accept_types;    /* owned copies of --accept-type values */

@@ -160,6 +160,15 @@ check "  ... with whole lines" whole_lines "$tmp/t.jsonl"
 check "--max-depth 2 exits 0" exit_is 0 "$crawler" -q -d 2 -o "$tmp/d.jsonl" "$site"
 check "  ... and goes no deeper" test "$(jq -s 'map(.depth) | max' "$tmp/d.jsonl")" = 2
 
+# The password is blanked in the running process's arguments (ps shows them).
+"$crawler" -q -T 5s -o "$tmp/pw.jsonl" --user alice --password s3cret --passw=t0p "$big_site" &
+pw_pid=$!
+sleep 1
+tr '\0' ' ' </proc/$pw_pid/cmdline >"$tmp/pw.cmdline"
+kill -INT $pw_pid; wait $pw_pid
+check "--password is blanked in /proc/PID/cmdline" sh -c "! grep -Eq 's3cret|t0p' '$tmp/pw.cmdline'"
+check "  ... the rest of the command line is left as it was" grep -q -- "--user alice --password \*\*\*\*\*\* --passw=\*\*\*" "$tmp/pw.cmdline"
+
 sig_run() { # signal count outfile
 	"$crawler" -q -o "$3" --stats "$3.stats" "$big_site" &
 	local pid=$!
