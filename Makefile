@@ -4,7 +4,7 @@
 .DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2
+PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib
 # gnutls: tests make their certificates with it and require client
 # certificates in libmicrohttpd's handshake (tests/support/testca.c).
 TEST_PKGS := criterion libmicrohttpd gnutls
@@ -12,9 +12,12 @@ DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
              libpsl-dev libidn2-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
-             libmimalloc-dev libgnutls28-dev openssl nginx-light
+             libmimalloc-dev libgnutls28-dev openssl nginx-light \
+             nettle-dev zlib1g-dev
 
 comma     := ,
+# The WARC reader the tests use (make deps installs it with npm).
+WARCIO    := build/warcio/node_modules/.bin/warcio
 # SANITIZER=address,undefined or SANITIZER=thread builds into its own tree.
 SANITIZER ?=
 ifeq ($(SANITIZER),)
@@ -60,6 +63,10 @@ deps:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y $$missing || { apt-get update && apt-get install -y $$missing; }; \
 	fi
+	@# warcio (webrecorder's warcio.js) reads the WARC files back in tests.
+	@test -x $(WARCIO) || { command -v npm >/dev/null && \
+		npm install --prefix build/warcio warcio; } || \
+		echo "make deps: npm could not install warcio; WARC read-back tests will skip"
 
 ifeq ($(HAVE_DEPS)$(filter deps clean,$(MAKECMDGOALS)),)
 # Packages are missing: install them, then run the same goal again with

@@ -1,0 +1,481 @@
+/* warc: WARC/1.1 records as gzip members (see warc.h).
+ *
+ * A record is "WARC/1.1" CRLF, its named fields each ending in CRLF, a
+ * blank line, the block of Content-Length bytes, then two CRLFs (ISO 28500
+ * section 4). An exchange's members are built in memory and written with
+ * one write(2), so a failed write can be cut back to the record before,
+ * and a reader never sees part of an exchange after a clean stop. */
+#include "warc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <uthash.h>
+#include <zlib.h>
+
+#include "crawl.h"
+#include "digest.h"
+
+#define WARC_ID_LEN (sizeof("<urn:uuid:01234567-0123-0123-0123-0123456789ab>"))
+#define WARC_DATE_LEN (sizeof("2026-01-01T00:00:00Z"))
+
+/* A payload already archived: what a revisit of it refers to. */
+struct seen {
+	char digest[DIGEST_SHA1_LEN];
+	char id[WARC_ID_LEN];
+	char date[WARC_DATE_LEN];
+	UT_hash_handle hh;
+	char uri[];              /* WARC-Target-URI of the first record */
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct warc {
+	struct warc_config cfg;
+	char *path;               /* cfg.path, owned */
+	char **names;             /* every file of the series so far */
+	unsigned nfiles;
+	int fd;                   /* the current file, or -1 */
+	uint64_t size;            /* its length in bytes */
+	bool empty;               /* it holds only its warcinfo */
+	char info_id[WARC_ID_LEN]; /* its warcinfo's record id */
+	z_stream z;
+	struct buf out;           /* the members of one exchange */
+	struct buf head;          /* one record's named fields */
+	struct seen *seen;        /* payload digest -> first record */
+	size_t nseen;
+	uint8_t rand[256];        /* getrandom's bytes, used 16 at a time */
+	size_t rand_left;
+};
+
+static bool buf_reserve(struct buf *b, size_t n)
+{
+	char *p;
+	size_t cap = b->cap ? b->cap : 4096;
+
+	if (b->len + n <= b->cap)
+		return true;
+	while (cap < b->len + n)
+		cap *= 2;
+	if (!(p = realloc(b->p, cap)))
+		return false;
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+static bool buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return false;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return true;
+}
+
+/* One named field; value NULL or "" leaves it out. */
+static bool field(struct buf *b, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return true;
+	return buf_add(b, name, strlen(name)) && buf_add(b, ": ", 2) &&
+	       buf_add(b, value, strlen(value)) && buf_add(b, "\r\n", 2);
+}
+
+static bool field_u64(struct buf *b, const char *name, uint64_t v)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	return field(b, name, s);
+}
+
+/* A random (version 4) UUID as a WARC record id (RFC 4122 section 4.4). */
+static int new_id(struct warc *w, char out[WARC_ID_LEN])
+{
+	uint8_t *u;
+
+	if (w->rand_left < 16) {
+		if (getrandom(w->rand, sizeof(w->rand), 0) != (ssize_t)sizeof(w->rand))
+			return errno ? errno : EIO;
+		w->rand_left = sizeof(w->rand);
+	}
+	w->rand_left -= 16;
+	u = w->rand + w->rand_left;
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	snprintf(out, WARC_ID_LEN,
+		 "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x>",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	return 0;
+}
+
+/* WARC-Date: UTC to the second (ISO 28500 section 5.4, W3C-ISO8601). */
+static void date_of(int64_t ms, char out[WARC_DATE_LEN])
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(out, WARC_DATE_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Deflate n bytes at p into w->out (flush: Z_NO_FLUSH or Z_FINISH). */
+static int deflate_some(struct warc *w, const void *p, size_t n, int flush)
+{
+	int rc;
+
+	w->z.next_in = (Bytef *)(uintptr_t)p;
+	w->z.avail_in = (uInt)n;
+	do {
+		if (!buf_reserve(&w->out, 16384))
+			return ENOMEM;
+		w->z.next_out = (Bytef *)w->out.p + w->out.len;
+		w->z.avail_out = (uInt)(w->out.cap - w->out.len);
+		rc = deflate(&w->z, flush);
+		w->out.len = w->out.cap - w->z.avail_out;
+		if (rc == Z_STREAM_ERROR)
+			return EINVAL;
+	} while (w->z.avail_in || (flush == Z_FINISH && rc != Z_STREAM_END));
+	return 0;
+}
+
+/* One record as one gzip member at the end of w->out: the fields in
+ * w->head (Content-Length is added here), then the block in up to two
+ * parts. *len: the member's length. */
+static int member(struct warc *w, const char *b1, size_t n1, const char *b2,
+		  size_t n2, uint64_t *len)
+{
+	size_t start = w->out.len;
+	int err;
+
+	if (!field_u64(&w->head, "Content-Length", (uint64_t)n1 + n2) ||
+	    !buf_add(&w->head, "\r\n", 2))
+		return ENOMEM;
+	if (deflateReset(&w->z) != Z_OK)
+		return EINVAL;
+	if ((err = deflate_some(w, "WARC/1.1\r\n", 10, Z_NO_FLUSH)) ||
+	    (err = deflate_some(w, w->head.p, w->head.len, Z_NO_FLUSH)) ||
+	    (n1 && (err = deflate_some(w, b1, n1, Z_NO_FLUSH))) ||
+	    (n2 && (err = deflate_some(w, b2, n2, Z_NO_FLUSH))) ||
+	    (err = deflate_some(w, "\r\n\r\n", 4, Z_FINISH)))
+		return err;
+	w->head.len = 0;
+	*len = w->out.len - start;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? errno : EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Write w->out at the end of the file; a failure cuts the file back to
+ * where it was. */
+static int flush_out(struct warc *w)
+{
+	int err = write_all(w->fd, w->out.p, w->out.len);
+
+	if (err) {
+		if (ftruncate(w->fd, (off_t)w->size) == 0)
+			lseek(w->fd, (off_t)w->size, SEEK_SET);
+		w->out.len = 0;
+		return err;
+	}
+	w->size += w->out.len;
+	w->out.len = 0;
+	return 0;
+}
+
+char *warc_file_name(const char *path, unsigned n)
+{
+	size_t len = strlen(path), cut = len;
+	char *name;
+
+	if (len > 8 && !strcmp(path + len - 8, ".warc.gz"))
+		cut = len - 8;
+	else if (len > 5 && !strcmp(path + len - 5, ".warc"))
+		cut = len - 5;
+	if (!(name = malloc(cut + sizeof("-00000.warc.gz") + 8)))
+		return NULL;
+	snprintf(name, cut + sizeof("-00000.warc.gz") + 8, "%.*s-%05u.warc.gz",
+		 (int)cut, path, n);
+	return name;
+}
+
+static int warcinfo(struct warc *w, const char *name)
+{
+	static const char fixed[] =
+		"software: crawler/" CRAWL_VERSION "\r\n"
+		"format: WARC File Format 1.1\r\n"
+		"conformsTo: http://iipc.github.io/warc-specifications/"
+		"specifications/warc-format/warc-1.1/\r\n";
+	const char *more = w->cfg.info ? w->cfg.info : "";
+	char date[WARC_DATE_LEN], sha[DIGEST_SHA1_LEN];
+	struct digest d;
+	uint64_t len;
+	int err;
+
+	if ((err = new_id(w, w->info_id)))
+		return err;
+	date_of(now_ms(), date);
+	digest_init(&d);
+	digest_update(&d, fixed, sizeof(fixed) - 1);
+	digest_update(&d, more, strlen(more));
+	digest_final(&d, sha);
+	if (!field(&w->head, "WARC-Type", "warcinfo") ||
+	    !field(&w->head, "WARC-Record-ID", w->info_id) ||
+	    !field(&w->head, "WARC-Date", date) ||
+	    !field(&w->head, "WARC-Filename", strrchr(name, '/') ?
+			   strrchr(name, '/') + 1 : name) ||
+	    !field(&w->head, "Content-Type", "application/warc-fields") ||
+	    !field(&w->head, "WARC-Block-Digest", sha))
+		return ENOMEM;
+	if ((err = member(w, fixed, sizeof(fixed) - 1, more, strlen(more), &len)))
+		return err;
+	return flush_out(w);
+}
+
+/* Close the current file (if any) and open the next of the series, with
+ * its warcinfo. */
+static int next_file(struct warc *w)
+{
+	char *name = warc_file_name(w->path, w->nfiles);
+	char **names;
+	int err;
+
+	if (!name)
+		return ENOMEM;
+	if (!(names = realloc(w->names, (w->nfiles + 1) * sizeof(*names)))) {
+		free(name);
+		return ENOMEM;
+	}
+	w->names = names;
+	if (w->fd >= 0 && close(w->fd)) {
+		w->fd = -1;
+		free(name);
+		return errno;
+	}
+	w->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		err = errno;
+		free(name);
+		return err;
+	}
+	w->names[w->nfiles++] = name;
+	w->size = 0;
+	w->empty = true;
+	return warcinfo(w, name);
+}
+
+struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
+{
+	struct warc *w = calloc(1, sizeof(*w));
+	int rc;
+
+	if (!w || !(w->path = strdup(cfg->path))) {
+		free(w);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->cfg = *cfg;
+	w->cfg.path = w->path;
+	if (!w->cfg.max_digests)
+		w->cfg.max_digests = WARC_DEFAULT_MAX_DIGESTS;
+	w->fd = -1;
+	if (deflateInit2(&w->z, cfg->level ? cfg->level : 1, Z_DEFLATED, 15 + 16,
+			 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(w->path);
+		free(w);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((rc = next_file(w))) {
+		snprintf(err, errlen, "%s: %s",
+			 w->nfiles ? w->names[w->nfiles - 1] : cfg->path, strerror(rc));
+		warc_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int warc_free(struct warc *w)
+{
+	struct seen *s, *tmp;
+	int err = 0;
+
+	if (!w)
+		return 0;
+	if (w->fd >= 0 && close(w->fd))
+		err = errno;
+	HASH_ITER(hh, w->seen, s, tmp) {
+		HASH_DEL(w->seen, s);
+		free(s);
+	}
+	for (unsigned i = 0; i < w->nfiles; i++)
+		free(w->names[i]);
+	free(w->names);
+	deflateEnd(&w->z);
+	free(w->out.p);
+	free(w->head.p);
+	free(w->path);
+	free(w);
+	return err;
+}
+
+/* The fields every record of an exchange has. */
+static bool common(struct warc *w, const char *type, const char *id,
+		   const char *date, const struct warc_exchange *x)
+{
+	return field(&w->head, "WARC-Type", type) &&
+	       field(&w->head, "WARC-Record-ID", id) &&
+	       field(&w->head, "WARC-Date", date) &&
+	       field(&w->head, "WARC-Target-URI", x->uri) &&
+	       field(&w->head, "WARC-IP-Address", x->ip) &&
+	       field(&w->head, "WARC-Warcinfo-ID", w->info_id);
+}
+
+static void remember(struct warc *w, const char *sha, const char *id,
+		     const char *date, const char *uri)
+{
+	size_t n = strlen(uri) + 1;
+	struct seen *s;
+
+	if (w->nseen >= w->cfg.max_digests || !(s = malloc(sizeof(*s) + n)))
+		return;
+	memcpy(s->digest, sha, sizeof(s->digest));
+	memcpy(s->id, id, sizeof(s->id));
+	memcpy(s->date, date, sizeof(s->date));
+	memcpy(s->uri, uri, n);
+	HASH_ADD_STR(w->seen, digest, s);
+	w->nseen++;
+}
+
+/* The response record, or a revisit of the first with this payload. */
+static int response(struct warc *w, const struct warc_exchange *x,
+		    const char *id, const char *date, struct warc_ref *ref)
+{
+	char block[DIGEST_SHA1_LEN], payload[DIGEST_SHA1_LEN];
+	struct seen *first = NULL;
+	struct digest d;
+
+	digest_sha1(x->payload, x->payload_len, payload);
+	if (x->payload_len && !x->truncated)
+		HASH_FIND_STR(w->seen, payload, first);
+	ref->revisit = first != NULL;
+	digest_init(&d);
+	digest_update(&d, x->head, x->head_len);
+	if (!first)
+		digest_update(&d, x->payload, x->payload_len);
+	digest_final(&d, block);
+	if (!common(w, first ? "revisit" : "response", id, date, x) ||
+	    (first &&
+	     (!field(&w->head, "WARC-Profile", "http://netpreserve.org/warc/1.1/"
+			     "revisit/identical-payload-digest") ||
+	      !field(&w->head, "WARC-Refers-To", first->id) ||
+	      !field(&w->head, "WARC-Refers-To-Target-URI", first->uri) ||
+	      !field(&w->head, "WARC-Refers-To-Date", first->date))) ||
+	    !field(&w->head, "Content-Type", "application/http;msgtype=response") ||
+	    !field(&w->head, "WARC-Payload-Digest", payload) ||
+	    !field(&w->head, "WARC-Block-Digest", block) ||
+	    !field(&w->head, "WARC-Truncated", x->truncated))
+		return ENOMEM;
+	if (!first && x->payload_len && !x->truncated)
+		remember(w, payload, id, date, x->uri);
+	return member(w, x->head, x->head_len, first ? NULL : x->payload,
+		      first ? 0 : x->payload_len, &ref->length);
+}
+
+static int request(struct warc *w, const struct warc_exchange *x,
+		   const char *resp_id, const char *date)
+{
+	char id[WARC_ID_LEN], block[DIGEST_SHA1_LEN];
+	uint64_t len;
+	int err;
+
+	if ((err = new_id(w, id)))
+		return err;
+	digest_sha1(x->request, x->request_len, block);
+	if (!common(w, "request", id, date, x) ||
+	    !field(&w->head, "WARC-Concurrent-To", resp_id) ||
+	    !field(&w->head, "Content-Type", "application/http;msgtype=request") ||
+	    !field(&w->head, "WARC-Block-Digest", block))
+		return ENOMEM;
+	return member(w, x->request, x->request_len, NULL, 0, &len);
+}
+
+/* Builds the exchange in w->out; the response member starts at *at. */
+static int build(struct warc *w, const struct warc_exchange *x,
+		 struct warc_ref *ref, size_t *at)
+{
+	char id[WARC_ID_LEN], date[WARC_DATE_LEN];
+	int err;
+
+	if ((err = new_id(w, id)))
+		return err;
+	date_of(x->date_ms, date);
+	if (x->request && (err = request(w, x, id, date)))
+		return err;
+	*at = w->out.len;
+	return response(w, x, id, date, ref);
+}
+
+int warc_write(struct warc *w, const struct warc_exchange *x, struct warc_ref *ref)
+{
+	size_t at = 0;
+	int err;
+
+	w->out.len = 0;
+	w->head.len = 0;
+	if ((err = build(w, x, ref, &at))) {
+		w->out.len = 0;
+		w->head.len = 0;
+		return err;
+	}
+	if (w->cfg.max_bytes && !w->empty &&
+	    w->size + w->out.len > w->cfg.max_bytes) {
+		struct buf keep = w->out;
+
+		/* The warcinfo of the next file goes through out too. */
+		w->out = (struct buf){ 0 };
+		err = next_file(w);
+		free(w->out.p);
+		w->out = keep;
+		if (err)
+			return err;
+	}
+	ref->file = w->names[w->nfiles - 1];
+	ref->offset = w->size + at;
+	if ((err = flush_out(w)))
+		return err;
+	w->empty = false;
+	return 0;
+}

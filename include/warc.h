@@ -1,0 +1,76 @@
+/* warc: the web archive of a crawl, ISO 28500 WARC/1.1, gzipped one member
+ * per record (a reader can seek to any record and inflate it alone).
+ *
+ * FILE names the series: a trailing ".warc.gz" (or ".warc") is taken off
+ * and each file is FILE-NNNNN.warc.gz, numbered from 00000. A file opens
+ * with a warcinfo record; the next one starts when an exchange would take
+ * the file past max_bytes (a file holds at least one exchange whatever its
+ * size).
+ *
+ * An exchange is a request record and its response record (linked both
+ * ways by WARC-Concurrent-To on the request), or a revisit record instead
+ * of the response when its payload is one already archived in this crawl
+ * (identical-payload-digest profile). Payloads are remembered by digest,
+ * up to max_digests of them (then new payloads are archived in full and
+ * not remembered): a record id, a URL and a date each, about 200 bytes
+ * plus the URL.
+ *
+ * One thread owns a struct warc (the writer). Errors are errnos. */
+#ifndef CRAWLER_WARC_H
+#define CRAWLER_WARC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WARC_DEFAULT_MAX_BYTES (1024ULL * 1024 * 1024)
+#define WARC_DEFAULT_MAX_DIGESTS 1000000
+
+struct warc_config {
+	const char *path;       /* FILE, as above; borrowed */
+	uint64_t max_bytes;     /* per file; 0: no limit */
+	size_t max_digests;     /* payloads remembered; 0: the default */
+	const char *info;       /* more warcinfo fields, "name: value\r\n"
+				   lines (robots, user agent); borrowed, or NULL */
+	int level;              /* gzip level; 0: 1 (fast) */
+};
+
+/* One HTTP exchange, borrowed for the call. */
+struct warc_exchange {
+	const char *uri;         /* WARC-Target-URI */
+	const char *ip;          /* WARC-IP-Address; NULL or "": none */
+	int64_t date_ms;         /* when the request started, ms since the epoch */
+	const char *request;     /* request line and headers as sent (CRLF, the
+				    blank line included); NULL: no request record */
+	size_t request_len;
+	const char *head;        /* status line and headers as received */
+	size_t head_len;
+	const char *payload;     /* body as received (Content-Encoding kept) */
+	size_t payload_len;
+	const char *truncated;   /* WARC-Truncated reason ("length"), or NULL */
+};
+
+/* Where a record is: its gzip member in its file. */
+struct warc_ref {
+	const char *file;        /* borrowed until warc_free */
+	uint64_t offset;         /* bytes */
+	uint64_t length;         /* bytes of the gzip member */
+	bool revisit;            /* the record is a revisit */
+};
+
+struct warc;
+
+/* NULL on failure, with the reason in err. */
+struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen);
+/* Close the file and free w; NULL is accepted. 0 or the errno of close. */
+int warc_free(struct warc *w);
+
+/* Append x's records; *ref says where its response (or revisit) record
+ * is. 0, or an errno: the file is then cut back to its last whole record. */
+int warc_write(struct warc *w, const struct warc_exchange *x, struct warc_ref *ref);
+
+/* The name of file number n of the series of path, malloc'd; NULL when
+ * out of memory. */
+char *warc_file_name(const char *path, unsigned n);
+
+#endif
