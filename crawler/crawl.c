@@ -348,6 +348,7 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.client_cert = c->cfg.client_cert,
 		.client_key = c->cfg.client_key,
 		.http11 = c->cfg.http11,
+		.archive = c->cfg.warc != NULL,
 		.keep_body = crawl_keep_body,
 		.done = crawl_on_fetched,
 		.arg = c,
@@ -371,6 +372,7 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.on_fail = on_write_failed,
 		.arg = c,
 		.journal = c->cfg.journal,
+		.warc = c->cfg.warc,
 		.checkpoint_ms = c->cfg.checkpoint_ms,
 	};
 

@@ -250,8 +250,22 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	if (h)
 		record_set_err(r, RECORD_ERR_INTERNAL,
 			       "out of memory: the page was not read");
-	response_free(resp);
+	crawl_keep_exchange(c, r, resp);
 	outbox_send(&c->records_out, r);
+}
+
+/* --warc: a response that came goes with its record to the writer, to be
+ * archived; its decoded body is no longer needed. Otherwise it is freed. */
+void crawl_keep_exchange(struct crawl *c, struct record *r, struct response *resp)
+{
+	if (!c->cfg.warc || !resp->status) {
+		response_free(resp);
+		return;
+	}
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+	r->archive = resp;
 }
 
 /* fetch_config.done: runs on the fetch thread for every finished
@@ -277,7 +291,7 @@ static void parse_page(struct crawl *c, struct page *pg)
 		record_set_err(r, RECORD_ERR_INTERNAL, hs == HANDLER_NOMEM ?
 			       "out of memory while parsing the page" :
 			       "the HTML parser could not start");
-	response_free(pg->resp);
+	crawl_keep_exchange(c, r, pg->resp);
 	free(pg);
 	if (hs == HANDLER_NOT_MINE) {
 		send_record(c, r);

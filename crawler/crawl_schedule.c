@@ -174,6 +174,22 @@ int64_t crawl_schedule(struct crawl *c)
 	return wake == INT64_MAX ? 0 : wake;
 }
 
+/* --warc: robots.txt is archived like any fetch, through the writer, as
+ * a record that makes no line and completes no URL. */
+static void archive_robots(struct crawl *c, struct response *res)
+{
+	struct record *r;
+
+	if (!c->cfg.warc || !res->status || !res->final_url ||
+	    !(r = record_new(res->final_url, NULL, 0))) {
+		response_free(res);
+		return;
+	}
+	r->archive_only = true;
+	crawl_keep_exchange(c, r, res);
+	outbox_send(&c->records_out, r);
+}
+
 /* robots.txt answered: the origin's gate opens with its policy, paced by
  * its Crawl-delay (at most --max-delay). */
 void crawl_on_robots(struct crawl *c, struct frontier_gate *h,
@@ -189,5 +205,5 @@ void crawl_on_robots(struct crawl *c, struct frontier_gate *h,
 		delay = c->cfg.max_delay_ms;
 	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
 	free(h);
-	response_free(res);
+	archive_robots(c, res);
 }

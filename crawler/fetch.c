@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ctx.h"
 #include "evloop.h"
@@ -53,6 +54,13 @@ struct transfer {
 	curl_off_t announced;         /* Content-Length, or -1 */
 	bool keep, too_large, truncate;
 	bool refused;                 /* keep_body refused the body */
+	/* With cfg.archive: */
+	size_t raw_cap, request_cap;  /* allocated for resp's raw, request */
+	bool next_request;            /* a response came: a request after it
+					 is a new one (a redirect followed) */
+	z_stream *z;                  /* inflating gzip or deflate, or NULL */
+	bool inflated;                /* z saw the end of its stream */
+	bool bad_coding;              /* the body did not inflate */
 	int64_t started_ns;           /* monotonic */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -323,6 +331,28 @@ static bool body_append(struct transfer *t, const char *p, size_t n)
 	return true;
 }
 
+/* With cfg.archive, the codings asked for (gzip, deflate) are inflated
+ * here: zlib's automatic header detection takes both the gzip and the
+ * zlib wrapper. Any other coding is passed on as it came. */
+static void inflate_setup(struct transfer *t)
+{
+	struct curl_header *h = NULL;
+	const char *v;
+
+	if (curl_easy_header(t->easy, "Content-Encoding", 0, CURLH_HEADER, -1, &h) !=
+	    CURLHE_OK)
+		return;
+	v = h->value;
+	if (strcasecmp(v, "gzip") && strcasecmp(v, "x-gzip") && strcasecmp(v, "deflate"))
+		return;
+	if (!(t->z = calloc(1, sizeof(*t->z))))
+		return;
+	if (inflateInit2(t->z, 32 + 15) != Z_OK) {
+		free(t->z);
+		t->z = NULL;
+	}
+}
+
 /* The first body bytes: the caller says whether to keep them, or to stop
  * the transfer here. A body whose Content-Length is over the cap is too
  * large before it comes: one not kept is refused at once, one kept is read
@@ -339,6 +369,8 @@ static bool decide(struct transfer *t)
 	t->refused = body == FETCH_BODY_REFUSE;
 	if (t->refused)
 		return false;
+	if (p->cfg.archive)
+		inflate_setup(t);
 	t->announced = -1;
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &t->announced);
 	if (t->announced >= 0 && (uint64_t)t->announced > t->max_size) {
@@ -348,29 +380,146 @@ static bool decide(struct transfer *t)
 	return t->keep || !t->too_large;
 }
 
-/* libcurl hands over decoded bytes: the cap is enforced on those. A short
- * return aborts the transfer with CURLE_WRITE_ERROR. A kept body keeps
- * what arrived up to the cap. */
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
+/* Decoded bytes: the cap is enforced on those. false when the transfer
+ * must stop (over the cap, or no memory). A kept body keeps what arrived
+ * up to the cap. */
+static bool take_decoded(struct transfer *t, const char *p, size_t len)
 {
-	struct transfer *t = arg;
 	struct response *r = t->resp;
-	size_t len = size * n;
 
-	if (!t->judged && !decide(t))
-		return 0;
 	if (r->bytes + len > t->max_size) {
 		if (t->keep && r->bytes < t->max_size)
 			body_append(t, p, (size_t)(t->max_size - r->bytes));
 		r->bytes = t->max_size;
 		r->truncated = t->keep;
 		t->too_large = true;
-		return 0;
+		return false;
 	}
 	r->bytes += len;
-	if (t->keep && !body_append(t, p, len))
+	return !t->keep || body_append(t, p, len);
+}
+
+/* libcurl hands over decoded bytes (without cfg.archive). A short return
+ * aborts the transfer with CURLE_WRITE_ERROR. */
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t len = size * n;
+
+	if (!t->judged && !decide(t))
 		return 0;
+	return take_decoded(t, p, len) ? len : 0;
+}
+
+static bool take_inflated(struct transfer *t, const char *p, size_t len)
+{
+	unsigned char out[16384];
+	z_stream *z = t->z;
+
+	z->next_in = (Bytef *)(uintptr_t)p;
+	z->avail_in = (uInt)len;
+	while (!t->inflated && (z->avail_in || !z->avail_out)) {
+		size_t have;
+		int rc;
+
+		z->next_out = out;
+		z->avail_out = sizeof(out);
+		rc = inflate(z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			t->inflated = true;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			t->bad_coding = true;
+			return false;
+		}
+		have = sizeof(out) - z->avail_out;
+		if (have && !take_decoded(t, (const char *)out, have))
+			return false;
+		if (rc == Z_BUF_ERROR)
+			break;
+	}
+	return true;
+}
+
+/* Room for n more raw bytes, growing by doubling up to the cap. */
+static bool raw_append(struct transfer *t, const char *p, size_t n)
+{
+	struct response *r = t->resp;
+
+	if (r->raw_len + n > t->raw_cap) {
+		size_t cap = t->raw_cap ? t->raw_cap : 16384;
+		char *raw;
+
+		while (cap < r->raw_len + n)
+			cap *= 2;
+		if (!(raw = realloc(r->raw, cap)))
+			return false;
+		r->raw = raw;
+		t->raw_cap = cap;
+	}
+	memcpy(r->raw + r->raw_len, p, n);
+	r->raw_len += n;
+	return true;
+}
+
+/* cfg.archive: bytes as received. They are kept up to the cap (--max-size
+ * caps the decoded body; a raw body past it is past it decoded too, but
+ * for codings that grow it), then decoded for the body and the count. */
+static size_t on_raw(char *p, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	struct response *r = t->resp;
+	size_t len = size * n, room;
+
+	if (!t->judged && !decide(t))
+		return 0;
+	room = r->raw_len < t->max_size ? (size_t)(t->max_size - r->raw_len) : 0;
+	if (room > len)
+		room = len;
+	if (!raw_append(t, p, room))
+		return 0;
+	if (!(t->z ? take_inflated(t, p, room) : take_decoded(t, p, room))) {
+		r->raw_cut = true;
+		return 0;
+	}
+	if (room < len) {
+		r->raw_cut = true;
+		r->truncated = t->keep;
+		t->too_large = true;
+		return 0;
+	}
 	return len;
+}
+
+/* cfg.archive: the request headers as libcurl sent them. */
+static int on_debug(CURL *e, curl_infotype type, char *p, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	struct response *r = t->resp;
+
+	(void)e;
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	if (t->next_request) {
+		r->request_len = 0;
+		t->next_request = false;
+	}
+	if (r->request_len + n + 1 > RESPONSE_MAX_HEADER_BYTES)
+		return 0;
+	if (r->request_len + n + 1 > t->request_cap) {
+		size_t cap = t->request_cap ? t->request_cap : 512;
+		char *q;
+
+		while (cap < r->request_len + n + 1)
+			cap *= 2;
+		if (!(q = realloc(r->request, cap)))
+			return 0;
+		r->request = q;
+		t->request_cap = cap;
+	}
+	memcpy(r->request + r->request_len, p, n);
+	r->request_len += n;
+	r->request[r->request_len] = '\0';
+	return 0;
 }
 
 /* Each header line of each response (a followed redirect, a 100 Continue)
@@ -383,8 +532,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char *h;
 
-	if (len >= 5 && !memcmp(p, "HTTP/", 5))
+	if (len >= 5 && !memcmp(p, "HTTP/", 5)) {
 		r->headers_len = 0;
+		t->next_request = true;
+	}
 	if (r->headers_len + len + 1 > RESPONSE_MAX_HEADER_BYTES)
 		return len;
 	if (r->headers_len + len + 1 > t->headers_cap) {
@@ -485,7 +636,18 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)req->follow);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (cfg->archive) {
+		/* The archive keeps the body as it came: asked only in codings
+		 * zlib decodes for the parser here. */
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_raw);
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+		curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	}
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, cfg->http11 ?
 			 (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
 	if (cfg->proxy)
@@ -588,6 +750,11 @@ static void fill_err(struct transfer *t, CURLcode code)
 {
 	struct response *r = t->resp;
 
+	if (t->bad_coding) {
+		r->err = RECORD_ERR_HTTP;
+		r->err_msg = strdup("the body is not the gzip or deflate its Content-Encoding says");
+		return;
+	}
 	r->err = err_kind(code, t->too_large, t->errbuf);
 	/* Announced over the cap, and cut short (by us or by the server): the
 	 * size is what went wrong. */
@@ -664,6 +831,15 @@ static void fill_tail(struct transfer *t, CURLcode code, enum record_err forced)
 	};
 	if (r->status)
 		r->http_version = http_version(t->easy);
+	if (t->z) {
+		inflateEnd(t->z);
+		free(t->z);
+		t->z = NULL;
+	}
+	if (t->pool->cfg.archive &&
+	    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &ip) == CURLE_OK && ip)
+		r->final_url = strdup(ip);
+	ip = NULL;
 	if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
 		snprintf(r->ip, sizeof(r->ip), "%s", ip);
 	curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire);

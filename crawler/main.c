@@ -21,6 +21,7 @@
 #include "crawl.h"
 #include "ctx.h"
 #include "journal.h"
+#include "warc.h"
 #include "options.h"
 #include "parse.h"
 #include "resume.h"
@@ -109,6 +110,32 @@ static int state_open(struct options *o, struct visited **recorded)
 	return EXIT_SUCCESS;
 }
 
+/* --warc: the archive, opened before the crawl so a file that cannot be
+ * written stops it before any request. Its warcinfo names what shaped the
+ * crawl (robots.txt obeyed or not, the User-Agent). EXIT_SUCCESS, or
+ * EXIT_FAILURE having said why. */
+static int warc_open(struct options *o)
+{
+	char err[512], info[1024];
+	struct warc_config cfg = {
+		.path = o->warc,
+		.max_bytes = o->warc_max_bytes,
+		.info = info,
+		.resume = o->crawl.recorded != NULL,
+	};
+
+	if (!o->warc)
+		return EXIT_SUCCESS;
+	snprintf(info, sizeof(info), "robots: %s\r\nhttp-header-user-agent: %.900s\r\n",
+		 o->crawl.robots ? "obey" : "ignore", o->crawl.user_agent);
+	o->crawl.warc = warc_new(&cfg, err, sizeof(err));
+	if (!o->crawl.warc) {
+		fprintf(stderr, "crawler: cannot write the WARC file: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
 /* The summary: as JSON to --stats FILE; on standard error as lines for a
  * person when it is a terminal, else as JSON when there is no --stats.
  * EXIT_SUCCESS, or EXIT_FAILURE having said why. */
@@ -183,6 +210,10 @@ static int run(struct options *o, struct signals *sig)
 		status = EXIT_FAILURE;
 		goto out;
 	}
+	if (warc_open(o) != EXIT_SUCCESS) {
+		status = EXIT_FAILURE;
+		goto out;
+	}
 	o->crawl.progress = !o->quiet && (o->progress < 0 ? isatty(STDERR_FILENO)
 							 : o->progress);
 	c = crawl_new(&o->crawl, err, sizeof(err));
@@ -222,6 +253,11 @@ static int run(struct options *o, struct signals *sig)
 	pthread_mutex_unlock(&sig->lock);
 	crawl_free(c);
 out:
+	if (warc_free(o->crawl.warc) && status == EXIT_SUCCESS) {
+		fprintf(stderr, "crawler: cannot close the WARC file: %s\n",
+			strerror(errno));
+		status = EXIT_FAILURE;
+	}
 	journal_close(o->crawl.journal);
 	visited_free(recorded);
 	return status;

@@ -6,6 +6,8 @@
  * are all built from it; tests check it against man/crawler.1. */
 #include "options.h"
 
+#include "warc.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -743,6 +745,24 @@ static enum options_status ca_from_env(struct options *o, char *err, size_t n)
 	return OPTIONS_OK;
 }
 
+static enum options_status set_warc(struct options *o, const char *v,
+				    char *err, size_t n)
+{
+	if (!*v)
+		return fail(err, n, "warc", v, "is not a file name");
+	o->warc = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_warc_max_size(struct options *o, const char *v,
+					     char *err, size_t n)
+{
+	if (options_parse_size(v, &o->warc_max_bytes) == OPTIONS_OK)
+		return OPTIONS_OK;
+	return fail(err, n, "warc-max-size", v,
+		    "is not a size (a number with k, M or G, at least 1 byte)");
+}
+
 static enum options_status set_state(struct options *o, const char *v,
 				     char *err, size_t n)
 {
@@ -770,6 +790,11 @@ static const struct option_spec table[] = {
 	{ "links", 0, NULL, "off",
 	  "add \"outlinks\", every link of the page, to its record",
 	  FLAG(crawl.links, true) },
+	{ "warc", 0, "FILE", NULL,
+	  "archive every request and response in WARC files FILE-NNNNN.warc.gz",
+	  set_warc },
+	{ "warc-max-size", 0, "SIZE", "1G",
+	  "start the next WARC file before one grows past SIZE", set_warc_max_size },
 	{ "state", 0, "DIR", NULL,
 	  "journal the crawl in DIR; the same command resumes it", set_state },
 	{ "checkpoint-interval", 0, "DURATION", "1s",
@@ -1050,6 +1075,7 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	crawl_config_init(&o->crawl);
 	o->progress = -1;
+	o->warc_max_bytes = WARC_DEFAULT_MAX_BYTES;
 	build_getopt(longopts, shortopts);
 	optind = 0; /* glibc: start over, also when called again (tests) */
 	opterr = 0;

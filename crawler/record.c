@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "response.h"
+
 static const char *const err_names[] = {
 #define RECORD_ERR_NAME(name, json, text) json,
 	RECORD_ERR_MAP(RECORD_ERR_NAME)
@@ -71,6 +73,8 @@ void record_free(struct record *r)
 	free(r->title);
 	free(r->location);
 	free(r->err_msg);
+	free(r->warc_file);
+	response_free(r->archive);
 	free(r);
 }
 
@@ -184,6 +188,17 @@ static json_t *json_links(const struct record *r)
 	return a;
 }
 
+/* Where the response record is: "dd skip=offset count=length" of file is
+ * one gzip member. */
+static json_t *json_warc(const struct record *r)
+{
+	if (!r->warc_file)
+		return json_null();
+	return json_pack("{s:o, s:I, s:I}", "file", json_text(r->warc_file),
+			 "offset", (json_int_t)r->warc_offset,
+			 "length", (json_int_t)r->warc_length);
+}
+
 static json_t *record_json(const struct record *r, bool outlinks)
 {
 	json_t *o = json_pack(
@@ -207,7 +222,8 @@ static json_t *record_json(const struct record *r, bool outlinks)
 	    json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms)) ||
 	    json_object_set_new(o, "attempts", json_integer(r->attempts)) ||
 	    (r->noindex && json_object_set_new(o, "noindex", json_true())) ||
-	    json_object_set_new(o, "error", json_error(r)))
+	    json_object_set_new(o, "error", json_error(r)) ||
+	    json_object_set_new(o, "warc", json_warc(r)))
 		goto fail;
 	return o;
 fail:

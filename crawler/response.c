@@ -11,6 +11,9 @@ void response_free(struct response *r)
 	free(r->location);
 	free(r->headers);
 	free(r->body);
+	free(r->request);
+	free(r->raw);
+	free(r->final_url);
 	free(r->err_msg);
 	free(r);
 }

@@ -43,6 +43,7 @@ struct warc {
 	char *path;               /* cfg.path, owned */
 	char **names;             /* every file of the series so far */
 	unsigned nfiles;
+	unsigned next;            /* number of the next file of the series */
 	int fd;                   /* the current file, or -1 */
 	uint64_t size;            /* its length in bytes */
 	bool empty;               /* it holds only its warcinfo */
@@ -268,7 +269,7 @@ static int warcinfo(struct warc *w, const char *name)
  * its warcinfo. */
 static int next_file(struct warc *w)
 {
-	char *name = warc_file_name(w->path, w->nfiles);
+	char *name = warc_file_name(w->path, w->next++);
 	char **names;
 	int err;
 
@@ -296,6 +297,24 @@ static int next_file(struct warc *w)
 	return warcinfo(w, name);
 }
 
+/* A resumed crawl goes on in a file of its own after the last one there:
+ * what the earlier run archived is never written again. */
+static int skip_existing(struct warc *w)
+{
+	for (;;) {
+		char *name = warc_file_name(w->path, w->next);
+		bool exists;
+
+		if (!name)
+			return ENOMEM;
+		exists = access(name, F_OK) == 0;
+		free(name);
+		if (!exists)
+			return 0;
+		w->next++;
+	}
+}
+
 struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 {
 	struct warc *w = calloc(1, sizeof(*w));
@@ -311,6 +330,12 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 	if (!w->cfg.max_digests)
 		w->cfg.max_digests = WARC_DEFAULT_MAX_DIGESTS;
 	w->fd = -1;
+	if (cfg->resume && (rc = skip_existing(w))) {
+		free(w->path);
+		free(w);
+		snprintf(err, errlen, "%s: %s", cfg->path, strerror(rc));
+		return NULL;
+	}
 	if (deflateInit2(&w->z, cfg->level ? cfg->level : 1, Z_DEFLATED, 15 + 16,
 			 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(w->path);

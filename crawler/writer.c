@@ -18,6 +18,8 @@
 #include "ctx.h"
 #include "journal.h"
 #include "record.h"
+#include "response.h"
+#include "warc.h"
 
 #define WRITER_BUF (256 * 1024)          /* bytes batched per write(2) */
 #define PROGRESS_NS (250 * 1000000LL)    /* progress redraw interval */
@@ -199,10 +201,66 @@ static void log_record(struct writer *w, const struct record *r)
 	w->drawn_ns = 0;
 }
 
+/* Why an archived body is not all the server sent (WARC-Truncated). */
+static const char *truncation(const struct response *a)
+{
+	if (a->raw_cut || a->err == RECORD_ERR_TOO_LARGE)
+		return "length";
+	if (a->err == RECORD_ERR_TIMEOUT || a->err == RECORD_ERR_CANCELED)
+		return "time";
+	if (a->err != RECORD_ERR_NONE)
+		return "disconnect";
+	return a->refused ? "unspecified" : NULL;
+}
+
+/* The record's exchange goes to the archive before its line is taken, so
+ * a line never names a record that is not there. A failure stops the
+ * crawl, as a failed write of the output does. */
+static void archive(struct writer *w, struct record *r)
+{
+	const struct response *a = r->archive;
+	struct warc_exchange x = {
+		.uri = a->final_url ? a->final_url : r->url,
+		.ip = a->ip,
+		.date_ms = a->fetched_at_ms,
+		.request = a->request,
+		.request_len = a->request_len,
+		.head = a->headers ? a->headers : "",
+		.head_len = a->headers_len,
+		.payload = a->raw ? a->raw : "",
+		.payload_len = a->raw_len,
+		.truncated = truncation(a),
+	};
+	struct warc_ref ref;
+	int err;
+
+	if (w->err)
+		return;
+	err = warc_write(w->cfg.warc, &x, &ref);
+	if (!err && !(r->warc_file = strdup(ref.file)))
+		err = ENOMEM;
+	if (err) {
+		fail(w, err);
+		return;
+	}
+	r->warc_offset = ref.offset;
+	r->warc_length = ref.length;
+}
+
 static void take(struct writer *w, struct record *r)
 {
 	size_t n;
-	char *line = record_to_json(r, w->cfg.outlinks, &n);
+	char *line;
+
+	if (r->archive && w->cfg.warc)
+		archive(w, r);
+	response_free(r->archive);
+	r->archive = NULL;
+	if (r->archive_only) {
+		record_free(r);
+		return;
+	}
+	line = record_to_json(r, w->cfg.outlinks, &n);
 
 	/* A record that cannot be made a line is lost: stop there, as on a
 	 * failed write, rather than go on with a hole in the output. */

@@ -37,6 +37,7 @@ struct ctx;
 struct frontier;
 struct frontier_config;
 struct journal;
+struct warc;
 struct visited;
 
 /* Instants of a crawl where a kill or a stop must lose nothing and repeat
@@ -102,6 +103,8 @@ struct crawl_config {
 	const char *client_key;  /* its PEM key; NULL: in client_cert */
 	bool http11;             /* never HTTP/2 */
 	struct journal *journal; /* --state: admissions log; borrowed or NULL */
+	struct warc *warc;       /* --warc: every exchange archived there, by
+				    the writer; borrowed or NULL */
 	struct visited *recorded; /* --state resume: URLs the output already
 				    has; borrowed or NULL */
 	int64_t checkpoint_ms;   /* --state: fsync journal and output this often */

@@ -115,6 +115,8 @@ void crawl_on_robots(struct crawl *c, struct frontier_gate *g,
 
 /* crawl_results.c: the fetch pool's keep_body and done callbacks, and the
  * parser threads' loop. */
+/* --warc: resp goes with r to be archived (or is freed); takes resp. */
+void crawl_keep_exchange(struct crawl *c, struct record *r, struct response *resp);
 enum fetch_body crawl_keep_body(void *arg, void *tag, unsigned kind,
 				const struct response *resp);
 void crawl_on_fetched(void *arg, void *tag, unsigned kind, struct response *resp);

@@ -18,6 +18,8 @@ struct options {
 	const char *output;     /* -o; NULL: standard output */
 	const char *stats_path; /* --stats; NULL: standard error */
 	const char *state_dir;  /* --state; NULL: no journal, no resume */
+	const char *warc;       /* --warc; NULL: no archive */
+	uint64_t warc_max_bytes; /* --warc-max-size */
 	int progress;           /* 1, 0, or -1: when stderr is a terminal */
 	bool quiet;
 	char **seeds;           /* owned: -i lines, then argv URLs */

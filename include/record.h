@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct response;
+
 /* Error kinds: the enum, the JSON name and the default message, together. */
 #define RECORD_ERR_MAP(X)                                                     \
 	X(NONE, "none", "no error")                                           \
@@ -54,6 +56,13 @@ struct record {
 	bool noindex;         /* the page asked not to be indexed */
 	enum record_err err;
 	char *err_msg;        /* detail for err, or NULL for the default text */
+	/* --warc: */
+	struct response *archive; /* the exchange, for the writer to archive;
+				     owned, or NULL (nothing to archive) */
+	bool archive_only;    /* robots.txt: archived, no line, not counted */
+	char *warc_file;      /* the file of its response record, or NULL */
+	uint64_t warc_offset; /* the record's gzip member there, in bytes */
+	uint64_t warc_length;
 };
 
 /* A zeroed record for url (copied); NULL when out of memory. */

@@ -43,6 +43,16 @@ struct response {
 	char *body;            /* decoded body when it was kept, else NULL */
 	size_t body_len;
 	bool truncated;        /* body stops at the size cap; more was sent */
+	/* With fetch_config.archive (--warc), the exchange as it went, for
+	 * the archive: */
+	char *request;         /* request line and headers as sent (CRLF), or NULL */
+	size_t request_len;
+	char *raw;             /* body as received, Content-Encoding kept (libcurl
+				  takes the chunked framing off), up to the cap */
+	size_t raw_len;
+	bool raw_cut;          /* raw stops short of what the server sent */
+	char *final_url;       /* the URL the last request went to (robots.txt
+				  follows redirects), or NULL */
 	bool refused;          /* keep_body refused the body: the transfer
 				  ended after the headers, none downloaded */
 	uint64_t bytes;        /* body bytes received, decoded */

@@ -33,6 +33,8 @@ struct warc_config {
 	const char *info;       /* more warcinfo fields, "name: value\r\n"
 				   lines (robots, user agent); borrowed, or NULL */
 	int level;              /* gzip level; 0: 1 (fast) */
+	bool resume;            /* start after the files of the series that
+				   exist, instead of at 00000 */
 };
 
 /* One HTTP exchange, borrowed for the call. */

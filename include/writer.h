@@ -22,6 +22,7 @@
 
 struct chan;
 struct journal;
+struct warc;
 struct record;
 
 struct writer_config {
@@ -40,6 +41,8 @@ struct writer_config {
 	struct journal *journal; /* --state: flushed before every output write
 				    and synced with it; borrowed or NULL */
 	int64_t checkpoint_ms;   /* how often to fsync the journal and output */
+	struct warc *warc;       /* --warc: a record's exchange is archived
+				    before its line is taken; borrowed or NULL */
 };
 
 struct writer;

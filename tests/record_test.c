@@ -137,7 +137,8 @@ Test(record, full_record_has_every_field_with_its_type)
 			 "http://a.test/x");
 	cr_expect_str_eq(json_string_value(json_array_get(links, 1)),
 			 "http://b.test/y");
-	cr_expect_eq(json_object_size(o), 15, "no fields beyond the documented");
+	expect_null(o, "warc");
+	cr_expect_eq(json_object_size(o), 16, "no fields beyond the documented");
 	json_decref(o);
 	record_free(r);
 }
@@ -147,7 +148,7 @@ Test(record, fields_come_in_the_documented_order)
 	static const char *const order[] = {
 		"url", "status", "content_type", "bytes", "depth", "parent",
 		"title", "links", "location", "fetched_at", "elapsed_ms",
-		"attempts", "error",
+		"attempts", "error", "warc",
 	};
 	struct record *r = full_record();
 	size_t len;
@@ -191,7 +192,28 @@ Test(record, bare_record_has_nulls_for_what_is_missing)
 	cr_expect_null(json_object_get(o, "noindex"), "noindex only when true");
 	expect_null(o, "error");
 	cr_expect_null(json_object_get(o, "outlinks"));
-	cr_expect_eq(json_object_size(o), 13);
+	expect_null(o, "warc");
+	cr_expect_eq(json_object_size(o), 14);
+	json_decref(o);
+	record_free(r);
+}
+
+Test(record, an_archived_record_says_where_its_warc_record_is)
+{
+	struct record *r = record_new("http://a.test/", NULL, 0);
+	json_t *o, *w;
+
+	cr_assert_not_null(r);
+	r->warc_file = xstrdup("out-00000.warc.gz");
+	r->warc_offset = 1234;
+	r->warc_length = 567;
+	o = to_json(r, false);
+	w = json_object_get(o, "warc");
+	cr_assert(json_is_object(w));
+	expect_str(w, "file", "out-00000.warc.gz");
+	expect_int(w, "offset", 1234);
+	expect_int(w, "length", 567);
+	cr_expect_eq(json_object_size(w), 3);
 	json_decref(o);
 	record_free(r);
 }

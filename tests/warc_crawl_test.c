@@ -1,0 +1,350 @@
+/* warc_crawl_test: crawls with --warc (crawl_config.warc) of the generated
+ * site and of a few routes, the archive read back record by record: every
+ * digest recomputed, every request linked to its response, every 2xx
+ * line's "warc" naming the gzip member of its own response record, the
+ * body kept as it came (gzip stays gzip), a duplicate payload a revisit, a
+ * cut body WARC-Truncated, files rotated at --warc-max-size; and warcio.js
+ * indexes what was written, when make deps could install it. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawlrun.h"
+#include "site.h"
+#include "testsrv.h"
+#include "warc.h"
+#include "warc_read.h"
+
+#define HTML(body) "<!doctype html><html><head><title>t</title></head><body>" body "</body></html>"
+#define MAX_RECS 4096
+
+static char dir[64];
+
+static void setup(void)
+{
+	run_setup();
+	snprintf(dir, sizeof(dir), "/tmp/warc-crawl-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+static struct warc *open_warc(uint64_t max_bytes)
+{
+	char path[128], err[256];
+	struct warc_config cfg = { .path = path, .max_bytes = max_bytes };
+	struct warc *w;
+
+	snprintf(path, sizeof(path), "%s/crawl.warc.gz", dir);
+	w = warc_new(&cfg, err, sizeof(err));
+	cr_assert_not_null(w, "%s", err);
+	return w;
+}
+
+struct archive {
+	struct warc_rec recs[MAX_RECS];
+	size_t n;
+	unsigned files;
+};
+
+/* Every file of the series, each opening with its warcinfo; every record's
+ * digests checked, every request concurrent to a response of its file. */
+static void read_archive(struct archive *a)
+{
+	for (a->files = 0;; a->files++) {
+		char *name = warc_file_name(dir, a->files), path[160];
+		size_t first = a->n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/crawl-%05u.warc.gz", dir, a->files);
+		free(name);
+		if (!(f = fopen(path, "rb")))
+			break;
+		fclose(f);
+		a->n += warc_read_file(path, a->recs + a->n, MAX_RECS - a->n);
+		cr_assert_str_eq(warc_rec_field(&a->recs[first], "WARC-Type"), "warcinfo");
+		for (size_t i = first; i < a->n; i++) {
+			const char *type = warc_rec_field(&a->recs[i], "WARC-Type");
+
+			warc_rec_check_digests(&a->recs[i]);
+			if (strcmp(type, "request"))
+				continue;
+			cr_assert_lt(i + 1, a->n, "a request last in its file");
+			cr_expect_str_eq(warc_rec_field(&a->recs[i], "WARC-Concurrent-To"),
+					 warc_rec_field(&a->recs[i + 1], "WARC-Record-ID"));
+			cr_expect_str_eq(warc_rec_field(&a->recs[i], "WARC-Target-URI"),
+					 warc_rec_field(&a->recs[i + 1], "WARC-Target-URI"));
+			cr_expect_str_eq(warc_rec_field(&a->recs[i], "Content-Type"),
+					 "application/http;msgtype=request");
+			cr_expect_eq(strncmp(a->recs[i].block, "GET ", 4), 0);
+		}
+	}
+	cr_assert_gt(a->files, 0, "no WARC file");
+}
+
+/* The response (or revisit) record a line's "warc" names, read from its
+ * gzip member alone; NULL when the line has none. */
+static bool member_of(json_t *line, struct warc_rec *out)
+{
+	json_t *w = json_object_get(line, "warc");
+
+	if (json_is_null(w))
+		return false;
+	cr_assert(json_is_object(w));
+	cr_assert(warc_read_member(json_string_value(json_object_get(w, "file")),
+				   (uint64_t)json_integer_value(json_object_get(w, "offset")),
+				   (uint64_t)json_integer_value(json_object_get(w, "length")),
+				   out));
+	return true;
+}
+
+/* Every line with a status points at its own response record; every line
+ * without one has "warc": null. */
+static void check_lines(const struct run *run)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		json_t *line = run->recs[i];
+		struct warc_rec rec;
+		const char *type;
+
+		if (!rec_status(line)) {
+			cr_expect(json_is_null(json_object_get(line, "warc")));
+			continue;
+		}
+		cr_assert(member_of(line, &rec), "%s has no warc", rec_str(line, "url"));
+		type = warc_rec_field(&rec, "WARC-Type");
+		cr_expect(!strcmp(type, "response") || !strcmp(type, "revisit"), "%s", type);
+		cr_expect_str_eq(warc_rec_field(&rec, "WARC-Target-URI"), rec_str(line, "url"));
+		warc_rec_check_digests(&rec);
+		warc_recs_free(&rec, 1);
+	}
+}
+
+static size_t count_type(const struct archive *a, const char *type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		n += !strcmp(warc_rec_field(&a->recs[i], "WARC-Type"), type);
+	return n;
+}
+
+static const struct warc_rec *response_for(const struct archive *a, const char *uri)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(warc_rec_field(&a->recs[i], "WARC-Type"), "request") &&
+		    warc_rec_field(&a->recs[i], "WARC-Target-URI") &&
+		    !strcmp(warc_rec_field(&a->recs[i], "WARC-Target-URI"), uri))
+			return &a->recs[i];
+	return NULL;
+}
+
+static void warcio_indexes(const char *cmd_name, size_t want_min)
+{
+	const char *warcio = warc_reader();
+	char cmd[512], line[8192];
+	size_t n = 0;
+	FILE *p;
+
+	if (!warcio) {
+		cr_log_warn("warcio is not installed (make deps installs it with npm): "
+			    "not read back by warcio");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s %s %s/crawl-*.warc.gz 2>&1", warcio, cmd_name, dir);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), p))
+		n++;
+	cr_assert_eq(pclose(p), 0, "warcio %s failed", cmd_name);
+	cr_expect_geq(n, want_min, "warcio %s: %zu lines", cmd_name, n);
+}
+
+static struct archive arch;
+
+Test(warc, a_site_crawl_archives_every_fetch_and_its_lines_point_at_it,
+     .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct site site = { .seed = 7, .pages = 40, .links = 8, .page_bytes = 2000,
+			     .specials = true };
+	struct testsrv *srv = testsrv_start("127.0.0.120", NULL, 0, site_handler, &site);
+	char *origin = testsrv_url(srv, ""), *seed = testsrv_url(srv, "/"), *robots;
+	struct crawl_config cfg;
+	struct run run;
+
+	site.origin = origin;
+	run_config(&cfg, &seed, 1);
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	cr_assert_eq(warc_free(cfg.warc), 0);
+	read_archive(&arch);
+	cr_expect_eq(arch.files, 1);
+	/* Each URL with a response, and robots.txt: a request and a response. */
+	cr_expect_eq(count_type(&arch, "request"), testsrv_nrequests(srv));
+	cr_expect_eq(count_type(&arch, "response") + count_type(&arch, "revisit"),
+		     testsrv_nrequests(srv));
+	robots = testsrv_url(srv, "/robots.txt");
+	cr_expect_not_null(response_for(&arch, robots), "robots.txt is archived");
+	check_lines(&run);
+	warcio_indexes("index", arch.n);
+	warcio_indexes("cdx-index", run.n);
+	warc_recs_free(arch.recs, arch.n);
+	free(robots);
+	free(origin);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(warc, a_gzip_body_is_archived_as_it_came_and_parsed_decoded,
+     .init = setup, .fini = teardown, .timeout = 30)
+{
+	static const unsigned char gz[] = {
+#include "gz_page.inc"
+	};
+	struct testsrv_route routes[] = {
+		{ "/", { .body = (const char *)gz, .body_len = sizeof(gz),
+			 .headers = "Content-Encoding: gzip\n" } },
+		{ "/z", { .body = HTML("z") } },
+	};
+	struct testsrv *srv = testsrv_start("127.0.0.121", routes, 2, NULL, NULL);
+	char *seed = testsrv_url(srv, "/");
+	const struct warc_rec *resp;
+	struct crawl_config cfg;
+	struct run run;
+	const char *body;
+
+	run_config(&cfg, &seed, 1);
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	warc_free(cfg.warc);
+	cr_expect_eq(run.n, 2, "the decoded page was parsed: /z found");
+	cr_expect_eq(rec_int(run_must_find(&run, seed), "bytes"),
+		     (long long)strlen(HTML("<a href='/z'>z</a>")));
+	read_archive(&arch);
+	resp = response_for(&arch, seed);
+	cr_assert_not_null(resp);
+	body = strstr(resp->block, "\r\n\r\n") + 4;
+	cr_expect(strstr(resp->block, "Content-Encoding: gzip\r\n"));
+	cr_expect_eq(resp->block_len - (size_t)(body - resp->block), sizeof(gz));
+	cr_expect_eq(memcmp(body, gz, sizeof(gz)), 0, "the gzip bytes as sent");
+	check_lines(&run);
+	warc_recs_free(arch.recs, arch.n);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(warc, a_duplicate_payload_is_a_revisit_of_the_first,
+     .init = setup, .fini = teardown, .timeout = 30)
+{
+	struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/a'>a</a><a href='/b'>b</a>") } },
+		{ "/a", { .body = HTML("the same page") } },
+		{ "/b", { .body = HTML("the same page") } },
+	};
+	struct testsrv *srv = testsrv_start("127.0.0.122", routes, 3, NULL, NULL);
+	char *seed = testsrv_url(srv, "/"), *a = testsrv_url(srv, "/a"),
+	     *b = testsrv_url(srv, "/b");
+	struct crawl_config cfg;
+	struct run run;
+	struct warc_rec ra, rb;
+	const struct warc_rec *first, *second;
+
+	run_config(&cfg, &seed, 1);
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	warc_free(cfg.warc);
+	cr_assert_eq(run.n, 3);
+	read_archive(&arch);
+	cr_expect_eq(count_type(&arch, "revisit"), 1);
+	cr_assert(member_of(run_must_find(&run, a), &ra));
+	cr_assert(member_of(run_must_find(&run, b), &rb));
+	first = strcmp(warc_rec_field(&ra, "WARC-Type"), "revisit") ? &ra : &rb;
+	second = first == &ra ? &rb : &ra;
+	cr_assert_str_eq(warc_rec_field(second, "WARC-Type"), "revisit");
+	cr_expect_str_eq(warc_rec_field(second, "WARC-Refers-To"),
+			 warc_rec_field(first, "WARC-Record-ID"));
+	cr_expect_str_eq(warc_rec_field(second, "WARC-Refers-To-Target-URI"),
+			 warc_rec_field(first, "WARC-Target-URI"));
+	cr_expect_str_eq(warc_rec_field(second, "WARC-Refers-To-Date"),
+			 warc_rec_field(first, "WARC-Date"));
+	cr_expect_str_eq(warc_rec_field(second, "WARC-Payload-Digest"),
+			 warc_rec_field(first, "WARC-Payload-Digest"));
+	warc_recs_free(&ra, 1);
+	warc_recs_free(&rb, 1);
+	warc_recs_free(arch.recs, arch.n);
+	free(seed);
+	free(a);
+	free(b);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(warc, a_body_cut_at_max_size_is_archived_truncated,
+     .init = setup, .fini = teardown, .timeout = 30)
+{
+	static char big[100 * 1024];
+	struct testsrv_route routes[] = { { "/", { .body = big } } };
+	struct testsrv *srv;
+	char *seed;
+	const struct warc_rec *resp;
+	struct crawl_config cfg;
+	struct run run;
+	const char *body;
+
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(big, "<html><body>", 12);
+	srv = testsrv_start("127.0.0.123", routes, 1, NULL, NULL);
+	seed = testsrv_url(srv, "/");
+	run_config(&cfg, &seed, 1);
+	cfg.max_size = 16 * 1024;
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	warc_free(cfg.warc);
+	expect_rec(run_must_find(&run, seed), 200, "too_large");
+	read_archive(&arch);
+	resp = response_for(&arch, seed);
+	cr_assert_not_null(resp);
+	cr_expect_str_eq(warc_rec_field(resp, "WARC-Truncated"), "length");
+	body = strstr(resp->block, "\r\n\r\n") + 4;
+	cr_expect_eq(resp->block_len - (size_t)(body - resp->block), 16 * 1024);
+	check_lines(&run);
+	warc_recs_free(arch.recs, arch.n);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(warc, files_rotate_at_max_size_and_lines_name_theirs,
+     .init = setup, .fini = teardown, .timeout = 60)
+{
+	struct site site = { .seed = 3, .pages = 30, .links = 6, .page_bytes = 2000 };
+	struct testsrv *srv = testsrv_start("127.0.0.124", NULL, 0, site_handler, &site);
+	char *origin = testsrv_url(srv, ""), *seed = testsrv_url(srv, "/");
+	struct crawl_config cfg;
+	struct run run;
+
+	site.origin = origin;
+	run_config(&cfg, &seed, 1);
+	cfg.warc = open_warc(8 * 1024);
+	run_crawl(&cfg, &run);
+	warc_free(cfg.warc);
+	read_archive(&arch);
+	cr_expect_gt(arch.files, 2, "%u files", arch.files);
+	cr_expect_eq(count_type(&arch, "warcinfo"), arch.files);
+	check_lines(&run);
+	warcio_indexes("cdx-index", run.n);
+	warc_recs_free(arch.recs, arch.n);
+	free(origin);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
