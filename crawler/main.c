@@ -85,7 +85,9 @@ static int state_open(struct options *o, struct visited **recorded)
 {
 	char err[512];
 	enum resume_status rc;
+	struct resume_warc warc = { 0 };
 	size_t n;
+	int cut;
 
 	o->crawl.journal = journal_open(o->state_dir, err, sizeof(err));
 	if (!o->crawl.journal) {
@@ -95,9 +97,16 @@ static int state_open(struct options *o, struct visited **recorded)
 	if (!journal_entries(o->crawl.journal))
 		return EXIT_SUCCESS;
 	*recorded = visited_memory_new();
-	rc = *recorded ? resume_scan_output(o->crawl.out_fd, *recorded, &n, err,
-					    sizeof(err))
+	rc = *recorded ? resume_scan(o->crawl.out_fd, *recorded, &n, &warc, err,
+				     sizeof(err))
 		       : RESUME_NOMEM;
+	/* What the last run archived after its last line is archived again. */
+	if (rc == RESUME_OK && o->warc && (cut = warc_cut(o->warc, warc.file, warc.end))) {
+		snprintf(err, sizeof(err), "cannot cut the WARC files back: %s",
+			 strerror(cut));
+		rc = RESUME_IO;
+	}
+	free(warc.file);
 	if (rc != RESUME_OK) {
 		fprintf(stderr, "crawler: cannot resume from '%s': %s\n", o->output,
 			*recorded ? err : "out of memory");

@@ -11,7 +11,31 @@
 
 #include "visited.h"
 
+/* Files of one series sort by name: their numbers have five digits. */
+static enum resume_status warc_end(json_t *o, struct resume_warc *warc)
+{
+	json_t *w = json_object_get(o, "warc");
+	const char *file = json_string_value(json_object_get(w, "file"));
+	json_int_t off = json_integer_value(json_object_get(w, "offset"));
+	json_int_t len = json_integer_value(json_object_get(w, "length"));
+	int cmp;
+
+	if (!warc || !file || off < 0 || len <= 0)
+		return RESUME_OK;
+	cmp = warc->file ? strcmp(file, warc->file) : 1;
+	if (cmp > 0) {
+		free(warc->file);
+		if (!(warc->file = strdup(file)))
+			return RESUME_NOMEM;
+		warc->end = 0;
+	}
+	if (cmp >= 0 && (uint64_t)(off + len) > warc->end)
+		warc->end = (uint64_t)(off + len);
+	return RESUME_OK;
+}
+
 static enum resume_status add_record(struct visited *recorded,
+				     struct resume_warc *warc,
 				     const char *line, size_t len)
 {
 	json_t *o = json_loadb(line, len, 0, NULL);
@@ -22,6 +46,8 @@ static enum resume_status add_record(struct visited *recorded,
 
 	if (copy && visited_add_batch(recorded, &copy, 1, &fresh, NULL) != VISITED_OK)
 		rc = RESUME_NOMEM;
+	if (!rc)
+		rc = warc_end(o, warc);
 	free(copy);
 	json_decref(o);
 	return rc;
@@ -46,6 +72,12 @@ enum resume_status resume_scan_output(int fd, struct visited *recorded,
 				      size_t *records, char *err,
 				      size_t errlen)
 {
+	return resume_scan(fd, recorded, records, NULL, err, errlen);
+}
+
+enum resume_status resume_scan(int fd, struct visited *recorded, size_t *records,
+			       struct resume_warc *warc, char *err, size_t errlen)
+{
 	FILE *in = from_start(fd);
 	char *line = NULL;
 	size_t cap = 0;
@@ -59,7 +91,7 @@ enum resume_status resume_scan_output(int fd, struct visited *recorded,
 		return RESUME_IO;
 	}
 	while ((n = getline(&line, &cap, in)) > 0 && line[n - 1] == '\n') {
-		rc = add_record(recorded, line, (size_t)n);
+		rc = add_record(recorded, warc, line, (size_t)n);
 		if (rc) {
 			snprintf(err, errlen, "out of memory");
 			break;

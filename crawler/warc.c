@@ -297,6 +297,33 @@ static int next_file(struct warc *w)
 	return warcinfo(w, name);
 }
 
+int warc_cut(const char *path, const char *file, uint64_t end)
+{
+	bool after = file == NULL;
+
+	for (unsigned n = 0;; n++) {
+		char *name = warc_file_name(path, n);
+		int err = 0;
+
+		if (!name)
+			return ENOMEM;
+		if (access(name, F_OK)) {
+			free(name);
+			return 0;
+		}
+		if (after && unlink(name))
+			err = errno;
+		else if (!after && !strcmp(name, file)) {
+			if (truncate(name, (off_t)end))
+				err = errno;
+			after = true;
+		}
+		free(name);
+		if (err)
+			return err;
+	}
+}
+
 /* A resumed crawl goes on in a file of its own after the last one there:
  * what the earlier run archived is never written again. */
 static int skip_existing(struct warc *w)

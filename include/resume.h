@@ -5,6 +5,7 @@
 #define CRAWLER_RESUME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct visited;
 
@@ -20,5 +21,18 @@ enum resume_status {
 enum resume_status resume_scan_output(int fd, struct visited *recorded,
 				      size_t *records, char *err,
 				      size_t errlen);
+
+/* --warc: the last WARC record the output names (a later file of the
+ * series, or further in the same one), where an earlier run's archive
+ * ends; what comes after has no line and is archived again. */
+struct resume_warc {
+	char *file;       /* malloc'd; NULL: no line names a WARC record */
+	uint64_t end;     /* offset + length of that record in file */
+};
+
+/* resume_scan_output, and the archive's end into *warc (release with
+ * free(warc->file)). */
+enum resume_status resume_scan(int fd, struct visited *recorded, size_t *records,
+			       struct resume_warc *warc, char *err, size_t errlen);
 
 #endif

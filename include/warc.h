@@ -71,6 +71,12 @@ int warc_free(struct warc *w);
  * is. 0, or an errno: the file is then cut back to its last whole record. */
 int warc_write(struct warc *w, const struct warc_exchange *x, struct warc_ref *ref);
 
+/* A resumed crawl's archive: cut the series of path back to the record
+ * the output names last (file, end: offset + length; file NULL: none),
+ * so what an earlier run archived without its line is not there twice:
+ * file is cut at end, and the files after it removed. 0 or an errno. */
+int warc_cut(const char *path, const char *file, uint64_t end);
+
 /* The name of file number n of the series of path, malloc'd; NULL when
  * out of memory. */
 char *warc_file_name(const char *path, unsigned n);

@@ -235,6 +235,42 @@ check "  ... and every URL of a clean crawl recorded" diff -q "$tmp/site.urls" <
 check "a finished crawl resumes to nothing" exit_is 0 "$crawler" -q --state "$tmp/state" -o "$tmp/resumed.jsonl" --stats "$tmp/again.stats" "$site"
 check "  ... fetching no page" test "$(jq .pages "$tmp/again.stats")" = 0
 
+# --- the same with --warc: the archive has each response once, and every line ---
+# --- points at its own record -------------------------------------------------
+warc_uris() { # files...: the target URI of each response and revisit record
+	for f in "$@"; do zcat "$f"; done | tr -d '\r' | awk '
+		/^WARC\/1\.1$/ { type = "" }
+		/^WARC-Type: / { type = $2 }
+		/^WARC-Target-URI: / && (type == "response" || type == "revisit") { print $2 }'
+}
+lines_point_home() { # jsonl: dd + zcat of each line's "warc" is its response
+	local url file off len bad=0
+	while IFS=$'\t' read -r url file off len; do
+		dd if="$file" skip="$off" count="$len" iflag=skip_bytes,count_bytes 2>/dev/null |
+			zcat | tr -d '\r' | grep -qx "WARC-Target-URI: $url" || bad=$((bad + 1))
+	done < <(jq -r 'select(.warc) | [.url, .warc.file, .warc.offset, .warc.length] | @tsv' "$1")
+	[ "$bad" = 0 ] || { echo "  $bad lines do not point at their record"; return 1; }
+}
+kills=0
+mkdir -p "$tmp/w"
+for i in $(seq 6); do
+	"$crawler" -q -c 4 --delay 2ms --state "$tmp/wstate" --warc "$tmp/w/crawl.warc.gz" \
+		--warc-max-size 20k -o "$tmp/warc.jsonl" "$site" 2>/dev/null &
+	pid=$!
+	sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+	kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+	wait $pid 2>/dev/null
+done
+check "--warc: resume after $kills kills finishes with exit 0" exit_is 0 "$crawler" -q -c 4 \
+	--state "$tmp/wstate" --warc "$tmp/w/crawl.warc.gz" --warc-max-size 20k -o "$tmp/warc.jsonl" "$site"
+check "  ... every URL of a clean crawl recorded once" diff -q "$tmp/site.urls" <(jq -r .url "$tmp/warc.jsonl" | sort)
+check "  ... every response archived once (robots.txt aside)" \
+	test -z "$(warc_uris "$tmp"/w/crawl-*.warc.gz | grep -v '/robots.txt$' | sort | uniq -d)"
+check "  ... and every one with its line" diff -q \
+	<(warc_uris "$tmp"/w/crawl-*.warc.gz | grep -v '/robots.txt$' | sort) \
+	<(jq -r 'select(.status) | .url' "$tmp/warc.jsonl" | sort)
+check "  ... every line points at its own record" lines_point_home "$tmp/warc.jsonl"
+
 # --- a crawl in time slices, cut by --max-time, SIGINT and SIGTERM -------------
 # Two slow sites (every answer takes 0.1 s), so each stop cuts transfers off
 # in flight: their URLs must be fetched by a later run, and the union of the

@@ -324,3 +324,34 @@ Test(resume, transfers_cut_off_by_max_time_are_fetched_by_the_next_run)
 	free(seed);
 	testsrv_stop(srv);
 }
+
+Test(resume, the_scan_finds_the_last_warc_record_the_output_names)
+{
+	static const char lines[] =
+		"{\"url\":\"http://a.test/1\",\"warc\":{\"file\":\"w-00000.warc.gz\",\"offset\":300,\"length\":50}}\n"
+		"{\"url\":\"http://a.test/2\",\"warc\":{\"file\":\"w-00001.warc.gz\",\"offset\":900,\"length\":70}}\n"
+		"{\"url\":\"http://a.test/3\",\"warc\":null}\n"
+		"{\"url\":\"http://a.test/4\",\"warc\":{\"file\":\"w-00001.warc.gz\",\"offset\":400,\"length\":60}}\n"
+		"{\"url\":\"http://a.test/5\",\"warc\":{\"file\":\"w-00000.warc.gz\",\"offset\":2000,\"length\":9}}\n"
+		"{\"url\":\"http://a.test/6\",\"warc\":{\"file\":\"w-0000";
+	struct state st;
+	struct visited *recorded = visited_memory_new();
+	struct resume_warc warc = { 0 };
+	char err[128];
+	size_t n;
+	int fd;
+
+	state_init(&st);
+	fd = open(st.out, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, lines, sizeof(lines) - 1), (ssize_t)sizeof(lines) - 1);
+	cr_assert_eq(resume_scan(fd, recorded, &n, &warc, err, sizeof(err)), RESUME_OK,
+		     "%s", err);
+	cr_expect_eq(n, 5, "the torn line is no record");
+	cr_assert_not_null(warc.file);
+	cr_expect_str_eq(warc.file, "w-00001.warc.gz");
+	cr_expect_eq(warc.end, 970);
+	free(warc.file);
+	close(fd);
+	visited_free(recorded);
+}

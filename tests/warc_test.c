@@ -302,3 +302,47 @@ Test(warc, warcio_reads_what_is_written, .init = setup, .fini = teardown)
 	cr_expect(strstr(out, "\"warc-type\":\"response\""), "%s", out);
 	cr_expect(strstr(out, "\"warc-type\":\"revisit\""), "%s", out);
 }
+
+Test(warc, a_resumed_series_is_cut_back_to_the_last_record_named,
+     .init = setup, .fini = teardown)
+{
+	struct warc *w = open_warc(700);
+	struct warc_exchange x = exchange("http://a.test/a", "first payload");
+	struct warc_ref named, later;
+	struct warc_rec recs[8];
+	char path[128], *name, *last = NULL;
+	size_t n;
+
+	cr_assert_eq(warc_write(w, &x, &named), 0);
+	name = strdup(named.file);
+	for (int i = 0; i < 4; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "payload %d", i);
+		x.payload = p;
+		x.payload_len = strlen(p);
+		cr_assert_eq(warc_write(w, &x, &later), 0);
+	}
+	cr_assert_str_neq(later.file, name, "the later records went on in another file");
+	last = strdup(later.file);
+	warc_free(w);
+	snprintf(path, sizeof(path), "%s/crawl.warc.gz", dir);
+	cr_assert_eq(warc_cut(path, name, named.offset + named.length), 0);
+	n = read_records(name, recs, 8);
+	cr_expect_eq(n, 3, "warcinfo, and the named request and response");
+	warc_recs_free(recs, n);
+	cr_expect_neq(access(last, F_OK), 0, "the files after it are removed");
+	{
+		struct warc_config cfg = { .path = path, .resume = true };
+		char err[128];
+		struct warc_ref ref;
+
+		w = warc_new(&cfg, err, sizeof(err));
+		cr_assert_not_null(w, "%s", err);
+		cr_assert_eq(warc_write(w, &x, &ref), 0);
+		cr_expect_str_neq(ref.file, name, "a resumed run writes a file of its own");
+		warc_free(w);
+	}
+	free(name);
+	free(last);
+}
