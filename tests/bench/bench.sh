@@ -36,10 +36,10 @@ HOSTS=64 LATENCY_MS=500
 # A slow host's site is sized for about 10 s at concurrency / latency (5 s
 # at 8192, which no tool reaches on two cores, so that it ends in time).
 if [ "$mode" = quick ]; then
-	static_plan=${BENCH_STATIC-"20000:3:wget2"}
+	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc"}
 	slow_plan=${BENCH_SLOW-"512:1:160"}
 else
-	static_plan=${BENCH_STATIC-"20000:3:wget2 200000:2:wget2 1000000:1:alone"}
+	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc 200000:2:wget2 1000000:1:alone"}
 	slow_plan=${BENCH_SLOW-"32:1:10 512:2:160 2048:2:640 8192:1:960"}
 fi
 NCPU=$(nproc)
@@ -258,8 +258,8 @@ write_site() { # pages
 	written=$1
 }
 
-static_site() { # pages runs wget2|alone
-	local pages=$1 runs=$2 with=$3 what ratio=- wrk_rps
+static_site() { # pages runs wget2|alone|warc
+	local pages=$1 runs=$2 with=$3 what ratio=- wrk_rps an aw arate acpu arss ashare
 	local limit=$((20 + pages / 4000)) # 4,000 pages/s at the least
 	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
 	if [ "$with" = alone ]; then
@@ -275,10 +275,17 @@ static_site() { # pages runs wget2|alone
 	wrk_rps=$(ceiling "$pages")
 	: >"$tmp/c"
 	: >"$tmp/w2"
+	: >"$tmp/a"
 	for _ in $(seq "$runs"); do
 		run_crawler "$limit" $CONC $CONC "$site" >>"$tmp/c"
 		[ "$with" = wget2 ] &&
 			run_wget2 "$limit" $CONC --no-host-directories "$site" >>"$tmp/w2"
+		# The same crawl archived (issue 10's budget: at most 15% more
+		# CPU per page), the archive on tmpfs too.
+		if [ "$with" = warc ]; then
+			rm -rf "$tmp/warc" && mkdir -p "$tmp/warc"
+			run_crawler "$limit" $CONC $CONC --warc "$tmp/warc/bench.warc.gz" "$site" >>"$tmp/a"
+		fi
 	done
 	stop_server
 	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
@@ -291,6 +298,13 @@ static_site() { # pages runs wget2|alone
 		"$crss" "$cshare" "$ratio"
 	[ "$with" = wget2 ] &&
 		printf "$STATIC_FMT" "$pages" wget2 "$wn" "$ww" "$wrate" "$wcpu" - "$wrss" "$wshare" 1.00x
+	if [ "$with" = warc ]; then
+		read -r an aw arate acpu arss ashare <<<"$(medians "$tmp/a")"
+		printf "$STATIC_FMT" "$pages" "+--warc" "$an" "$aw" "$arate" "$acpu" - "$arss" "$ashare" \
+			"$(awk -v a="$acpu" -v c="$ccpu" 'BEGIN { if (c + 0 > 0) printf "cpu%+.0f%%", (a / c - 1) * 100; else printf "-" }')"
+		echo "          --warc: $(du -sh "$tmp/warc" | cut -f1) of WARC for $an pages"
+		rm -rf "$tmp/warc"
+	fi
 	echo "          server: $what; runs: $runs each$(expect $((pages + 1)) "$cn" "${wn:-$((pages + 1))}")$(stopped "$limit" "$tmp/c" "$tmp/w2")"
 	echo "          server ceiling (wrk, $CONC connections): $wrk_rps req/s; crawler at $(div "$crate" "$wrk_rps" %.0f%% 100) of it"
 	if [ "$pages" -ge 1000000 ]; then
