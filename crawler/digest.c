@@ -37,7 +37,8 @@ void digest_final(struct digest *d, char out[DIGEST_SHA1_LEN])
 	uint8_t raw[SHA1_DIGEST_SIZE];
 
 	sha1_digest(&d->sha1, sizeof(raw), raw);
-	memcpy(out, "sha1:", 5);
+	/* base32 adds the NUL after the prefix. */
+	memcpy(out, "sha1:", 5); // NOLINT(bugprone-not-null-terminated-result)
 	base32(raw, out + 5);
 }
 

@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
+#define ZLIB_CONST /* next_in takes const bytes */
 #include <zlib.h>
 
 #include "ctx.h"
@@ -343,7 +344,8 @@ static void inflate_setup(struct transfer *t)
 	    CURLHE_OK)
 		return;
 	v = h->value;
-	if (strcasecmp(v, "gzip") && strcasecmp(v, "x-gzip") && strcasecmp(v, "deflate"))
+	if (strcasecmp(v, "gzip") != 0 && strcasecmp(v, "x-gzip") != 0 &&
+	    strcasecmp(v, "deflate") != 0)
 		return;
 	if (!(t->z = calloc(1, sizeof(*t->z))))
 		return;
@@ -416,7 +418,7 @@ static bool take_inflated(struct transfer *t, const char *p, size_t len)
 	unsigned char out[16384];
 	z_stream *z = t->z;
 
-	z->next_in = (Bytef *)(uintptr_t)p;
+	z->next_in = (const Bytef *)p;
 	z->avail_in = (uInt)len;
 	while (!t->inflated && (z->avail_in || !z->avail_out)) {
 		size_t have;

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <uthash.h>
+
+#define ZLIB_CONST /* next_in takes const bytes */
 #include <zlib.h>
 
 #include "crawl.h"
@@ -29,6 +31,7 @@ struct seen {
 	char digest[DIGEST_SHA1_LEN];
 	char id[WARC_ID_LEN];
 	char date[WARC_DATE_LEN];
+	struct seen *older;      /* the one remembered before, to free them all */
 	UT_hash_handle hh;
 	char uri[];              /* WARC-Target-URI of the first record */
 };
@@ -52,6 +55,7 @@ struct warc {
 	struct buf out;           /* the members of one exchange */
 	struct buf head;          /* one record's named fields */
 	struct seen *seen;        /* payload digest -> first record */
+	struct seen *newest;      /* every entry of seen, newest first */
 	size_t nseen;
 	uint8_t rand[256];        /* getrandom's bytes, used 16 at a time */
 	size_t rand_left;
@@ -104,6 +108,7 @@ static int new_id(struct warc *w, char out[WARC_ID_LEN])
 {
 	uint8_t *u;
 
+	out[0] = '\0';
 	if (w->rand_left < 16) {
 		if (getrandom(w->rand, sizeof(w->rand), 0) != (ssize_t)sizeof(w->rand))
 			return errno ? errno : EIO;
@@ -144,7 +149,7 @@ static int deflate_some(struct warc *w, const void *p, size_t n, int flush)
 {
 	int rc;
 
-	w->z.next_in = (Bytef *)(uintptr_t)p;
+	w->z.next_in = p;
 	w->z.avail_in = (uInt)n;
 	do {
 		if (!buf_reserve(&w->out, 16384))
@@ -381,15 +386,17 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 
 int warc_free(struct warc *w)
 {
-	struct seen *s, *tmp;
 	int err = 0;
 
 	if (!w)
 		return 0;
 	if (w->fd >= 0 && close(w->fd))
 		err = errno;
-	HASH_ITER(hh, w->seen, s, tmp) {
-		HASH_DEL(w->seen, s);
+	HASH_CLEAR(hh, w->seen);
+	while (w->newest) {
+		struct seen *s = w->newest;
+
+		w->newest = s->older;
 		free(s);
 	}
 	for (unsigned i = 0; i < w->nfiles; i++)
@@ -428,6 +435,8 @@ static void remember(struct warc *w, const char *sha, const char *id,
 	memcpy(s->date, date, sizeof(s->date));
 	memcpy(s->uri, uri, n);
 	HASH_ADD_STR(w->seen, digest, s);
+	s->older = w->newest;
+	w->newest = s;
 	w->nseen++;
 }
 
