@@ -348,3 +348,67 @@ Test(warc, files_rotate_at_max_size_and_lines_name_theirs,
 	run_free(&run);
 	testsrv_stop(srv);
 }
+
+Test(warc, max_size_still_counts_decoded_bytes_so_a_gzip_bomb_stops,
+     .init = setup, .fini = teardown, .timeout = 30)
+{
+	/* 4 MiB of spaces in an HTML page, gzip -9: about 4 KiB on the wire. */
+	static const unsigned char bomb[] = {
+#include "gz_bomb.inc"
+	};
+	struct testsrv_route routes[] = {
+		{ "/", { .body = (const char *)bomb, .body_len = sizeof(bomb),
+			 .headers = "Content-Encoding: gzip\n" } },
+	};
+	struct testsrv *srv = testsrv_start("127.0.0.125", routes, 1, NULL, NULL);
+	char *seed = testsrv_url(srv, "/");
+	const struct warc_rec *resp;
+	struct crawl_config cfg;
+	struct run run;
+	const char *body;
+
+	run_config(&cfg, &seed, 1);
+	cfg.max_size = 64 * 1024;
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	warc_free(cfg.warc);
+	expect_rec(run_must_find(&run, seed), 200, "too_large");
+	cr_expect_leq(rec_int(run_must_find(&run, seed), "bytes"), 64 * 1024);
+	read_archive(&arch);
+	resp = response_for(&arch, seed);
+	cr_assert_not_null(resp);
+	cr_expect_str_eq(warc_rec_field(resp, "WARC-Truncated"), "length");
+	body = strstr(resp->block, "\r\n\r\n") + 4;
+	cr_expect_leq(resp->block_len - (size_t)(body - resp->block), sizeof(bomb));
+	cr_expect_eq(memcmp(body, bomb, 16), 0, "archived as sent: gzip");
+	check_lines(&run);
+	warc_recs_free(arch.recs, arch.n);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(warc, a_body_that_is_not_its_content_encoding_is_an_http_error,
+     .init = setup, .fini = teardown, .timeout = 30)
+{
+	struct testsrv_route routes[] = {
+		{ "/", { .body = "this is not gzip at all", .headers = "Content-Encoding: gzip\n" } },
+	};
+	struct testsrv *srv = testsrv_start("127.0.0.126", routes, 1, NULL, NULL);
+	char *seed = testsrv_url(srv, "/");
+	struct crawl_config cfg;
+	struct run run;
+
+	run_config(&cfg, &seed, 1);
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	warc_free(cfg.warc);
+	expect_rec(run_must_find(&run, seed), 200, "http");
+	read_archive(&arch);
+	cr_expect_not_null(response_for(&arch, seed), "archived all the same");
+	check_lines(&run);
+	warc_recs_free(arch.recs, arch.n);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
