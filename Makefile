@@ -54,7 +54,7 @@ MAIN_OBJ  := $(BUILD)/obj/crawler/main.o
 SUP_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
 TEST_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/*_test.c))
 
-.PHONY: all deps check test demo install clean asan tsan tsan-e2e lint bench bench-quick
+.PHONY: all deps warcio check test demo install clean asan tsan tsan-e2e lint bench bench-quick
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -63,10 +63,14 @@ deps:
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y $$missing || { apt-get update && apt-get install -y $$missing; }; \
 	fi
-	@# warcio (webrecorder's warcio.js) reads the WARC files back in tests.
+	@$(MAKE) --no-print-directory warcio
+
+# warcio (webrecorder's warcio.js) reads the WARC files back in the tests,
+# which say so and go on without it when npm cannot install it.
+warcio:
 	@test -x $(WARCIO) || { command -v npm >/dev/null && \
 		npm install --prefix build/warcio warcio; } || \
-		echo "make deps: npm could not install warcio; WARC read-back tests will skip"
+		echo "make: npm could not install warcio; WARC read-back by warcio will be skipped"
 
 ifeq ($(HAVE_DEPS)$(filter deps clean,$(MAKECMDGOALS)),)
 # Packages are missing: install them, then run the same goal again with
@@ -95,7 +99,7 @@ $(BUILD)/sitegen: $(BUILD)/obj/tests/sitegen.o $(SUP_OBJ) $(BUILD)/libcrawler.a
 $(BUILD)/test-crawler: $(TEST_OBJ) $(SUP_OBJ) $(BUILD)/libcrawler.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(PKG_LIBS) $(LDLIBS)
 
-check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay
+check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay warcio
 	tests/check-source.sh
 	groff -man -ww -z man/crawler.1
 	@# A leak in a test's process is reported after Criterion has counted

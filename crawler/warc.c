@@ -44,6 +44,7 @@ struct buf {
 struct warc {
 	struct warc_config cfg;
 	char *path;               /* cfg.path, owned */
+	char *info;               /* cfg.info, owned (every file's warcinfo) */
 	char **names;             /* every file of the series so far */
 	unsigned nfiles;
 	unsigned next;            /* number of the next file of the series */
@@ -352,18 +353,23 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 	struct warc *w = calloc(1, sizeof(*w));
 	int rc;
 
-	if (!w || !(w->path = strdup(cfg->path))) {
+	if (!w || !(w->path = strdup(cfg->path)) ||
+	    !(w->info = strdup(cfg->info ? cfg->info : ""))) {
+		if (w)
+			free(w->path);
 		free(w);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	w->cfg = *cfg;
 	w->cfg.path = w->path;
+	w->cfg.info = w->info;
 	if (!w->cfg.max_digests)
 		w->cfg.max_digests = WARC_DEFAULT_MAX_DIGESTS;
 	w->fd = -1;
 	if (cfg->resume && (rc = skip_existing(w))) {
 		free(w->path);
+		free(w->info);
 		free(w);
 		snprintf(err, errlen, "%s: %s", cfg->path, strerror(rc));
 		return NULL;
@@ -371,6 +377,7 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 	if (deflateInit2(&w->z, cfg->level ? cfg->level : 1, Z_DEFLATED, 15 + 16,
 			 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(w->path);
+		free(w->info);
 		free(w);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -406,6 +413,7 @@ int warc_free(struct warc *w)
 	free(w->out.p);
 	free(w->head.p);
 	free(w->path);
+	free(w->info);
 	free(w);
 	return err;
 }

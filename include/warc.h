@@ -31,7 +31,7 @@ struct warc_config {
 	uint64_t max_bytes;     /* per file; 0: no limit */
 	size_t max_digests;     /* payloads remembered; 0: the default */
 	const char *info;       /* more warcinfo fields, "name: value\r\n"
-				   lines (robots, user agent); borrowed, or NULL */
+				   lines (robots, user agent); copied, or NULL */
 	int level;              /* gzip level; 0: 1 (fast) */
 	bool resume;            /* start after the files of the series that
 				   exist, instead of at 00000 */

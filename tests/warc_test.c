@@ -345,3 +345,32 @@ Test(warc, a_resumed_series_is_cut_back_to_the_last_record_named,
 	free(name);
 	free(last);
 }
+
+Test(warc, every_file_of_the_series_has_the_warcinfo_fields, .init = setup,
+     .fini = teardown)
+{
+	char path[128], err[128], info[64], name[160];
+	struct warc_config cfg = { .path = path, .max_bytes = 500, .info = info };
+	struct warc_exchange x = exchange("http://a.test/a", "one");
+	struct warc_ref ref;
+	struct warc_rec recs[4];
+	struct warc *w;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/crawl.warc.gz", dir);
+	snprintf(info, sizeof(info), "robots: obey\r\n");
+	w = warc_new(&cfg, err, sizeof(err));
+	cr_assert_not_null(w, "%s", err);
+	memset(info, 'X', sizeof(info) - 1); /* the fields are the warc's own copy */
+	cr_assert_eq(warc_write(w, &x, &ref), 0);
+	x.payload = "two";
+	cr_assert_eq(warc_write(w, &x, &ref), 0);
+	snprintf(name, sizeof(name), "%s/crawl-00001.warc.gz", dir);
+	cr_assert_str_eq(ref.file, name, "the second exchange starts the next file");
+	warc_free(w);
+	n = read_records(name, recs, 4);
+	cr_expect_str_eq(warc_rec_field(&recs[0], "WARC-Type"), "warcinfo");
+	cr_expect(strstr(recs[0].block, "robots: obey\r\n"));
+	warc_rec_check_digests(&recs[0]);
+	warc_recs_free(recs, n);
+}
