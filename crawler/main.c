@@ -232,7 +232,7 @@ out:
  * options hold their own copy. */
 static void hide_password(int argc, char **argv)
 {
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		char *arg = argv[i], *eq = strchr(arg, '=');
 		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 		char *value = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
