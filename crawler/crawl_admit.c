@@ -11,6 +11,7 @@
 #include "frontier.h"
 #include "journal.h"
 #include "parse.h"
+#include "record.h"
 #include "scope.h"
 #include "trap.h"
 #include "visited.h"
@@ -47,11 +48,14 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 
 static struct frontier_item item_of(const struct batch *b, size_t i)
 {
+	bool resource = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE);
+	unsigned via = resource && b->via == RECORD_VIA_LINK ? RECORD_VIA_RESOURCE :
+							       b->via;
+
 	return (struct frontier_item){
 		.url = b->links[i], .parent = b->parent, .depth = b->depth,
 		.redirects = b->redirects, .chain = b->chain,
-		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
-			 ENTRY_NO_PARSE : 0,
+		.flags = (resource ? ENTRY_NO_PARSE : 0) | via << ENTRY_VIA_SHIFT,
 	};
 }
 
@@ -154,14 +158,18 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 }
 
 /* A URL an earlier run admitted: visited again, and queued unless the
- * output already has its record. */
+ * output already has its record. The journal keeps no via: a URL with a
+ * parent comes back as a link, one without as a seed. */
 static void readmit(void *arg, const char *url, const char *parent,
 		    unsigned depth)
 {
 	struct crawl *c = arg;
 	char *u = (char *)url;
 	bool fresh = false;
-	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+	struct frontier_item it = {
+		.url = url, .parent = parent, .depth = depth,
+		.flags = (parent ? RECORD_VIA_LINK : RECORD_VIA_SEED) << ENTRY_VIA_SHIFT,
+	};
 	enum frontier_push_status st;
 
 	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
@@ -180,7 +188,7 @@ static void readmit(void *arg, const char *url, const char *parent,
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */
 void crawl_admit_seeds(struct crawl *c)
 {
-	struct batch b = { .links = c->seeds, .n = c->nseeds };
+	struct batch b = { .links = c->seeds, .n = c->nseeds, .via = RECORD_VIA_SEED };
 
 	if (c->cfg.journal && journal_entries(c->cfg.journal)) {
 		if (journal_replay(c->cfg.journal, readmit, c))

@@ -29,29 +29,6 @@ static void send_record(struct crawl *c, struct record *r)
 	chan_send(c->results, r, NULL);
 }
 
-/* The record of e's response; takes the response's error message, which
- * nothing after the record reads. */
-static struct record *record_from(const struct frontier_lease *e,
-				  struct response *resp)
-{
-	struct record *r = record_new(e->url, e->parent, e->depth);
-
-	if (!r)
-		return NULL;
-	r->status = resp->status;
-	if (resp->content_type && !(r->content_type = strdup(resp->content_type))) {
-		record_free(r);
-		return NULL;
-	}
-	r->bytes = resp->bytes;
-	r->fetched_at_ms = resp->fetched_at_ms;
-	r->elapsed_ms = resp->timings.total_us / 1000;
-	r->err = resp->err;
-	r->err_msg = resp->err_msg;
-	resp->err_msg = NULL;
-	return r;
-}
-
 static bool in_chain(const struct frontier_lease *e, uint64_t fp)
 {
 	for (unsigned i = 0; i < e->redirects; i++)
@@ -80,7 +57,8 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 	static const unsigned char resource = PARSE_LINK_RESOURCE;
 	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
 			   .redirects = e->redirects + 1, .chain = chain,
-			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL };
+			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL,
+			   .via = RECORD_VIA_REDIRECT };
 
 	st = url_resolve(r->url, raw, &target);
 	/* A redirect off the web (mailto:, ftp:) has nothing to follow and
@@ -224,7 +202,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		response_free(resp);
 		return;
 	}
-	r = record_from(e, resp);
+	r = crawl_record_of(c, e, resp);
 	if (!r) {
 		unsigned depth = e->depth;
 
@@ -268,8 +246,14 @@ static void parse_page(struct crawl *c, struct page *pg)
 {
 	struct record *r = pg->rec;
 	struct parse_result pr = { 0 };
-	struct batch b = { .parent = r->url, .depth = r->depth + 1 };
+	struct batch b = { .parent = r->url, .depth = r->depth + 1,
+			   .via = RECORD_VIA_LINK };
 	enum handler_status hs = pg->handler->read(pg->resp, r->url, &pr);
+	const struct response *resp = pg->resp;
+
+	/* The digest is of the whole body: one cut at --max-size has none. */
+	if (resp->body && !resp->truncated)
+		record_set_digest(r, resp->body, resp->body_len);
 
 	/* The links found before a failure still count; the record says
 	 * the page was not read to its end. */
@@ -285,13 +269,14 @@ static void parse_page(struct crawl *c, struct page *pg)
 	}
 	if (c->cfg.hook)
 		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_PAGE_READ, r->url);
-	r->title = pr.title;
-	pr.title = NULL;
-	r->nlinks = (long)pr.nlinks;
-	r->noindex = pr.noindex;
+	if (crawl_record_page(r, &pr) && r->err == RECORD_ERR_NONE)
+		record_set_err(r, RECORD_ERR_INTERNAL,
+			       "out of memory while reading the page's robots directives");
 	/* Links lost for lack of memory would leave a record that looks
-	 * parsed: it says so instead (and the crawl is failing). */
-	if (!pr.nofollow || c->cfg.follow_nofollow) {
+	 * parsed: it says so instead (and the crawl is failing). The
+	 * X-Robots-Tag header's nofollow counts as the <meta>'s. */
+	if (!(pr.nofollow || crawl_robots_says(r, "nofollow")) ||
+	    c->cfg.follow_nofollow) {
 		b.links = pr.links;
 		b.flags = pr.flags;
 		b.n = pr.nlinks;

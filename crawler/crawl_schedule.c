@@ -32,7 +32,7 @@ static void *hold(const void *v, size_t n)
 static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 			     enum record_err err, const char *why)
 {
-	struct record *r = record_new(e->url, e->parent, e->depth);
+	struct record *r = crawl_record_new(c, e);
 	unsigned depth = e->depth;
 
 	/* The lease ends before the URL completes (frontier.h); no request

@@ -47,6 +47,8 @@ struct parse_state {
 	size_t template_depth; /* open <template>s */
 	size_t media_depth;    /* open <video>s and <audio>s */
 	bool base_seen;
+	bool html_seen;
+	size_t nhreflang;
 	bool title_seen;
 	bool in_title;
 	bool title_gap; /* white space seen since the title's last byte */
@@ -327,6 +329,104 @@ static void add_refresh(struct parse_state *st, const char *content)
 		add_link_part(st, s, len, 0);
 }
 
+/* A copy of an attribute's value, at most PARSE_META_MAX bytes, trimmed
+ * of white space; NULL when empty. An out of memory stops the parse. */
+static char *meta_copy(struct parse_state *st, const char *v)
+{
+	size_t n;
+	char *copy;
+
+	v += strspn(v, HTML_SPACE);
+	n = strnlen(v, PARSE_META_MAX);
+	while (n && is_html_space((unsigned char)v[n - 1]))
+		n--;
+	if (!n)
+		return NULL;
+	copy = strndup(v, n);
+	if (!copy)
+		stop(st, PARSE_NOMEM);
+	return copy;
+}
+
+/* Each robots <meta> adds its directives: HTML lets a page have several. */
+static void add_robots(struct parse_state *st, const char *content)
+{
+	struct parse_result *r = st->out;
+	size_t old = r->robots ? strlen(r->robots) : 0;
+	size_t n = strnlen(content, PARSE_META_MAX);
+	char *p;
+
+	if (old + n > PARSE_META_MAX || !(p = realloc(r->robots, old + n + 2))) {
+		if (old + n <= PARSE_META_MAX)
+			stop(st, PARSE_NOMEM);
+		return;
+	}
+	if (old)
+		p[old++] = ',';
+	memcpy(p + old, content, n);
+	p[old + n] = '\0';
+	r->robots = p;
+}
+
+/* The page's own metadata from <link>: its canonical URL (the first), and
+ * its translations (rel=alternate with hreflang). Resolved like a link. */
+static void head_link(struct parse_state *st, const xmlChar **atts)
+{
+	const char *rel = attr_value(atts, "rel"), *href = attr_value(atts, "href");
+	const char *lang = attr_value(atts, "hreflang");
+	struct parse_result *r = st->out;
+	char *url = NULL;
+	enum url_status us;
+	size_t llen;
+
+	if (!rel || !href)
+		return;
+	if (!r->canonical && has_token(rel, HTML_SPACE, "canonical")) {
+		us = url_base_resolve(st->base ? st->base : st->page, href, &r->canonical);
+		if (us == URL_NOMEM)
+			stop(st, PARSE_NOMEM);
+		return;
+	}
+	if (!lang || !has_token(rel, HTML_SPACE, "alternate") ||
+	    st->nhreflang >= PARSE_HREFLANG_MAX)
+		return;
+	lang += strspn(lang, HTML_SPACE);
+	llen = strcspn(lang, HTML_SPACE);
+	if (!llen || llen > 64)
+		return;
+	us = url_base_resolve(st->base ? st->base : st->page, href, &url);
+	if (us == URL_OK) {
+		size_t ulen = strlen(url), at = r->hreflang_len;
+		char *p = realloc(r->hreflang, at + llen + ulen + 2);
+
+		if (p) {
+			memcpy(p + at, lang, llen);
+			p[at + llen] = '\0';
+			memcpy(p + at + llen + 1, url, ulen + 1);
+			r->hreflang = p;
+			r->hreflang_len = at + llen + ulen + 2;
+			st->nhreflang++;
+		} else {
+			us = URL_NOMEM;
+		}
+	}
+	free(url);
+	if (us == URL_NOMEM)
+		stop(st, PARSE_NOMEM);
+}
+
+/* The first <html lang>: the page's language (HTML: the root element's). */
+static void start_html(struct parse_state *st, const xmlChar **atts)
+{
+	const char *lang = attr_value(atts, "lang");
+
+	if (st->html_seen)
+		return;
+	st->html_seen = true;
+	if (lang)
+		st->out->lang = meta_copy(st, lang);
+}
+
 /* Only name="robots" speaks to every crawler; a name for one crawler
  * ("googlebot") is not ours. */
 static void start_meta(struct parse_state *st, const xmlChar **atts)
@@ -343,7 +443,11 @@ static void start_meta(struct parse_state *st, const xmlChar **atts)
 
 		r->nofollow |= none || has_token(content, ",", "nofollow");
 		r->noindex |= none || has_token(content, ",", "noindex");
+		add_robots(st, content);
 	}
+	if (name && !r->description &&
+	    ascii_ieq(name, strlen(name), "description"))
+		r->description = meta_copy(st, content);
 	if (equiv && ascii_ieq(equiv, strlen(equiv), "refresh"))
 		add_refresh(st, content);
 }
@@ -429,7 +533,11 @@ static void on_start(void *user, const xmlChar *tag, const xmlChar **atts)
 			set_base(st, v);
 	} else if (!strcmp(name, "meta")) {
 		start_meta(st, atts);
+	} else if (!strcmp(name, "html")) {
+		start_html(st, atts);
 	} else {
+		if (name[0] == 'l' && !strcmp(name, "link"))
+			head_link(st, atts);
 		st->media_depth += is_media(name);
 		add_element_links(st, name, atts);
 	}
@@ -766,5 +874,10 @@ void parse_result_release(struct parse_result *r)
 	free(r->links);
 	free(r->flags);
 	free(r->title);
+	free(r->robots);
+	free(r->description);
+	free(r->lang);
+	free(r->canonical);
+	free(r->hreflang);
 	memset(r, 0, sizeof(*r));
 }

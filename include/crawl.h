@@ -114,6 +114,7 @@ struct crawl_config {
 	void (*hook)(void *arg, enum crawl_hook at, const char *url);
 	void *hook_arg;
 	bool links;              /* records carry outlinks */
+	bool record_headers;     /* --headers: records carry every header */
 	bool progress;           /* live status line on log */
 	bool verbose;            /* a log line per record */
 	FILE *log;               /* standard error, usually */

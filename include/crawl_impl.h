@@ -9,6 +9,8 @@
  *                     what the frontier hands out, under the permits
  *   crawl_results.c   results: a response becomes a record, a redirect to
  *                     follow, a retry, or a page for a content handler
+ *   crawl_record.c    the record's fields: from the transfer, its headers
+ *                     and, once read, its page
  *
  * Threads: the fetch loop (crawl.c) calls schedule and results on its own
  * thread; parser threads run crawl_parser_main, which admits links; the
@@ -31,14 +33,22 @@
 
 struct content_handler;
 struct frontier_gate;
+struct frontier_lease;
+struct parse_result;
+struct record;
+struct record_strs;
 struct response;
 
 /* What a transfer's tag points to: a frontier_lease (a page) or a
  * frontier_gate (its origin's robots.txt), the crawl's heap copy. */
 enum job { JOB_PAGE, JOB_ROBOTS };
 
-/* frontier_item.flags */
-enum { ENTRY_NO_PARSE = 1 }; /* a resource: record it, do not parse it */
+/* frontier_item.flags: bit 0, and the record_via in bits 1 to 3. */
+enum {
+	ENTRY_NO_PARSE = 1,      /* a resource: record it, do not parse it */
+	ENTRY_VIA_SHIFT = 1,
+	ENTRY_VIA_MASK = 7 << ENTRY_VIA_SHIFT,
+};
 
 /* A fetched body on its way to a parser; owns rec and resp. */
 struct page {
@@ -87,6 +97,8 @@ struct batch {
 	size_t n;
 	unsigned redirects;          /* with the chain, for a redirect target */
 	const uint64_t *chain;
+	unsigned via;                /* enum record_via; a link flagged
+					PARSE_LINK_RESOURCE is a resource */
 };
 
 /* crawl.c: an admitted URL is finished with (its record was written, or
@@ -119,5 +131,22 @@ enum fetch_body crawl_keep_body(void *arg, void *tag, unsigned kind,
 				const struct response *resp);
 void crawl_on_fetched(void *arg, void *tag, unsigned kind, struct response *resp);
 void *crawl_parser_main(void *arg);
+
+/* crawl_record.c: a record for e with its via and --headers set
+ * (crawl_record_new), or filled from resp too, whose error message it
+ * takes (crawl_record_of); NULL when out of memory. */
+struct record *crawl_record_new(const struct crawl *c,
+				const struct frontier_lease *e);
+struct record *crawl_record_of(const struct crawl *c,
+			       const struct frontier_lease *e,
+			       struct response *resp);
+/* The parsed page's fields into r, taking pr's strings; 0 or -1 when out
+ * of memory. */
+int crawl_record_page(struct record *r, struct parse_result *pr);
+/* Append the robots directives of a comma-separated list (a <meta> content,
+ * an X-Robots-Tag value) to l; 0 or -1 when out of memory. */
+int crawl_robots_add(struct record_strs *l, const char *list, size_t n);
+/* Whether r's robots directives say directive, or "none". */
+bool crawl_robots_says(const struct record *r, const char *directive);
 
 #endif

@@ -12,7 +12,10 @@
  * <head>, before any link). Each link is resolved and normalised with the url
  * module; only http(s) links are kept, in document order, duplicates
  * included. The title is the text of the first <title>, as UTF-8 with runs of
- * white space collapsed to one space and trimmed.
+ * white space collapsed to one space and trimmed. The head's metadata comes
+ * too: the description, the language, the canonical URL and the hreflang
+ * alternates (each capped: PARSE_META_MAX bytes, PARSE_HREFLANG_MAX
+ * alternates), and the robots directives.
  *
  * Thread-safe: parser threads call parse_html concurrently (call
  * parse_global_init once first). */
@@ -21,6 +24,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* Longest description or language kept, in bytes; alternates kept. */
+#define PARSE_META_MAX 4096
+#define PARSE_HREFLANG_MAX 256
 
 /* Bits of parse_result.flags[i], about links[i]; 0 is a page to crawl. */
 enum parse_link_flag {
@@ -36,6 +43,15 @@ struct parse_result {
 	size_t cap;           /* allocated entries in links and in flags */
 	bool nofollow;        /* <meta name=robots> says nofollow or none */
 	bool noindex;         /* <meta name=robots> says noindex or none */
+	char *robots;         /* the contents of the <meta name=robots>,
+				 joined with ","; malloc'd or NULL */
+	char *description;    /* the first <meta name=description>'s content */
+	char *lang;           /* the <html lang> */
+	char *canonical;      /* the first <link rel=canonical>, resolved */
+	char *hreflang;       /* <link rel=alternate hreflang> as pairs of
+				 NUL-terminated strings, language then
+				 resolved URL, one after the other */
+	size_t hreflang_len;  /* bytes of hreflang, NULs included */
 };
 
 enum parse_status {

@@ -1179,3 +1179,99 @@ Test(parse, concurrent_parses_agree)
 			     failures[i]);
 	}
 }
+
+/* The head's metadata (issue 10): what a record shows of the page. */
+
+Test(parse, head_gives_description_lang_canonical_and_hreflang)
+{
+	struct parse_result r;
+	const char *p;
+
+	parse_ok(&r, "<html lang=' fr-CA '><head>"
+		 "<meta name=DESCRIPTION content=' Une page \n'>"
+		 "<link rel='Canonical' href='../canon#x'>"
+		 "<link rel='alternate' hreflang='en' href='/en/page.html'>"
+		 "<link rel='alternate' href='/no-lang'>"
+		 "<link rel='alternate' hreflang='' href='/empty-lang'>"
+		 "</head></html>", NULL);
+	cr_expect_str_eq(r.description, "Une page");
+	cr_expect_str_eq(r.lang, "fr-CA");
+	cr_expect_str_eq(r.canonical, "http://example.com/canon");
+	cr_assert_not_null(r.hreflang);
+	cr_expect_str_eq(r.hreflang, "en");
+	p = r.hreflang + strlen(r.hreflang) + 1;
+	cr_expect_str_eq(p, "http://example.com/en/page.html");
+	cr_expect_eq(r.hreflang_len, (size_t)(p + strlen(p) + 1 - r.hreflang),
+		     "one pair only");
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, first_canonical_description_and_html_lang_count)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<base href='http://b.test/x/'>"
+		 "<meta name=description content=one>"
+		 "<meta name=description content=two>"
+		 "<link rel=canonical href=c1><link rel=canonical href=c2>", NULL);
+	cr_expect_str_eq(r.description, "one");
+	cr_expect_str_eq(r.canonical, "http://b.test/x/c1", "resolved against <base>");
+	cr_expect_null(r.lang);
+	parse_result_release(&r);
+}
+
+Test(parse, page_without_head_metadata_has_none)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<html><meta name=description content='  '><a href=x>x</a>", NULL);
+	cr_expect_null(r.description, "an empty description is none");
+	cr_expect_null(r.canonical);
+	cr_expect_null(r.lang);
+	cr_expect_null(r.hreflang);
+	cr_expect_null(r.robots);
+	parse_result_release(&r);
+}
+
+Test(parse, robots_metas_are_kept_joined_for_the_record)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=robots content='noindex'>"
+		 "<meta name=googlebot content=nofollow>"
+		 "<meta name=ROBOTS content='noarchive, max-snippet:5'>", NULL);
+	cr_expect_str_eq(r.robots, "noindex,noarchive, max-snippet:5");
+	parse_result_release(&r);
+}
+
+Test(parse, head_metadata_in_a_template_is_inert)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<template><link rel=canonical href=/t>"
+		 "<meta name=description content=t></template>", NULL);
+	cr_expect_null(r.canonical);
+	cr_expect_null(r.description);
+	parse_result_release(&r);
+}
+
+Test(parse, hreflang_alternates_stop_at_the_cap)
+{
+	size_t n = PARSE_HREFLANG_MAX + 10, len = n * 64 + 1, pairs = 0;
+	char *html = malloc(len), *at = html;
+	struct parse_result r;
+
+	cr_assert_not_null(html);
+	for (size_t i = 0; i < n; i++)
+		at += snprintf(at, (size_t)(html + len - at),
+			       "<link rel=alternate hreflang=l%zu href=/%zu>", i, i);
+	parse_ok(&r, html, NULL);
+	for (size_t off = 0; off < r.hreflang_len; pairs++) {
+		off += strlen(r.hreflang + off) + 1;
+		off += strlen(r.hreflang + off) + 1;
+	}
+	cr_expect_eq(pairs, PARSE_HREFLANG_MAX);
+	free(html);
+	parse_result_release(&r);
+}
