@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZLIB_CONST /* next_in is const: the body is only read */
 #include <zlib.h>
 
 #include "url.h"
@@ -28,7 +29,7 @@ static bool is_gzip(const char *body, size_t len)
 static int inflate_capped(const char *body, size_t len, char **out,
 			  size_t *outlen, bool *too_large, bool *broken)
 {
-	z_stream z = { .next_in = (Bytef *)(uintptr_t)body, .avail_in = (uInt)len };
+	z_stream z = { .next_in = (const Bytef *)body, .avail_in = (uInt)len };
 	size_t cap = 0, n = 0;
 	char *buf = NULL;
 	int zr;
@@ -63,7 +64,7 @@ static int inflate_capped(const char *body, size_t len, char **out,
 		z.avail_out = (uInt)(cap - n);
 		zr = inflate(&z, Z_NO_FLUSH);
 		n = cap - z.avail_out;
-		if (zr == Z_STREAM_END && z.avail_in && is_gzip((char *)z.next_in, z.avail_in))
+		if (zr == Z_STREAM_END && z.avail_in && is_gzip((const char *)z.next_in, z.avail_in))
 			zr = inflateReset(&z);
 	} while (zr == Z_OK || (zr == Z_BUF_ERROR && n == cap));
 	if (zr != Z_STREAM_END && !*too_large)
@@ -209,6 +210,8 @@ static enum sitemap_status step(struct walk *w, xmlTextReaderPtr rd, bool *stop)
 		*stop = !root(w, rd);
 		return SITEMAP_OK;
 	}
+	if (!w->entry) /* nothing but the prolog comes before the root */
+		return SITEMAP_OK;
 	if (type == XML_READER_TYPE_ELEMENT && depth == 1 && named(rd, w->entry)) {
 		if (w->out->listed >= SITEMAP_MAX_URLS) {
 			w->out->too_many = true;
