@@ -52,6 +52,9 @@ struct record {
 	int64_t elapsed_ms;   /* request duration */
 	unsigned attempts;    /* fetches tried (retries + 1); 0: not fetched */
 	bool noindex;         /* the page asked not to be indexed */
+	char *lastmod;        /* <lastmod> of the sitemap entry that listed
+				 this URL, as written, or NULL */
+	long sitemap_urls;    /* entries a sitemap listed; -1: not one */
 	enum record_err err;
 	char *err_msg;        /* detail for err, or NULL for the default text */
 };

@@ -65,6 +65,8 @@ static struct record *full_record(void)
 	r->elapsed_ms = 84;
 	r->attempts = 2;
 	r->noindex = true;
+	r->lastmod = strdup("2024-01-02T03:04:05+00:00");
+	r->sitemap_urls = 7;
 	return r;
 }
 
@@ -129,6 +131,8 @@ Test(record, full_record_has_every_field_with_its_type)
 	expect_int(o, "elapsed_ms", 84);
 	expect_int(o, "attempts", 2);
 	cr_expect(json_is_true(json_object_get(o, "noindex")));
+	expect_str(o, "lastmod", "2024-01-02T03:04:05+00:00");
+	expect_int(o, "sitemap_urls", 7);
 	expect_null(o, "error");
 	links = json_object_get(o, "outlinks");
 	cr_assert(json_is_array(links));
@@ -137,7 +141,7 @@ Test(record, full_record_has_every_field_with_its_type)
 			 "http://a.test/x");
 	cr_expect_str_eq(json_string_value(json_array_get(links, 1)),
 			 "http://b.test/y");
-	cr_expect_eq(json_object_size(o), 15, "no fields beyond the documented");
+	cr_expect_eq(json_object_size(o), 17, "no fields beyond the documented");
 	json_decref(o);
 	record_free(r);
 }
@@ -147,7 +151,7 @@ Test(record, fields_come_in_the_documented_order)
 	static const char *const order[] = {
 		"url", "status", "content_type", "bytes", "depth", "parent",
 		"title", "links", "location", "fetched_at", "elapsed_ms",
-		"attempts", "error",
+		"attempts", "lastmod", "sitemap_urls", "error",
 	};
 	struct record *r = full_record();
 	size_t len;
@@ -189,9 +193,11 @@ Test(record, bare_record_has_nulls_for_what_is_missing)
 	expect_int(o, "elapsed_ms", 0);
 	expect_int(o, "attempts", 0);
 	cr_expect_null(json_object_get(o, "noindex"), "noindex only when true");
+	expect_null(o, "lastmod");
+	expect_null(o, "sitemap_urls");
 	expect_null(o, "error");
 	cr_expect_null(json_object_get(o, "outlinks"));
-	cr_expect_eq(json_object_size(o), 13);
+	cr_expect_eq(json_object_size(o), 15);
 	json_decref(o);
 	record_free(r);
 }
