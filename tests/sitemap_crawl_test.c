@@ -27,7 +27,6 @@ TestSuite(sitemap_crawl, .init = run_setup, .timeout = 60);
  * runs, so a handler writes every body. */
 struct site {
 	unsigned short port;
-	const char *robots_extra;   /* more robots.txt lines, or "" */
 };
 
 static char *gzip(const char *in, size_t *outlen)
@@ -88,8 +87,8 @@ static bool serve(void *arg, const char *path, struct testsrv_reply *reply,
 		snprintf(body, 4096, "User-agent: *\nDisallow: /private\n"
 			 "Sitemap: http://" IP ":%u/sitemap-pages.xml\n"
 			 "Sitemap: http://" IP ":%u/sitemap-index.xml\n"
-			 "Sitemap: http://" OTHER ":%u/elsewhere.xml\n%s",
-			 s->port, s->port, s->port, s->robots_extra);
+			 "Sitemap: http://" OTHER ":%u/elsewhere.xml\n",
+			 s->port, s->port, s->port);
 		return answer(reply, free_body, body, "text/plain");
 	}
 	if (!strcmp(path, "/")) {
@@ -221,7 +220,7 @@ static bool is_null(json_t *r, const char *key)
 Test(sitemap_crawl, robots_sitemaps_index_and_gzip_bring_every_page)
 {
 	struct testsrv *srv;
-	struct site s = { .robots_extra = "" };
+	struct site s = { 0 };
 	struct run run = crawl_site(&srv, &s, NULL);
 	char *paths = requested(srv);
 	json_t *r;
@@ -275,7 +274,7 @@ static void no_sitemaps(struct crawl_config *cfg, const struct site *s)
 Test(sitemap_crawl, no_sitemaps_fetches_none_of_them)
 {
 	struct testsrv *srv;
-	struct site s = { .robots_extra = "" };
+	struct site s = { 0 };
 	struct run run = crawl_site(&srv, &s, no_sitemaps);
 	char *paths = requested(srv);
 
@@ -308,7 +307,7 @@ static void sitemap_given(struct crawl_config *cfg, const struct site *s)
 Test(sitemap_crawl, sitemap_option_adds_one_under_robots_rules)
 {
 	struct testsrv *srv;
-	struct site s = { .robots_extra = "" };
+	struct site s = { 0 };
 	struct run run = crawl_site(&srv, &s, sitemap_given);
 	char *paths = requested(srv);
 	json_t *r;
@@ -349,7 +348,7 @@ static void only_nested(struct crawl_config *cfg, const struct site *s)
 Test(sitemap_crawl, index_nesting_is_capped_at_three_files)
 {
 	struct testsrv *srv;
-	struct site s = { .robots_extra = "" };
+	struct site s = { 0 };
 	struct run run = crawl_site(&srv, &s, only_nested);
 	char *paths = requested(srv);
 
@@ -357,6 +356,31 @@ Test(sitemap_crawl, index_nesting_is_capped_at_three_files)
 	cr_expect_eq(rec_int(record_at(srv, &run, "/idx2.xml"), "sitemap_urls"), 1);
 	cr_expect_eq(run_skipped(&run, "sitemap_nesting"), 1);
 	free(paths);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static void html_only(struct crawl_config *cfg, const struct site *s)
+{
+	static char *accept[] = { "text/html" };
+
+	(void)s;
+	cfg->types.accept = accept;
+	cfg->types.naccept = 1;
+}
+
+/* --accept-type judges pages, not sitemaps (as it does not judge
+ * robots.txt): an XML or gzip sitemap is still read. */
+Test(sitemap_crawl, accept_type_does_not_refuse_sitemaps)
+{
+	struct testsrv *srv;
+	struct site s = { 0 };
+	struct run run = crawl_site(&srv, &s, html_only);
+
+	cr_expect_eq(run.n, 24, "records: %zu", run.n);
+	cr_expect_eq(rec_int(record_at(srv, &run, "/sitemaps/more.xml.gz"),
+			     "sitemap_urls"), 6);
+	cr_expect_eq(summary_int(&run, "sitemaps"), 3);
 	run_free(&run);
 	testsrv_stop(srv);
 }
