@@ -384,3 +384,30 @@ Test(sitemap_crawl, accept_type_does_not_refuse_sitemaps)
 	run_free(&run);
 	testsrv_stop(srv);
 }
+
+static void depth_one(struct crawl_config *cfg, const struct site *s)
+{
+	(void)s;
+	cfg->max_depth = 1;
+}
+
+/* Sitemaps are at depth 0 and their pages at 1, so -d 1 fetches every
+ * page a sitemap lists (the index's too) and none of the links on them. */
+Test(sitemap_crawl, max_depth_one_reaches_listed_pages_not_their_links)
+{
+	struct testsrv *srv;
+	struct site s = { 0 };
+	struct run run = crawl_site(&srv, &s, depth_one);
+
+	cr_expect_eq(run.n, 14, "records: %zu", run.n);
+	for (int i = 1; i <= 10; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/p%d?a=1&b=2", i);
+		expect_record(srv, &run, path, 200, NULL);
+		snprintf(path, sizeof(path), "/p%d/child", i);
+		cr_expect_eq(testsrv_hits(srv, path), 0, "%s", path);
+	}
+	run_free(&run);
+	testsrv_stop(srv);
+}
