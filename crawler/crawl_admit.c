@@ -55,7 +55,8 @@ static struct frontier_item item_of(const struct batch *b, size_t i)
 	return (struct frontier_item){
 		.url = b->links[i], .parent = b->parent, .depth = b->depth,
 		.redirects = b->redirects, .chain = b->chain,
-		.flags = (resource ? ENTRY_NO_PARSE : 0) | via << ENTRY_VIA_SHIFT,
+		.flags = (b->entry_flags & ~(unsigned)ENTRY_VIA_MASK) |
+			 (resource ? ENTRY_NO_PARSE : 0) | via << ENTRY_VIA_SHIFT,
 	};
 }
 
@@ -97,6 +98,27 @@ static enum admit_status queue(struct crawl *c, const struct frontier_item *item
 		if (st[i] == FRONTIER_HOST_FULL)
 			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
 	return rc == ADMIT_OK ? rc : no_memory(c);
+}
+
+/* A sitemap's <lastmod>s wait for their URLs' records: kept before the
+ * push (from then on a URL can be fetched and recorded), dropped after it
+ * for the URLs the frontier refused. */
+static void keep_lastmods(struct crawl *c, const struct batch *b,
+			  const struct frontier_item *items, const size_t *src,
+			  size_t nq)
+{
+	for (size_t k = 0; b->lastmods && k < nq; k++)
+		if (b->lastmods[src[k]])
+			crawl_lastmod_keep(c, items[k].url, b->lastmods[src[k]]);
+}
+
+static void drop_lastmods(struct crawl *c, const struct batch *b,
+			  const struct frontier_item *items, const size_t *src,
+			  const enum frontier_push_status *st, size_t nq)
+{
+	for (size_t k = 0; b->lastmods && k < nq; k++)
+		if (b->lastmods[src[k]] && st[k] != FRONTIER_QUEUED)
+			free(crawl_lastmod_take(c, items[k].url));
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
@@ -141,16 +163,20 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 		if (!fresh[i])
 			continue;
 		why = skip_reason(c, b, src[i]);
-		if (why >= 0)
+		if (why >= 0) {
 			atomic_fetch_add(&c->skipped[why], 1);
-		else
-			items[nq++] = item_of(b, src[i]);
+			continue;
+		}
+		src[nq] = src[i]; /* nq <= i: each item's place in b */
+		items[nq++] = item_of(b, src[i]);
 	}
 	/* Only new work wakes the fetch loop: most pages bring none, and a
 	 * wake-up is a system call on each side. */
 	if (nq) {
+		keep_lastmods(c, b, items, src, nq);
 		if (queue(c, items, nq, st) != ADMIT_OK)
 			rc = ADMIT_NOMEM;
+		drop_lastmods(c, b, items, src, st, nq);
 		evloop_wake(c->loop);
 	}
 	free(items);
@@ -197,4 +223,5 @@ void crawl_admit_seeds(struct crawl *c)
 		return;
 	}
 	crawl_admit(c, &b);
+	crawl_sitemaps_admit_given(c);
 }

@@ -55,10 +55,12 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 	enum url_status st;
 	/* A resource's target is the resource: fetched, not parsed. */
 	static const unsigned char resource = PARSE_LINK_RESOURCE;
+	/* So is a sitemap's, at its nesting (http to https, most often). */
 	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
 			   .redirects = e->redirects + 1, .chain = chain,
 			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL,
-			   .via = RECORD_VIA_REDIRECT };
+			   .via = RECORD_VIA_REDIRECT,
+			   .entry_flags = e->flags & ~(unsigned)ENTRY_NO_PARSE };
 
 	st = url_resolve(r->url, raw, &target);
 	/* A redirect off the web (mailto:, ftp:) has nothing to follow and
@@ -148,9 +150,18 @@ static bool unanswered(struct crawl *c, struct frontier_lease *e,
 static const struct content_handler *reader_of(const struct frontier_lease *e,
 					       const struct response *resp)
 {
-	if (e->flags & ENTRY_NO_PARSE || resp->status < 200 || resp->status >= 300)
+	if (e->flags & (ENTRY_NO_PARSE | ENTRY_SITEMAP) || resp->status < 200 ||
+	    resp->status >= 300)
 		return NULL;
 	return handler_for(resp);
+}
+
+/* A 2xx sitemap is read whatever its Content-Type says (a .gz file comes
+ * as anything from application/x-gzip to application/octet-stream). */
+static bool sitemap_body(const struct frontier_lease *e,
+			 const struct response *resp)
+{
+	return e->flags & ENTRY_SITEMAP && resp->status >= 200 && resp->status < 300;
 }
 
 /* What --accept-type and --reject-type say of a response: only a 2xx is
@@ -170,7 +181,7 @@ static enum mediatype_verdict type_verdict(const struct crawl *c,
 enum fetch_body crawl_keep_body(void *arg, void *tag, unsigned kind,
 				const struct response *resp)
 {
-	if (kind == JOB_ROBOTS)
+	if (kind == JOB_ROBOTS || sitemap_body(tag, resp))
 		return FETCH_BODY_KEEP;
 	if (type_verdict(arg, resp) != MEDIATYPE_PASS)
 		return FETCH_BODY_REFUSE;
@@ -195,6 +206,8 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		    struct response *resp)
 {
 	const struct content_handler *h = resp->body ? reader_of(e, resp) : NULL;
+	bool read = h || (resp->body && sitemap_body(e, resp));
+	unsigned flags = e->flags;
 	struct record *r;
 	struct page *pg;
 
@@ -212,6 +225,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		return;
 	}
 	r->attempts = e->attempts + 1;
+	r->lastmod = crawl_lastmod_take(c, e->url);
 	if (resp->refused && r->err == RECORD_ERR_NONE)
 		record_type_refused(c, r, resp);
 	if (resp->location && r->err == RECORD_ERR_NONE)
@@ -219,13 +233,14 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	else if (moved(resp->status) && r->err == RECORD_ERR_NONE)
 		record_set_err(r, RECORD_ERR_HTTP, "redirect without a Location");
 	lease_done(c, e);
-	if (h && (pg = malloc(sizeof(*pg)))) {
-		*pg = (struct page){ .rec = r, .resp = resp, .handler = h };
+	if (read && (pg = malloc(sizeof(*pg)))) {
+		*pg = (struct page){ .rec = r, .resp = resp, .handler = h,
+				     .flags = flags };
 		outbox_send(&c->pages_out, pg);
 		return;
 	}
 	/* Its links would be lost without a trace: the record says so. */
-	if (h)
+	if (read)
 		record_set_err(r, RECORD_ERR_INTERNAL,
 			       "out of memory: the page was not read");
 	response_free(resp);
@@ -248,12 +263,17 @@ static void parse_page(struct crawl *c, struct page *pg)
 	struct parse_result pr = { 0 };
 	struct batch b = { .parent = r->url, .depth = r->depth + 1,
 			   .via = RECORD_VIA_LINK };
-	enum handler_status hs = pg->handler->read(pg->resp, r->url, &pr);
 	const struct response *resp = pg->resp;
+	enum handler_status hs;
 
+	if (!pg->handler) {
+		send_record(c, crawl_sitemap_read(c, pg));
+		return;
+	}
 	/* The digest is of the whole body: one cut at --max-size has none. */
 	if (resp->body && !resp->truncated)
 		record_set_digest(r, resp->body, resp->body_len);
+	hs = pg->handler->read(pg->resp, r->url, &pr);
 
 	/* The links found before a failure still count; the record says
 	 * the page was not read to its end. */

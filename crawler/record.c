@@ -64,6 +64,7 @@ struct record *record_new(const char *url, const char *parent, unsigned depth)
 	r->parent = parent ? strdup(parent) : NULL;
 	r->depth = depth;
 	r->nlinks = -1;
+	r->sitemap_urls = -1;
 	if (!r->url || (parent && !r->parent)) {
 		record_free(r);
 		return NULL;
@@ -82,6 +83,7 @@ void record_free(struct record *r)
 	free(r->parent);
 	free(r->content_type);
 	free(r->title);
+	free(r->lastmod);
 	free(r->location);
 	free(r->err_msg);
 	free(r->content_encoding);
@@ -429,6 +431,9 @@ static json_t *record_json(const struct record *r, bool outlinks)
 	    json_object_set_new(o, "timings", json_timings(r)) ||
 	    json_object_set_new(o, "attempts", json_integer(r->attempts)) ||
 	    (r->noindex && json_object_set_new(o, "noindex", json_true())) ||
+	    json_object_set_new(o, "lastmod", json_text(r->lastmod)) ||
+	    json_object_set_new(o, "sitemap_urls", r->sitemap_urls >= 0 ?
+				json_integer(r->sitemap_urls) : json_null()) ||
 	    (r->with_headers && json_object_set_new(o, "headers", json_headers(r))) ||
 	    json_object_set_new(o, "error", json_error(r)))
 		goto fail;

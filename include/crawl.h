@@ -81,6 +81,10 @@ struct crawl_config {
 	struct mediatype_filter types; /* --accept-type, --reject-type: 2xx
 				    bodies refused by type; lists borrowed */
 	bool robots;             /* obey robots.txt */
+	bool robots_sitemaps;    /* fetch the sitemaps robots.txt names */
+	char **sitemaps;         /* --sitemap URLs, fetched with the seeds;
+				    borrowed */
+	size_t nsitemaps;
 	int64_t delay_ms;        /* least time between starts on one origin */
 	unsigned max_rate;       /* requests per second per origin; 0: any */
 	int64_t max_delay_ms;    /* cap on Crawl-delay and Retry-After */
@@ -140,7 +144,8 @@ enum crawl_stop {
 	X(URL_LENGTH, "url_length")                \
 	X(PATH_SEGMENTS, "path_segments")          \
 	X(REPEATED_SEGMENT, "repeated_segment")    \
-	X(HOST_LIMIT, "max_pages_per_host")
+	X(HOST_LIMIT, "max_pages_per_host")        \
+	X(SITEMAP_NESTING, "sitemap_nesting")
 
 enum crawl_skip {
 #define CRAWL_SKIP_ENUM(name, text) CRAWL_SKIP_##name,

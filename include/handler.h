@@ -3,8 +3,10 @@
  *
  * A handler says, from the headers alone, whether it wants a body (so a
  * body nobody reads is never kept), and reads the body into links and the
- * fields of the record. Today there is one, HTML; sitemaps and CSS join
- * the table as handlers of their own. A handler's read runs on a parser
+ * fields of the record. Today there is one, HTML. A sitemap is not in
+ * the table: it is known by how its URL was found (robots.txt, --sitemap,
+ * an index), not by its headers, and crawl_sitemap.c reads it. A
+ * handler's read runs on a parser
  * thread and keeps no state between calls. */
 #ifndef CRAWLER_HANDLER_H
 #define CRAWLER_HANDLER_H

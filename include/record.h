@@ -105,6 +105,9 @@ struct record {
 	struct record_strs robots;   /* directives that apply, lowercased */
 	struct record_strs headers;  /* pairs: lowercased name, value */
 	bool with_headers;    /* --headers: write the "headers" field */
+	char *lastmod;        /* <lastmod> of the sitemap entry that listed
+				 this URL, as written, or NULL */
+	long sitemap_urls;    /* entries a sitemap listed; -1: not one */
 	enum record_err err;
 	char *err_msg;        /* detail for err, or NULL for the default text */
 };

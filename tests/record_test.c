@@ -86,6 +86,8 @@ static struct record *full_record(void)
 	r->with_headers = true;
 	cr_assert_eq(record_strs_add(&r->headers, "server", 6), 0);
 	cr_assert_eq(record_strs_add(&r->headers, "test", 4), 0);
+	r->lastmod = strdup("2024-01-02T03:04:05+00:00");
+	r->sitemap_urls = 7;
 	return r;
 }
 
@@ -159,6 +161,8 @@ Test(record, full_record_has_every_field_with_its_type)
 	expect_int(o, "elapsed_ms", 84);
 	expect_int(o, "attempts", 2);
 	cr_expect(json_is_true(json_object_get(o, "noindex")));
+	expect_str(o, "lastmod", "2024-01-02T03:04:05+00:00");
+	expect_int(o, "sitemap_urls", 7);
 	expect_null(o, "error");
 	expect_str(o, "via", "link");
 	expect_str(o, "http_version", "1.1");
@@ -201,7 +205,7 @@ Test(record, full_record_has_every_field_with_its_type)
 			 "http://a.test/x");
 	cr_expect_str_eq(json_string_value(json_array_get(links, 1)),
 			 "http://b.test/y");
-	cr_expect_eq(json_object_size(o), 30, "no fields beyond the documented");
+	cr_expect_eq(json_object_size(o), 32, "no fields beyond the documented");
 	json_decref(o);
 	record_free(r);
 }
@@ -213,8 +217,8 @@ Test(record, fields_come_in_the_documented_order)
 		"bytes", "wire_bytes", "digest", "content_encoding", "etag",
 		"last_modified", "depth", "parent", "title", "description",
 		"lang", "canonical", "hreflang", "robots", "links", "location",
-		"fetched_at", "elapsed_ms", "timings", "attempts", "headers",
-		"error",
+		"fetched_at", "elapsed_ms", "timings", "attempts", "lastmod",
+		"sitemap_urls", "headers", "error",
 	};
 	struct record *r = full_record();
 	size_t len;
@@ -256,6 +260,8 @@ Test(record, bare_record_has_nulls_for_what_is_missing)
 	expect_int(o, "elapsed_ms", 0);
 	expect_int(o, "attempts", 0);
 	cr_expect_null(json_object_get(o, "noindex"), "noindex only when true");
+	expect_null(o, "lastmod");
+	expect_null(o, "sitemap_urls");
 	expect_null(o, "error");
 	cr_expect_null(json_object_get(o, "outlinks"));
 	expect_str(o, "via", "seed");
@@ -273,7 +279,7 @@ Test(record, bare_record_has_nulls_for_what_is_missing)
 	expect_null(o, "robots");
 	expect_null(o, "timings");
 	cr_expect_null(json_object_get(o, "headers"), "headers only with --headers");
-	cr_expect_eq(json_object_size(o), 27);
+	cr_expect_eq(json_object_size(o), 29);
 	json_decref(o);
 	record_free(r);
 }
