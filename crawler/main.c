@@ -232,12 +232,12 @@ out:
  * options hold their own copy. */
 static void hide_password(int argc, char **argv)
 {
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+	for (int i = 1; i < argc && argv[i] && strcmp(argv[i], "--") != 0; i++) {
 		char *arg = argv[i], *eq = strchr(arg, '=');
 		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 		char *value = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (len < 5 || strncmp(arg, "--password", len) || !value)
+		if (len < 5 || strncmp(arg, "--password", len) != 0 || !value)
 			continue;
 		memset(value, '*', strlen(value));
 		if (!eq)
