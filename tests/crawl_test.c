@@ -809,3 +809,37 @@ Test(crawl, resources_follow_css_urls_imports_style_blocks_and_srcset)
 	run_free(&run);
 	testsrv_stop(srv);
 }
+
+static char cut_sheet[70 * 1024];
+
+static void resources_max_size_64k(struct crawl_config *cfg)
+{
+	cfg->resources = true;
+	cfg->max_size = 64 * 1024;
+}
+
+Test(crawl, stylesheet_over_max_size_gives_the_urls_of_what_arrived)
+{
+	static const char head[] = ".a { background: url(/early.png) } /*";
+	static const char tail[] = "*/ .b { background: url(/late.png) }";
+	struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<link rel=stylesheet href=/big.css>") } },
+		{ "/big.css", { .content_type = "text/css", .body = cut_sheet } },
+		{ "/early.png", { .content_type = "image/png", .body = "png" } },
+		{ "/late.png", { .content_type = "image/png", .body = "png" } },
+	};
+	struct testsrv *srv;
+	struct run run;
+
+	memset(cut_sheet, ' ', sizeof(cut_sheet) - 1);
+	memcpy(cut_sheet, head, sizeof(head) - 1);
+	memcpy(cut_sheet + sizeof(cut_sheet) - sizeof(tail), tail, sizeof(tail));
+	run = crawl_routes(&srv, routes, ARRAY_SIZE(routes), resources_max_size_64k);
+	expect_record(srv, &run, "/big.css", 200, "too_large");
+	cr_expect_eq(rec_int(record_at(srv, &run, "/big.css"), "links"), 1);
+	expect_record(srv, &run, "/early.png", 200, NULL);
+	cr_expect_eq(testsrv_hits(srv, "/late.png"), 0, "the URL past the cap");
+	cr_expect_eq(run.n, 3, "records: %zu", run.n);
+	run_free(&run);
+	testsrv_stop(srv);
+}
