@@ -163,8 +163,11 @@ static void consume_escape(struct cursor *c, struct urlbuf *b)
 
 	c->p++;
 	if (!is_hex((unsigned char)*c->p)) {
-		if (b)
+		/* An escaped NUL is U+0000 too, and so U+FFFD. */
+		if (b && *c->p)
 			buf_put(b, c->p, 1);
+		else if (b)
+			buf_put_code_point(b, 0);
 		c->p++;
 		return;
 	}

@@ -170,6 +170,15 @@ Test(css, nul_bytes_are_no_url_and_do_not_end_the_scan)
 	check_urls(&f, (const char *[]){ "p\xef\xbf\xbdq", "z.png" }, 2);
 }
 
+Test(css, escaped_nul_bytes_become_replacement_characters)
+{
+	static const char css[] = "a{b:url(\"q\\\0r\")} c{d:url(s\\\0t)}";
+	struct found f;
+
+	scan(&f, css, sizeof(css) - 1);
+	check_urls(&f, (const char *[]){ "q\xef\xbf\xbdr", "s\xef\xbf\xbdt" }, 2);
+}
+
 Test(css, input_need_not_be_nul_terminated)
 {
 	static const char css[] = "a{b:url(x.png)}url(y.png)";
