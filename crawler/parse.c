@@ -1,6 +1,7 @@
 /* parse: the step between fetching a page and queueing what it links to. A
  * worker hands over the body it fetched; one SAX pass of libxml2's HTML
- * parser picks out the link attributes, the robots <meta> and the first
+ * parser picks out the link attributes, the url()s of inline CSS (<style>
+ * and style="", through the css module), the robots <meta> and the first
  * <title>, and each link goes through the url module, so the frontier only
  * ever sees canonical http(s) URLs, each flagged as a page or a resource and
  * with its rel=nofollow. No tree is built: this runs on every page of a
@@ -118,7 +119,9 @@ static const struct link_attr {
 static void stop(struct parse_state *st, enum parse_status status)
 {
 	st->status = status;
-	xmlStopParser(st->ctxt);
+	/* No parser once the pass is over (a <style> left open is read then). */
+	if (st->ctxt)
+		xmlStopParser(st->ctxt);
 }
 
 /* The first value of attribute name; NULL if absent or bare (<a href>). */
@@ -408,9 +411,14 @@ static bool rule_holds(const struct parse_state *st,
 static bool may_link(const char *name)
 {
 	switch (name[0]) {
-	case 'a': case 'e': case 'f': case 'i': case 'l': case 'o': case 's':
-	case 't': case 'v':
+	case 'a': case 'f': case 'i': case 'l': case 's': case 'v':
 		return true;
+	case 'e':
+		return !strcmp(name, "embed");
+	case 'o':
+		return !strcmp(name, "object");
+	case 't': /* not td, tr, th, table, tbody */
+		return !strcmp(name, "track");
 	default:
 		return false;
 	}
