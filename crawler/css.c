@@ -373,9 +373,13 @@ static void step(struct scan *s)
 
 enum css_status css_scan(const char *css, size_t len, css_url_fn fn, void *arg)
 {
-	struct scan s = { .c = { .p = css, .end = css + len },
-			  .fn = fn, .arg = arg, .status = CSS_OK };
+	struct scan s = { .fn = fn, .arg = arg, .status = CSS_OK };
 
+	/* css may be NULL when len is 0 (an empty <style>): NULL + 0 is no
+	 * pointer arithmetic C allows. */
+	if (!len)
+		return CSS_OK;
+	s.c = (struct cursor){ .p = css, .end = css + len };
 	while (s.status == CSS_OK && !at_end(&s.c, 0))
 		step(&s);
 	free(s.buf.data);

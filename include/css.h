@@ -33,7 +33,8 @@ enum css_status {
  * stops the scan, which returns it. */
 typedef enum css_status (*css_url_fn)(void *arg, const char *url, size_t len);
 
-/* Each URL of css (len bytes, need not be NUL-terminated) to fn. */
+/* Each URL of css (len bytes, need not be NUL-terminated; NULL when len
+ * is 0) to fn. */
 enum css_status css_scan(const char *css, size_t len, css_url_fn fn, void *arg);
 
 /* The URLs of a stylesheet fetched from sheet_url (canonical), resolved

@@ -188,6 +188,14 @@ Test(css, input_need_not_be_nul_terminated)
 	check_urls(&f, (const char *[]){ "x.png" }, 1);
 }
 
+Test(css, empty_input_may_be_null)
+{
+	struct found f = { 0 };
+
+	cr_assert_eq(css_scan(NULL, 0, collect, &f), CSS_OK);
+	cr_expect_eq(f.n, 0);
+}
+
 Test(css, callback_status_stops_the_scan)
 {
 	struct found f = { .stop_after = 1 };

@@ -398,6 +398,15 @@ Test(parse, style_in_a_template_is_inert)
 	parse_result_release(&r);
 }
 
+Test(parse, empty_style_element_and_attribute_give_nothing)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<style></style><p style=\"\">x</p><style>", NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
 Test(parse, page_cut_inside_a_style_keeps_its_complete_urls)
 {
 	struct parse_result r;
