@@ -48,9 +48,15 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 
 static struct frontier_item item_of(const struct batch *b, size_t i)
 {
-	bool resource = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE);
-	unsigned via = resource && b->via == RECORD_VIA_LINK ? RECORD_VIA_RESOURCE :
-							       b->via;
+	unsigned f = b->flags ? b->flags[i] : 0;
+	bool resource = f & PARSE_LINK_RESOURCE;
+	unsigned via = b->via;
+
+	/* A page's links say how they were found (parse.h). */
+	if (via == RECORD_VIA_LINK && f & PARSE_LINK_CSS)
+		via = RECORD_VIA_CSS;
+	else if (via == RECORD_VIA_LINK && resource)
+		via = RECORD_VIA_RESOURCE;
 
 	return (struct frontier_item){
 		.url = b->links[i], .parent = b->parent, .depth = b->depth,

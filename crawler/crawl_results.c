@@ -146,14 +146,18 @@ static bool unanswered(struct crawl *c, struct frontier_lease *e,
 }
 
 /* Whether a handler reads this response's body; a resource is fetched,
- * never read. */
+ * not read, unless it is a stylesheet (content_handler.reads_resources). */
 static const struct content_handler *reader_of(const struct frontier_lease *e,
 					       const struct response *resp)
 {
-	if (e->flags & (ENTRY_NO_PARSE | ENTRY_SITEMAP) || resp->status < 200 ||
-	    resp->status >= 300)
+	const struct content_handler *h;
+
+	if (e->flags & ENTRY_SITEMAP || resp->status < 200 || resp->status >= 300)
 		return NULL;
-	return handler_for(resp);
+	h = handler_for(resp);
+	if (h && e->flags & ENTRY_NO_PARSE && !h->reads_resources)
+		return NULL;
+	return h;
 }
 
 /* A 2xx sitemap is read whatever its Content-Type says (a .gz file comes

@@ -1,6 +1,7 @@
 /* parse: the step between fetching a page and queueing what it links to. A
  * worker hands over the body it fetched; one SAX pass of libxml2's HTML
- * parser picks out the link attributes, the robots <meta> and the first
+ * parser picks out the link attributes, the url()s of inline CSS (<style>
+ * and style="", through the css module), the robots <meta> and the first
  * <title>, and each link goes through the url module, so the frontier only
  * ever sees canonical http(s) URLs, each flagged as a page or a resource and
  * with its rel=nofollow. No tree is built: this runs on every page of a
@@ -21,10 +22,15 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include "css.h"
 #include "url.h"
 
 /* Longest title kept, in bytes of UTF-8. */
 #define TITLE_MAX 4096
+
+/* Most of a <style> element read for its url()s, in bytes; the rest of a
+ * bigger one is ignored (a stylesheet that size is a file of its own). */
+#define STYLE_MAX (1024 * 1024)
 
 /* Recover from broken HTML, never touch the network, report nothing. No
  * NOBLANKS: with it, white space between a title's words could go to the
@@ -52,6 +58,10 @@ struct parse_state {
 	bool title_seen;
 	bool in_title;
 	bool title_gap; /* white space seen since the title's last byte */
+	bool in_style;  /* inside a <style>, gathering its text */
+	char *style;    /* malloc'd text of the open <style>, style_len bytes */
+	size_t style_len;
+	size_t style_cap;
 	size_t title_len;
 	/* Room for one UTF-8 sequence past TITLE_MAX, so the character that
 	 * crosses the cap is seen whole (and cut) rather than as junk. */
@@ -59,14 +69,25 @@ struct parse_state {
 };
 
 /* When a link_attrs row applies, beyond the element having the attribute.
- * A <link> is a resource only as a stylesheet or an icon: its other rels
- * (alternate, canonical, preload) are neither something the page shows nor
- * a link a reader follows. */
+ * A <link> is a resource when the page uses what it names (rel_embed), a
+ * page when it names another version or part of the site (rel_page), and
+ * nothing for the other rels (dns-prefetch, preconnect, pingback, author).
+ * "alternate stylesheet" is a stylesheet. */
 enum link_rule {
 	RULE_ALWAYS,
 	RULE_SRCSET,    /* the value is a srcset candidate list */
 	RULE_IN_MEDIA,  /* <source src> is a stream only in <video>/<audio> */
-	RULE_REL_EMBED, /* only when rel has "stylesheet" or "icon" */
+	RULE_REL_EMBED, /* only when rel has a token of rel_embed */
+	RULE_REL_PAGE,  /* only when rel has one of rel_page and none of rel_embed */
+};
+
+static const char *const rel_embed[] = {
+	"stylesheet", "icon", "apple-touch-icon", "apple-touch-icon-precomposed",
+	"mask-icon", "manifest", "preload", "modulepreload", "prefetch",
+};
+
+static const char *const rel_page[] = {
+	"canonical", "alternate", "next", "prev", "search",
 };
 
 /* Elements whose attribute holds a link, and what kind it is. libxml2's
@@ -86,17 +107,23 @@ static const struct link_attr {
 	{ "img", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
 	{ "script", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "link", "href", PARSE_LINK_RESOURCE, RULE_REL_EMBED },
+	{ "link", "href", 0, RULE_REL_PAGE },
 	{ "video", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "video", "poster", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "audio", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "source", "src", PARSE_LINK_RESOURCE, RULE_IN_MEDIA },
 	{ "source", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
+	{ "track", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "embed", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "object", "data", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 };
 
 static void stop(struct parse_state *st, enum parse_status status)
 {
 	st->status = status;
-	xmlStopParser(st->ctxt);
+	/* No parser once the pass is over (a <style> left open is read then). */
+	if (st->ctxt)
+		xmlStopParser(st->ctxt);
 }
 
 /* The first value of attribute name; NULL if absent or bare (<a href>). */
@@ -132,7 +159,6 @@ static bool grow_links(struct parse_result *r)
 static void add_link(struct parse_state *st, const char *ref,
 		     unsigned char flags)
 {
-	struct parse_result *r = st->out;
 	enum url_status us;
 	char *url;
 
@@ -143,13 +169,20 @@ static void add_link(struct parse_state *st, const char *ref,
 		stop(st, PARSE_NOMEM);
 	if (us != URL_OK)
 		return;
+	if (parse_result_add(st->out, url, flags))
+		stop(st, PARSE_NOMEM);
+}
+
+enum parse_status parse_result_add(struct parse_result *r, char *url,
+				   unsigned char flags)
+{
 	if (r->nlinks == r->cap && !grow_links(r)) {
 		free(url);
-		stop(st, PARSE_NOMEM);
-		return;
+		return PARSE_NOMEM;
 	}
 	r->flags[r->nlinks] = flags;
 	r->links[r->nlinks++] = url;
+	return PARSE_OK;
 }
 
 /* A link that is part of a longer attribute value (srcset, refresh). */
@@ -452,6 +485,14 @@ static void start_meta(struct parse_state *st, const xmlChar **atts)
 		add_refresh(st, content);
 }
 
+static bool has_any_token(const char *rel, const char *const *toks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has_token(rel, HTML_SPACE, toks[i]))
+			return true;
+	return false;
+}
+
 static bool rule_holds(const struct parse_state *st,
 		       const struct link_attr *la, const char *rel)
 {
@@ -459,8 +500,10 @@ static bool rule_holds(const struct parse_state *st,
 	case RULE_IN_MEDIA:
 		return st->media_depth > 0;
 	case RULE_REL_EMBED:
-		return rel && (has_token(rel, HTML_SPACE, "stylesheet") ||
-			       has_token(rel, HTML_SPACE, "icon"));
+		return rel && has_any_token(rel, rel_embed, ARRAY_SIZE(rel_embed));
+	case RULE_REL_PAGE:
+		return rel && has_any_token(rel, rel_page, ARRAY_SIZE(rel_page)) &&
+		       !has_any_token(rel, rel_embed, ARRAY_SIZE(rel_embed));
 	default:
 		return true;
 	}
@@ -474,9 +517,31 @@ static bool may_link(const char *name)
 	switch (name[0]) {
 	case 'a': case 'f': case 'i': case 'l': case 's': case 'v':
 		return true;
+	case 'e':
+		return !strcmp(name, "embed");
+	case 'o':
+		return !strcmp(name, "object");
+	case 't': /* not td, tr, th, table, tbody */
+		return !strcmp(name, "track");
 	default:
 		return false;
 	}
+}
+
+/* A url() of inline CSS: a resource, resolved like the page's links. */
+static enum css_status add_css_url(void *arg, const char *url, size_t len)
+{
+	struct parse_state *st = arg;
+
+	(void)len;
+	add_link(st, url, PARSE_LINK_RESOURCE | PARSE_LINK_CSS);
+	return st->status == PARSE_OK ? CSS_OK : CSS_NOMEM;
+}
+
+static void add_css(struct parse_state *st, const char *css, size_t len)
+{
+	if (css_scan(css, len, add_css_url, st) == CSS_NOMEM)
+		stop(st, PARSE_NOMEM);
 }
 
 static void add_element_links(struct parse_state *st, const char *name,
@@ -486,6 +551,8 @@ static void add_element_links(struct parse_state *st, const char *name,
 	unsigned char nofollow = 0;
 	const char *v;
 
+	if ((v = attr_value(atts, "style")))
+		add_css(st, v, strlen(v));
 	if (!may_link(name))
 		return;
 	rel = attr_value(atts, "rel");
@@ -535,12 +602,56 @@ static void on_start(void *user, const xmlChar *tag, const xmlChar **atts)
 		start_meta(st, atts);
 	} else if (!strcmp(name, "html")) {
 		start_html(st, atts);
+	} else if (!strcmp(name, "style")) {
+		st->in_style = true;
+		st->style_len = 0;
 	} else {
 		if (name[0] == 'l' && !strcmp(name, "link"))
 			head_link(st, atts);
 		st->media_depth += is_media(name);
 		add_element_links(st, name, atts);
 	}
+}
+
+/* A <style>'s text arrives in chunks; its url()s are read at its end. */
+static void style_end(struct parse_state *st)
+{
+	st->in_style = false;
+	add_css(st, st->style, st->style_len);
+	st->style_len = 0;
+}
+
+static void style_put(struct parse_state *st, const xmlChar *text, int len)
+{
+	size_t n = (size_t)len, cap = st->style_cap ? st->style_cap : 4096;
+	char *grown;
+
+	if (n > STYLE_MAX - st->style_len)
+		n = STYLE_MAX - st->style_len;
+	if (!n)
+		return;
+	while (cap < st->style_len + n)
+		cap *= 2;
+	if (cap != st->style_cap) {
+		grown = realloc(st->style, cap);
+		if (!grown) {
+			stop(st, PARSE_NOMEM);
+			return;
+		}
+		st->style = grown;
+		st->style_cap = cap;
+	}
+	memcpy(st->style + st->style_len, text, n);
+	st->style_len += n;
+}
+
+/* libxml2 hands the text of <script> and <style> here, raw. */
+static void on_raw_text(void *user, const xmlChar *text, int len)
+{
+	struct parse_state *st = user;
+
+	if (st->in_style)
+		style_put(st, text, len);
 }
 
 static void on_end(void *user, const xmlChar *tag)
@@ -556,6 +667,8 @@ static void on_end(void *user, const xmlChar *tag)
 		return;
 	if (st->in_title && !strcmp(name, "title"))
 		st->in_title = false;
+	else if (st->in_style && !strcmp(name, "style"))
+		style_end(st);
 	else if (is_media(name) && st->media_depth)
 		st->media_depth--;
 }
@@ -717,6 +830,7 @@ static htmlParserCtxtPtr new_ctxt(struct parse_state *st, const char *body,
 		.startElement = on_start,
 		.endElement = on_end,
 		.characters = on_text,
+		.cdataBlock = on_raw_text,
 	};
 	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(body, len);
 
@@ -803,6 +917,10 @@ enum parse_status parse_html(const char *body, size_t len,
 	/* htmlCreateMemoryParserCtxt refuses an empty buffer. */
 	if (len)
 		parse_body(&st, body, len, charset);
+	/* A page cut inside a <style> keeps the url()s of what arrived. */
+	if (st.in_style && st.status == PARSE_OK)
+		style_end(&st);
+	free(st.style);
 	title_status = title_finish(&st, &out->title);
 	if (st.status == PARSE_OK)
 		st.status = title_status;

@@ -257,16 +257,193 @@ Test(parse, link_icon_is_a_resource)
 	parse_result_release(&r);
 }
 
-Test(parse, link_with_another_rel_is_not_extracted)
+Test(parse, link_rel_canonical_alternate_next_prev_search_are_pages)
 {
 	struct parse_result r;
 
 	parse_ok(&r,
-		 "<link rel=alternate hreflang=fr href=/fr/>"
-		 "<link rel=canonical href=/c><link rel=preload href=p.js>"
-		 "<link rel=apple-touch-icon href=t.png><link href=none.css>",
+		 "<link rel=canonical href=/c><link rel=alternate hreflang=fr href=/fr/>"
+		 "<link rel=next href=p3><link rel=PREV href=p1>"
+		 "<link rel=search type=application/opensearchdescription+xml href=/os.xml>",
+		 NULL);
+	assert_links(&r, "http://example.com/c", "http://example.com/fr/",
+		     "http://example.com/dir/p3", "http://example.com/dir/p1",
+		     "http://example.com/os.xml");
+	assert_flags(&r, 0, 0, 0, 0, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, link_rel_preload_and_touch_icons_are_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=preload href=p.js as=script><link rel=modulepreload href=m.js>"
+		 "<link rel=prefetch href=f.png><link rel=apple-touch-icon href=t.png>"
+		 "<link rel=manifest href=/app.webmanifest>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/p.js", "http://example.com/dir/m.js",
+		     "http://example.com/dir/f.png", "http://example.com/dir/t.png",
+		     "http://example.com/app.webmanifest");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, link_with_another_rel_or_none_is_not_extracted)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=dns-prefetch href=//cdn.example.com/>"
+		 "<link rel=preconnect href=https://fonts.example.com>"
+		 "<link rel=author href=/me><link href=none.css>",
 		 NULL);
 	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, link_rel_nofollow_page_keeps_its_nofollow)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<link rel=\"next nofollow\" href=p2>", NULL);
+	assert_links(&r, "http://example.com/dir/p2");
+	assert_flags(&r, NOFOLLOW);
+	parse_result_release(&r);
+}
+
+Test(parse, track_embed_and_object_are_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<video src=v.mp4><track kind=subtitles src=v.vtt></video>"
+		 "<embed src=/e.swf type=application/x-shockwave-flash>"
+		 "<object data=o.svg type=image/svg+xml></object>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/v.mp4", "http://example.com/dir/v.vtt",
+		     "http://example.com/e.swf", "http://example.com/dir/o.svg");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, iframe_src_and_area_href_are_pages)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<iframe src=/frame.html></iframe>"
+		 "<map name=m><area shape=rect coords=0,0,1,1 href=zone.html></map>",
+		 NULL);
+	assert_links(&r, "http://example.com/frame.html",
+		     "http://example.com/dir/zone.html");
+	assert_flags(&r, 0, 0);
+	parse_result_release(&r);
+}
+
+#define CSS_RESOURCE (PARSE_LINK_RESOURCE | PARSE_LINK_CSS)
+
+Test(parse, style_element_urls_and_imports_are_css_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<head><style>@import \"base.css\";\n"
+		 "@font-face { src: url(/f/a.woff2) format('woff2') }\n"
+		 "body { background: url( 'bg.png' ) }</style></head>"
+		 "<a href=x.html>x</a>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/base.css",
+		     "http://example.com/f/a.woff2", "http://example.com/dir/bg.png",
+		     "http://example.com/dir/x.html");
+	assert_flags(&r, CSS_RESOURCE, CSS_RESOURCE, CSS_RESOURCE, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, style_attribute_urls_are_css_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<div style=\"background-image: url(&quot;d.png&quot;)\">"
+		 "<p style='mask: url(m.svg#x)'>t</p></div>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/d.png",
+		     "http://example.com/dir/m.svg");
+	assert_flags(&r, CSS_RESOURCE, CSS_RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, style_urls_resolve_against_base_href)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<base href=http://cdn.example.net/s/>"
+		 "<style>i { background: url(i.png) }</style>",
+		 NULL);
+	assert_links(&r, "http://cdn.example.net/s/i.png");
+	parse_result_release(&r);
+}
+
+Test(parse, style_in_a_template_is_inert)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<template><style>b { background: url(t.png) }</style>"
+		 "<b style=\"background: url(u.png)\"></b></template>",
+		 NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, empty_style_element_and_attribute_give_nothing)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<style></style><p style=\"\">x</p><style>", NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, page_cut_inside_a_style_keeps_its_complete_urls)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<style>a { background: url(a.png) } b { background: url(b.p", NULL);
+	assert_links(&r, "http://example.com/dir/a.png");
+	parse_result_release(&r);
+}
+
+Test(parse, long_style_is_read_in_full_across_chunks)
+{
+	struct parse_result r;
+	size_t pad = 100000;
+	static const char head[] = "<style>", tail[] = "a{background:url(far.png)}</style>";
+	char *html = malloc(sizeof(head) - 1 + pad + sizeof(tail));
+
+	cr_assert_not_null(html);
+	memcpy(html, head, sizeof(head) - 1);
+	memset(html + sizeof(head) - 1, ' ', pad);
+	memcpy(html + sizeof(head) - 1 + pad, tail, sizeof(tail));
+	parse_ok(&r, html, NULL);
+	assert_links(&r, "http://example.com/dir/far.png");
+	parse_result_release(&r);
+	free(html);
+}
+
+Test(parse, srcset_url_may_hold_commas_not_at_a_candidate_boundary)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<img srcset=\"/i/a,b.png 1x, /i/c.png 2x,/i/d.png 100w\">"
+		 "<picture><source srcset=\"s1.webp,s2.webp 2x\"></picture>",
+		 NULL);
+	assert_links(&r, "http://example.com/i/a,b.png", "http://example.com/i/c.png",
+		     "http://example.com/i/d.png", "http://example.com/dir/s1.webp,s2.webp");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
 	parse_result_release(&r);
 }
 
@@ -1203,7 +1380,9 @@ Test(parse, head_gives_description_lang_canonical_and_hreflang)
 	cr_expect_str_eq(p, "http://example.com/en/page.html");
 	cr_expect_eq(r.hreflang_len, (size_t)(p + strlen(p) + 1 - r.hreflang),
 		     "one pair only");
-	assert_no_links(&r);
+	/* And each <link rel> canonical or alternate is a page to crawl too. */
+	assert_links(&r, "http://example.com/canon", "http://example.com/en/page.html",
+		     "http://example.com/no-lang", "http://example.com/empty-lang");
 	parse_result_release(&r);
 }
 
