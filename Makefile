@@ -10,10 +10,9 @@ PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib
 TEST_PKGS := criterion libmicrohttpd gnutls
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
-             libpsl-dev libidn2-dev libmicrohttpd-dev jq groff-base man-db \
+             libpsl-dev libidn2-dev zlib1g-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
-             libmimalloc-dev libgnutls28-dev openssl nginx-light \
-             nettle-dev zlib1g-dev
+             libmimalloc-dev libgnutls28-dev openssl nginx-light nettle-dev
 
 comma     := ,
 # The WARC reader the tests use (make deps installs it with npm).
@@ -176,7 +175,7 @@ clean:
 # under SANITIZER=), over its corpus and the crashes kept in regressions/.
 # fuzz: libFuzzer + ASan + UBSan builds in build-fuzz/, FUZZ_SECONDS each on
 # a copy of the corpus; crash inputs land in build-fuzz/; fails on a crash.
-FUZZ_TARGETS := url parse robots options record
+FUZZ_TARGETS := url parse css robots options record sitemap
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz

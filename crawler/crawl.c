@@ -55,6 +55,7 @@ void crawl_config_init(struct crawl_config *cfg)
 		.connect_timeout_ms = 10000,
 		.max_size = 10 * 1024 * 1024,
 		.robots = true,
+		.robots_sitemaps = true,
 		.max_delay_ms = 30000,
 		.checkpoint_ms = 1000,
 		.retries = 2,
@@ -173,6 +174,7 @@ struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen
 	if (!c)
 		return NULL;
 	pthread_mutex_init(&c->halt_lock, NULL);
+	crawl_lastmods_init(c);
 	c->cfg = *cfg;
 	if (!cfg->nseeds) {
 		snprintf(err, errlen, "no URL given");
@@ -184,7 +186,8 @@ struct crawl *crawl_new(const struct crawl_config *cfg, char *err, size_t errlen
 	}
 	if (!cookie_files_ok(cfg, err, errlen))
 		goto fail;
-	if (seeds_init(c, err, errlen) != URL_OK || headers_init(c) ||
+	if (seeds_init(c, err, errlen) != URL_OK ||
+	    crawl_sitemaps_init(c, err, errlen) != URL_OK || headers_init(c) ||
 	    (cfg->user && crawl_auth_init(c)))
 		goto fail;
 	robots_product_token(cfg->user_agent, c->agent, sizeof(c->agent));
@@ -204,6 +207,8 @@ void crawl_free(struct crawl *c)
 	for (size_t i = 0; i < c->nseeds; i++)
 		free(c->seeds[i]);
 	free(c->seeds);
+	crawl_sitemaps_release(c);
+	crawl_lastmods_release(c);
 	scope_free(c->scope);
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->resolve);

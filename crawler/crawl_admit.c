@@ -11,6 +11,7 @@
 #include "frontier.h"
 #include "journal.h"
 #include "parse.h"
+#include "record.h"
 #include "scope.h"
 #include "trap.h"
 #include "visited.h"
@@ -47,11 +48,21 @@ static int skip_reason(const struct crawl *c, const struct batch *b, size_t i)
 
 static struct frontier_item item_of(const struct batch *b, size_t i)
 {
+	unsigned f = b->flags ? b->flags[i] : 0;
+	bool resource = f & PARSE_LINK_RESOURCE;
+	unsigned via = b->via;
+
+	/* A page's links say how they were found (parse.h). */
+	if (via == RECORD_VIA_LINK && f & PARSE_LINK_CSS)
+		via = RECORD_VIA_CSS;
+	else if (via == RECORD_VIA_LINK && resource)
+		via = RECORD_VIA_RESOURCE;
+
 	return (struct frontier_item){
 		.url = b->links[i], .parent = b->parent, .depth = b->depth,
 		.redirects = b->redirects, .chain = b->chain,
-		.flags = b->flags && (b->flags[i] & PARSE_LINK_RESOURCE) ?
-			 ENTRY_NO_PARSE : 0,
+		.flags = (b->entry_flags & ~(unsigned)ENTRY_VIA_MASK) |
+			 (resource ? ENTRY_NO_PARSE : 0) | via << ENTRY_VIA_SHIFT,
 	};
 }
 
@@ -93,6 +104,27 @@ static enum admit_status queue(struct crawl *c, const struct frontier_item *item
 		if (st[i] == FRONTIER_HOST_FULL)
 			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
 	return rc == ADMIT_OK ? rc : no_memory(c);
+}
+
+/* A sitemap's <lastmod>s wait for their URLs' records: kept before the
+ * push (from then on a URL can be fetched and recorded), dropped after it
+ * for the URLs the frontier refused. */
+static void keep_lastmods(struct crawl *c, const struct batch *b,
+			  const struct frontier_item *items, const size_t *src,
+			  size_t nq)
+{
+	for (size_t k = 0; b->lastmods && k < nq; k++)
+		if (b->lastmods[src[k]])
+			crawl_lastmod_keep(c, items[k].url, b->lastmods[src[k]]);
+}
+
+static void drop_lastmods(struct crawl *c, const struct batch *b,
+			  const struct frontier_item *items, const size_t *src,
+			  const enum frontier_push_status *st, size_t nq)
+{
+	for (size_t k = 0; b->lastmods && k < nq; k++)
+		if (b->lastmods[src[k]] && st[k] != FRONTIER_QUEUED)
+			free(crawl_lastmod_take(c, items[k].url));
 }
 
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
@@ -137,16 +169,20 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 		if (!fresh[i])
 			continue;
 		why = skip_reason(c, b, src[i]);
-		if (why >= 0)
+		if (why >= 0) {
 			atomic_fetch_add(&c->skipped[why], 1);
-		else
-			items[nq++] = item_of(b, src[i]);
+			continue;
+		}
+		src[nq] = src[i]; /* nq <= i: each item's place in b */
+		items[nq++] = item_of(b, src[i]);
 	}
 	/* Only new work wakes the fetch loop: most pages bring none, and a
 	 * wake-up is a system call on each side. */
 	if (nq) {
+		keep_lastmods(c, b, items, src, nq);
 		if (queue(c, items, nq, st) != ADMIT_OK)
 			rc = ADMIT_NOMEM;
+		drop_lastmods(c, b, items, src, st, nq);
 		evloop_wake(c->loop);
 	}
 	free(items);
@@ -154,14 +190,18 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 }
 
 /* A URL an earlier run admitted: visited again, and queued unless the
- * output already has its record. */
+ * output already has its record. The journal keeps no via: a URL with a
+ * parent comes back as a link, one without as a seed. */
 static void readmit(void *arg, const char *url, const char *parent,
 		    unsigned depth)
 {
 	struct crawl *c = arg;
 	char *u = (char *)url;
 	bool fresh = false;
-	struct frontier_item it = { .url = url, .parent = parent, .depth = depth };
+	struct frontier_item it = {
+		.url = url, .parent = parent, .depth = depth,
+		.flags = (parent ? RECORD_VIA_LINK : RECORD_VIA_SEED) << ENTRY_VIA_SHIFT,
+	};
 	enum frontier_push_status st;
 
 	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
@@ -180,7 +220,7 @@ static void readmit(void *arg, const char *url, const char *parent,
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */
 void crawl_admit_seeds(struct crawl *c)
 {
-	struct batch b = { .links = c->seeds, .n = c->nseeds };
+	struct batch b = { .links = c->seeds, .n = c->nseeds, .via = RECORD_VIA_SEED };
 
 	if (c->cfg.journal && journal_entries(c->cfg.journal)) {
 		if (journal_replay(c->cfg.journal, readmit, c))
@@ -189,4 +229,5 @@ void crawl_admit_seeds(struct crawl *c)
 		return;
 	}
 	crawl_admit(c, &b);
+	crawl_sitemaps_admit_given(c);
 }

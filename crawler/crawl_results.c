@@ -29,29 +29,6 @@ static void send_record(struct crawl *c, struct record *r)
 	chan_send(c->results, r, NULL);
 }
 
-/* The record of e's response; takes the response's error message, which
- * nothing after the record reads. */
-static struct record *record_from(const struct frontier_lease *e,
-				  struct response *resp)
-{
-	struct record *r = record_new(e->url, e->parent, e->depth);
-
-	if (!r)
-		return NULL;
-	r->status = resp->status;
-	if (resp->content_type && !(r->content_type = strdup(resp->content_type))) {
-		record_free(r);
-		return NULL;
-	}
-	r->bytes = resp->bytes;
-	r->fetched_at_ms = resp->fetched_at_ms;
-	r->elapsed_ms = resp->timings.total_us / 1000;
-	r->err = resp->err;
-	r->err_msg = resp->err_msg;
-	resp->err_msg = NULL;
-	return r;
-}
-
 static bool in_chain(const struct frontier_lease *e, uint64_t fp)
 {
 	for (unsigned i = 0; i < e->redirects; i++)
@@ -78,9 +55,12 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 	enum url_status st;
 	/* A resource's target is the resource: fetched, not parsed. */
 	static const unsigned char resource = PARSE_LINK_RESOURCE;
+	/* So is a sitemap's, at its nesting (http to https, most often). */
 	struct batch b = { .parent = r->url, .depth = r->depth, .n = 1,
 			   .redirects = e->redirects + 1, .chain = chain,
-			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL };
+			   .flags = e->flags & ENTRY_NO_PARSE ? &resource : NULL,
+			   .via = RECORD_VIA_REDIRECT,
+			   .entry_flags = e->flags & ~(unsigned)ENTRY_NO_PARSE };
 
 	st = url_resolve(r->url, raw, &target);
 	/* A redirect off the web (mailto:, ftp:) has nothing to follow and
@@ -166,13 +146,26 @@ static bool unanswered(struct crawl *c, struct frontier_lease *e,
 }
 
 /* Whether a handler reads this response's body; a resource is fetched,
- * never read. */
+ * not read, unless it is a stylesheet (content_handler.reads_resources). */
 static const struct content_handler *reader_of(const struct frontier_lease *e,
 					       const struct response *resp)
 {
-	if (e->flags & ENTRY_NO_PARSE || resp->status < 200 || resp->status >= 300)
+	const struct content_handler *h;
+
+	if (e->flags & ENTRY_SITEMAP || resp->status < 200 || resp->status >= 300)
 		return NULL;
-	return handler_for(resp);
+	h = handler_for(resp);
+	if (h && e->flags & ENTRY_NO_PARSE && !h->reads_resources)
+		return NULL;
+	return h;
+}
+
+/* A 2xx sitemap is read whatever its Content-Type says (a .gz file comes
+ * as anything from application/x-gzip to application/octet-stream). */
+static bool sitemap_body(const struct frontier_lease *e,
+			 const struct response *resp)
+{
+	return e->flags & ENTRY_SITEMAP && resp->status >= 200 && resp->status < 300;
 }
 
 /* What --accept-type and --reject-type say of a response: only a 2xx is
@@ -192,7 +185,7 @@ static enum mediatype_verdict type_verdict(const struct crawl *c,
 enum fetch_body crawl_keep_body(void *arg, void *tag, unsigned kind,
 				const struct response *resp)
 {
-	if (kind == JOB_ROBOTS)
+	if (kind == JOB_ROBOTS || sitemap_body(tag, resp))
 		return FETCH_BODY_KEEP;
 	if (type_verdict(arg, resp) != MEDIATYPE_PASS)
 		return FETCH_BODY_REFUSE;
@@ -217,6 +210,8 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		    struct response *resp)
 {
 	const struct content_handler *h = resp->body ? reader_of(e, resp) : NULL;
+	bool read = h || (resp->body && sitemap_body(e, resp));
+	unsigned flags = e->flags;
 	struct record *r;
 	struct page *pg;
 
@@ -224,7 +219,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		response_free(resp);
 		return;
 	}
-	r = record_from(e, resp);
+	r = crawl_record_of(c, e, resp);
 	if (!r) {
 		unsigned depth = e->depth;
 
@@ -234,6 +229,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 		return;
 	}
 	r->attempts = e->attempts + 1;
+	r->lastmod = crawl_lastmod_take(c, e->url);
 	if (resp->refused && r->err == RECORD_ERR_NONE)
 		record_type_refused(c, r, resp);
 	if (resp->location && r->err == RECORD_ERR_NONE)
@@ -241,13 +237,14 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	else if (moved(resp->status) && r->err == RECORD_ERR_NONE)
 		record_set_err(r, RECORD_ERR_HTTP, "redirect without a Location");
 	lease_done(c, e);
-	if (h && (pg = malloc(sizeof(*pg)))) {
-		*pg = (struct page){ .rec = r, .resp = resp, .handler = h };
+	if (read && (pg = malloc(sizeof(*pg)))) {
+		*pg = (struct page){ .rec = r, .resp = resp, .handler = h,
+				     .flags = flags };
 		outbox_send(&c->pages_out, pg);
 		return;
 	}
 	/* Its links would be lost without a trace: the record says so. */
-	if (h)
+	if (read)
 		record_set_err(r, RECORD_ERR_INTERNAL,
 			       "out of memory: the page was not read");
 	crawl_keep_exchange(c, r, resp);
@@ -282,8 +279,19 @@ static void parse_page(struct crawl *c, struct page *pg)
 {
 	struct record *r = pg->rec;
 	struct parse_result pr = { 0 };
-	struct batch b = { .parent = r->url, .depth = r->depth + 1 };
-	enum handler_status hs = pg->handler->read(pg->resp, r->url, &pr);
+	struct batch b = { .parent = r->url, .depth = r->depth + 1,
+			   .via = RECORD_VIA_LINK };
+	const struct response *resp = pg->resp;
+	enum handler_status hs;
+
+	if (!pg->handler) {
+		send_record(c, crawl_sitemap_read(c, pg));
+		return;
+	}
+	/* The digest is of the whole body: one cut at --max-size has none. */
+	if (resp->body && !resp->truncated)
+		record_set_digest(r, resp->body, resp->body_len);
+	hs = pg->handler->read(pg->resp, r->url, &pr);
 
 	/* The links found before a failure still count; the record says
 	 * the page was not read to its end. */
@@ -299,13 +307,14 @@ static void parse_page(struct crawl *c, struct page *pg)
 	}
 	if (c->cfg.hook)
 		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_PAGE_READ, r->url);
-	r->title = pr.title;
-	pr.title = NULL;
-	r->nlinks = (long)pr.nlinks;
-	r->noindex = pr.noindex;
+	if (crawl_record_page(r, &pr) && r->err == RECORD_ERR_NONE)
+		record_set_err(r, RECORD_ERR_INTERNAL,
+			       "out of memory while reading the page's robots directives");
 	/* Links lost for lack of memory would leave a record that looks
-	 * parsed: it says so instead (and the crawl is failing). */
-	if (!pr.nofollow || c->cfg.follow_nofollow) {
+	 * parsed: it says so instead (and the crawl is failing). The
+	 * X-Robots-Tag header's nofollow counts as the <meta>'s. */
+	if (!(pr.nofollow || crawl_robots_says(r, "nofollow")) ||
+	    c->cfg.follow_nofollow) {
 		b.links = pr.links;
 		b.flags = pr.flags;
 		b.n = pr.nlinks;

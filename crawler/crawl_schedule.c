@@ -32,7 +32,7 @@ static void *hold(const void *v, size_t n)
 static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 			     enum record_err err, const char *why)
 {
-	struct record *r = record_new(e->url, e->parent, e->depth);
+	struct record *r = crawl_record_new(c, e);
 	unsigned depth = e->depth;
 
 	/* The lease ends before the URL completes (frontier.h); no request
@@ -43,6 +43,7 @@ static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 		return;
 	}
 	record_set_err(r, err, why);
+	r->lastmod = crawl_lastmod_take(c, r->url);
 	r->fetched_at_ms = record_now_ms();
 	outbox_send(&c->records_out, r);
 }
@@ -199,8 +200,7 @@ void crawl_on_robots(struct crawl *c, struct frontier_gate *h,
 				      res->body, res->body_len, c->agent);
 	int64_t delay = o ? origin_crawl_delay_ms(o) : -1;
 
-	if (o)
-		atomic_fetch_add(&c->sitemaps, origin_sitemaps(o));
+	crawl_sitemaps_of_robots(c, h->origin, o);
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
 	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());

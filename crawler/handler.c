@@ -1,6 +1,8 @@
 /* handler: the table of content handlers (see handler.h). */
 #include "handler.h"
 
+#include "css.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,8 +50,26 @@ static enum handler_status html_read(const struct response *resp, const char *ur
 							       HANDLER_FAILED;
 }
 
+static bool css_accepts(const struct response *resp)
+{
+	return type_is(resp->content_type, "text/css");
+}
+
+/* A stylesheet's charset matters only for non-ASCII bytes in a URL, which
+ * the url module takes as UTF-8, as most sheets are. */
+static enum handler_status css_read(const struct response *resp, const char *url,
+				    struct parse_result *out)
+{
+	enum css_status cs = css_parse(resp->body, resp->body_len, url, out);
+
+	return cs == CSS_OK ? HANDLER_OK : cs == CSS_NOMEM ? HANDLER_NOMEM :
+							    HANDLER_FAILED;
+}
+
 static const struct content_handler handlers[] = {
 	{ .name = "html", .accepts = html_accepts, .read = html_read },
+	{ .name = "css", .reads_resources = true, .accepts = css_accepts,
+	  .read = css_read },
 };
 
 const struct content_handler *handler_for(const struct response *resp)

@@ -616,6 +616,16 @@ static enum options_status set_pattern(char ***list, size_t *count,
 	return OPTIONS_OK;
 }
 
+static enum options_status set_sitemap(struct options *o, const char *v,
+				       char *err, size_t n)
+{
+	if (!push(&o->sitemaps, &o->nsitemaps, v)) {
+		snprintf(err, n, "out of memory");
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_OK;
+}
+
 static enum options_status set_include(struct options *o, const char *v,
 				       char *err, size_t n)
 {
@@ -783,6 +793,11 @@ static const struct option_spec table[] = {
 	{ "input-file", 'i', "FILE", NULL,
 	  "read seed URLs from FILE, one a line ('-': standard input)", set_input,
 	  .group = "Input and output" },
+	{ "sitemap", 0, "URL", NULL,
+	  "also read the sitemap at URL (repeatable)", set_sitemap },
+	{ "no-sitemaps", 0, NULL, NULL,
+	  "do not read the sitemaps robots.txt names",
+	  FLAG(crawl.robots_sitemaps, false) },
 	{ "output", 'o', "FILE", "standard output",
 	  "write the JSON Lines records to FILE", set_output },
 	{ "stats", 0, "FILE", "standard error",
@@ -795,6 +810,9 @@ static const struct option_spec table[] = {
 	  set_warc },
 	{ "warc-max-size", 0, "SIZE", "1G",
 	  "start the next WARC file before one grows past SIZE", set_warc_max_size },
+	{ "headers", 0, NULL, "off",
+	  "add \"headers\", every response header, to each record",
+	  FLAG(crawl.record_headers, true) },
 	{ "state", 0, "DIR", NULL,
 	  "journal the crawl in DIR; the same command resumes it", set_state },
 	{ "checkpoint-interval", 0, "DURATION", "1s",
@@ -1117,6 +1135,8 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 	}
 	o->crawl.seeds = o->seeds;
 	o->crawl.nseeds = o->nseeds;
+	o->crawl.sitemaps = o->sitemaps;
+	o->crawl.nsitemaps = o->nsitemaps;
 	o->crawl.headers = o->headers;
 	o->crawl.nheaders = o->nheaders;
 	o->crawl.scope.include = o->include;
@@ -1138,6 +1158,7 @@ static void free_list(char ***list, size_t *n)
 void options_release(struct options *o)
 {
 	free_list(&o->seeds, &o->nseeds);
+	free_list(&o->sitemaps, &o->nsitemaps);
 	free_list(&o->headers, &o->nheaders);
 	free_list(&o->include, &o->ninclude);
 	free_list(&o->exclude, &o->nexclude);

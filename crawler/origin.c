@@ -79,9 +79,7 @@ int64_t origin_crawl_delay_ms(const struct origin *o)
 	return robots_crawl_delay_ms(o->robots);
 }
 
-size_t origin_sitemaps(const struct origin *o)
+size_t origin_sitemap_urls(const struct origin *o, const char *const **urls)
 {
-	const char *const *urls;
-
-	return robots_sitemaps(o->robots, &urls);
+	return robots_sitemaps(o->robots, urls);
 }

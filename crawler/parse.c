@@ -1,6 +1,7 @@
 /* parse: the step between fetching a page and queueing what it links to. A
  * worker hands over the body it fetched; one SAX pass of libxml2's HTML
- * parser picks out the link attributes, the robots <meta> and the first
+ * parser picks out the link attributes, the url()s of inline CSS (<style>
+ * and style="", through the css module), the robots <meta> and the first
  * <title>, and each link goes through the url module, so the frontier only
  * ever sees canonical http(s) URLs, each flagged as a page or a resource and
  * with its rel=nofollow. No tree is built: this runs on every page of a
@@ -21,10 +22,15 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include "css.h"
 #include "url.h"
 
 /* Longest title kept, in bytes of UTF-8. */
 #define TITLE_MAX 4096
+
+/* Most of a <style> element read for its url()s, in bytes; the rest of a
+ * bigger one is ignored (a stylesheet that size is a file of its own). */
+#define STYLE_MAX (1024 * 1024)
 
 /* Recover from broken HTML, never touch the network, report nothing. No
  * NOBLANKS: with it, white space between a title's words could go to the
@@ -47,9 +53,15 @@ struct parse_state {
 	size_t template_depth; /* open <template>s */
 	size_t media_depth;    /* open <video>s and <audio>s */
 	bool base_seen;
+	bool html_seen;
+	size_t nhreflang;
 	bool title_seen;
 	bool in_title;
 	bool title_gap; /* white space seen since the title's last byte */
+	bool in_style;  /* inside a <style>, gathering its text */
+	char *style;    /* malloc'd text of the open <style>, style_len bytes */
+	size_t style_len;
+	size_t style_cap;
 	size_t title_len;
 	/* Room for one UTF-8 sequence past TITLE_MAX, so the character that
 	 * crosses the cap is seen whole (and cut) rather than as junk. */
@@ -57,14 +69,25 @@ struct parse_state {
 };
 
 /* When a link_attrs row applies, beyond the element having the attribute.
- * A <link> is a resource only as a stylesheet or an icon: its other rels
- * (alternate, canonical, preload) are neither something the page shows nor
- * a link a reader follows. */
+ * A <link> is a resource when the page uses what it names (rel_embed), a
+ * page when it names another version or part of the site (rel_page), and
+ * nothing for the other rels (dns-prefetch, preconnect, pingback, author).
+ * "alternate stylesheet" is a stylesheet. */
 enum link_rule {
 	RULE_ALWAYS,
 	RULE_SRCSET,    /* the value is a srcset candidate list */
 	RULE_IN_MEDIA,  /* <source src> is a stream only in <video>/<audio> */
-	RULE_REL_EMBED, /* only when rel has "stylesheet" or "icon" */
+	RULE_REL_EMBED, /* only when rel has a token of rel_embed */
+	RULE_REL_PAGE,  /* only when rel has one of rel_page and none of rel_embed */
+};
+
+static const char *const rel_embed[] = {
+	"stylesheet", "icon", "apple-touch-icon", "apple-touch-icon-precomposed",
+	"mask-icon", "manifest", "preload", "modulepreload", "prefetch",
+};
+
+static const char *const rel_page[] = {
+	"canonical", "alternate", "next", "prev", "search",
 };
 
 /* Elements whose attribute holds a link, and what kind it is. libxml2's
@@ -84,17 +107,23 @@ static const struct link_attr {
 	{ "img", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
 	{ "script", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "link", "href", PARSE_LINK_RESOURCE, RULE_REL_EMBED },
+	{ "link", "href", 0, RULE_REL_PAGE },
 	{ "video", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "video", "poster", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "audio", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 	{ "source", "src", PARSE_LINK_RESOURCE, RULE_IN_MEDIA },
 	{ "source", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
+	{ "track", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "embed", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "object", "data", PARSE_LINK_RESOURCE, RULE_ALWAYS },
 };
 
 static void stop(struct parse_state *st, enum parse_status status)
 {
 	st->status = status;
-	xmlStopParser(st->ctxt);
+	/* No parser once the pass is over (a <style> left open is read then). */
+	if (st->ctxt)
+		xmlStopParser(st->ctxt);
 }
 
 /* The first value of attribute name; NULL if absent or bare (<a href>). */
@@ -130,7 +159,6 @@ static bool grow_links(struct parse_result *r)
 static void add_link(struct parse_state *st, const char *ref,
 		     unsigned char flags)
 {
-	struct parse_result *r = st->out;
 	enum url_status us;
 	char *url;
 
@@ -141,13 +169,20 @@ static void add_link(struct parse_state *st, const char *ref,
 		stop(st, PARSE_NOMEM);
 	if (us != URL_OK)
 		return;
+	if (parse_result_add(st->out, url, flags))
+		stop(st, PARSE_NOMEM);
+}
+
+enum parse_status parse_result_add(struct parse_result *r, char *url,
+				   unsigned char flags)
+{
 	if (r->nlinks == r->cap && !grow_links(r)) {
 		free(url);
-		stop(st, PARSE_NOMEM);
-		return;
+		return PARSE_NOMEM;
 	}
 	r->flags[r->nlinks] = flags;
 	r->links[r->nlinks++] = url;
+	return PARSE_OK;
 }
 
 /* A link that is part of a longer attribute value (srcset, refresh). */
@@ -327,6 +362,104 @@ static void add_refresh(struct parse_state *st, const char *content)
 		add_link_part(st, s, len, 0);
 }
 
+/* A copy of an attribute's value, at most PARSE_META_MAX bytes, trimmed
+ * of white space; NULL when empty. An out of memory stops the parse. */
+static char *meta_copy(struct parse_state *st, const char *v)
+{
+	size_t n;
+	char *copy;
+
+	v += strspn(v, HTML_SPACE);
+	n = strnlen(v, PARSE_META_MAX);
+	while (n && is_html_space((unsigned char)v[n - 1]))
+		n--;
+	if (!n)
+		return NULL;
+	copy = strndup(v, n);
+	if (!copy)
+		stop(st, PARSE_NOMEM);
+	return copy;
+}
+
+/* Each robots <meta> adds its directives: HTML lets a page have several. */
+static void add_robots(struct parse_state *st, const char *content)
+{
+	struct parse_result *r = st->out;
+	size_t old = r->robots ? strlen(r->robots) : 0;
+	size_t n = strnlen(content, PARSE_META_MAX);
+	char *p;
+
+	if (old + n > PARSE_META_MAX || !(p = realloc(r->robots, old + n + 2))) {
+		if (old + n <= PARSE_META_MAX)
+			stop(st, PARSE_NOMEM);
+		return;
+	}
+	if (old)
+		p[old++] = ',';
+	memcpy(p + old, content, n);
+	p[old + n] = '\0';
+	r->robots = p;
+}
+
+/* The page's own metadata from <link>: its canonical URL (the first), and
+ * its translations (rel=alternate with hreflang). Resolved like a link. */
+static void head_link(struct parse_state *st, const xmlChar **atts)
+{
+	const char *rel = attr_value(atts, "rel"), *href = attr_value(atts, "href");
+	const char *lang = attr_value(atts, "hreflang");
+	struct parse_result *r = st->out;
+	char *url = NULL;
+	enum url_status us;
+	size_t llen;
+
+	if (!rel || !href)
+		return;
+	if (!r->canonical && has_token(rel, HTML_SPACE, "canonical")) {
+		us = url_base_resolve(st->base ? st->base : st->page, href, &r->canonical);
+		if (us == URL_NOMEM)
+			stop(st, PARSE_NOMEM);
+		return;
+	}
+	if (!lang || !has_token(rel, HTML_SPACE, "alternate") ||
+	    st->nhreflang >= PARSE_HREFLANG_MAX)
+		return;
+	lang += strspn(lang, HTML_SPACE);
+	llen = strcspn(lang, HTML_SPACE);
+	if (!llen || llen > 64)
+		return;
+	us = url_base_resolve(st->base ? st->base : st->page, href, &url);
+	if (us == URL_OK) {
+		size_t ulen = strlen(url), at = r->hreflang_len;
+		char *p = realloc(r->hreflang, at + llen + ulen + 2);
+
+		if (p) {
+			memcpy(p + at, lang, llen);
+			p[at + llen] = '\0';
+			memcpy(p + at + llen + 1, url, ulen + 1);
+			r->hreflang = p;
+			r->hreflang_len = at + llen + ulen + 2;
+			st->nhreflang++;
+		} else {
+			us = URL_NOMEM;
+		}
+	}
+	free(url);
+	if (us == URL_NOMEM)
+		stop(st, PARSE_NOMEM);
+}
+
+/* The first <html lang>: the page's language (HTML: the root element's). */
+static void start_html(struct parse_state *st, const xmlChar **atts)
+{
+	const char *lang = attr_value(atts, "lang");
+
+	if (st->html_seen)
+		return;
+	st->html_seen = true;
+	if (lang)
+		st->out->lang = meta_copy(st, lang);
+}
+
 /* Only name="robots" speaks to every crawler; a name for one crawler
  * ("googlebot") is not ours. */
 static void start_meta(struct parse_state *st, const xmlChar **atts)
@@ -343,9 +476,21 @@ static void start_meta(struct parse_state *st, const xmlChar **atts)
 
 		r->nofollow |= none || has_token(content, ",", "nofollow");
 		r->noindex |= none || has_token(content, ",", "noindex");
+		add_robots(st, content);
 	}
+	if (name && !r->description &&
+	    ascii_ieq(name, strlen(name), "description"))
+		r->description = meta_copy(st, content);
 	if (equiv && ascii_ieq(equiv, strlen(equiv), "refresh"))
 		add_refresh(st, content);
+}
+
+static bool has_any_token(const char *rel, const char *const *toks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (has_token(rel, HTML_SPACE, toks[i]))
+			return true;
+	return false;
 }
 
 static bool rule_holds(const struct parse_state *st,
@@ -355,8 +500,10 @@ static bool rule_holds(const struct parse_state *st,
 	case RULE_IN_MEDIA:
 		return st->media_depth > 0;
 	case RULE_REL_EMBED:
-		return rel && (has_token(rel, HTML_SPACE, "stylesheet") ||
-			       has_token(rel, HTML_SPACE, "icon"));
+		return rel && has_any_token(rel, rel_embed, ARRAY_SIZE(rel_embed));
+	case RULE_REL_PAGE:
+		return rel && has_any_token(rel, rel_page, ARRAY_SIZE(rel_page)) &&
+		       !has_any_token(rel, rel_embed, ARRAY_SIZE(rel_embed));
 	default:
 		return true;
 	}
@@ -370,9 +517,31 @@ static bool may_link(const char *name)
 	switch (name[0]) {
 	case 'a': case 'f': case 'i': case 'l': case 's': case 'v':
 		return true;
+	case 'e':
+		return !strcmp(name, "embed");
+	case 'o':
+		return !strcmp(name, "object");
+	case 't': /* not td, tr, th, table, tbody */
+		return !strcmp(name, "track");
 	default:
 		return false;
 	}
+}
+
+/* A url() of inline CSS: a resource, resolved like the page's links. */
+static enum css_status add_css_url(void *arg, const char *url, size_t len)
+{
+	struct parse_state *st = arg;
+
+	(void)len;
+	add_link(st, url, PARSE_LINK_RESOURCE | PARSE_LINK_CSS);
+	return st->status == PARSE_OK ? CSS_OK : CSS_NOMEM;
+}
+
+static void add_css(struct parse_state *st, const char *css, size_t len)
+{
+	if (css_scan(css, len, add_css_url, st) == CSS_NOMEM)
+		stop(st, PARSE_NOMEM);
 }
 
 static void add_element_links(struct parse_state *st, const char *name,
@@ -382,6 +551,8 @@ static void add_element_links(struct parse_state *st, const char *name,
 	unsigned char nofollow = 0;
 	const char *v;
 
+	if ((v = attr_value(atts, "style")))
+		add_css(st, v, strlen(v));
 	if (!may_link(name))
 		return;
 	rel = attr_value(atts, "rel");
@@ -429,10 +600,58 @@ static void on_start(void *user, const xmlChar *tag, const xmlChar **atts)
 			set_base(st, v);
 	} else if (!strcmp(name, "meta")) {
 		start_meta(st, atts);
+	} else if (!strcmp(name, "html")) {
+		start_html(st, atts);
+	} else if (!strcmp(name, "style")) {
+		st->in_style = true;
+		st->style_len = 0;
 	} else {
+		if (name[0] == 'l' && !strcmp(name, "link"))
+			head_link(st, atts);
 		st->media_depth += is_media(name);
 		add_element_links(st, name, atts);
 	}
+}
+
+/* A <style>'s text arrives in chunks; its url()s are read at its end. */
+static void style_end(struct parse_state *st)
+{
+	st->in_style = false;
+	add_css(st, st->style, st->style_len);
+	st->style_len = 0;
+}
+
+static void style_put(struct parse_state *st, const xmlChar *text, int len)
+{
+	size_t n = (size_t)len, cap = st->style_cap ? st->style_cap : 4096;
+	char *grown;
+
+	if (n > STYLE_MAX - st->style_len)
+		n = STYLE_MAX - st->style_len;
+	if (!n)
+		return;
+	while (cap < st->style_len + n)
+		cap *= 2;
+	if (cap != st->style_cap) {
+		grown = realloc(st->style, cap);
+		if (!grown) {
+			stop(st, PARSE_NOMEM);
+			return;
+		}
+		st->style = grown;
+		st->style_cap = cap;
+	}
+	memcpy(st->style + st->style_len, text, n);
+	st->style_len += n;
+}
+
+/* libxml2 hands the text of <script> and <style> here, raw. */
+static void on_raw_text(void *user, const xmlChar *text, int len)
+{
+	struct parse_state *st = user;
+
+	if (st->in_style)
+		style_put(st, text, len);
 }
 
 static void on_end(void *user, const xmlChar *tag)
@@ -448,6 +667,8 @@ static void on_end(void *user, const xmlChar *tag)
 		return;
 	if (st->in_title && !strcmp(name, "title"))
 		st->in_title = false;
+	else if (st->in_style && !strcmp(name, "style"))
+		style_end(st);
 	else if (is_media(name) && st->media_depth)
 		st->media_depth--;
 }
@@ -609,6 +830,7 @@ static htmlParserCtxtPtr new_ctxt(struct parse_state *st, const char *body,
 		.startElement = on_start,
 		.endElement = on_end,
 		.characters = on_text,
+		.cdataBlock = on_raw_text,
 	};
 	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(body, len);
 
@@ -695,6 +917,10 @@ enum parse_status parse_html(const char *body, size_t len,
 	/* htmlCreateMemoryParserCtxt refuses an empty buffer. */
 	if (len)
 		parse_body(&st, body, len, charset);
+	/* A page cut inside a <style> keeps the url()s of what arrived. */
+	if (st.in_style && st.status == PARSE_OK)
+		style_end(&st);
+	free(st.style);
 	title_status = title_finish(&st, &out->title);
 	if (st.status == PARSE_OK)
 		st.status = title_status;
@@ -766,5 +992,10 @@ void parse_result_release(struct parse_result *r)
 	free(r->links);
 	free(r->flags);
 	free(r->title);
+	free(r->robots);
+	free(r->description);
+	free(r->lang);
+	free(r->canonical);
+	free(r->hreflang);
 	memset(r, 0, sizeof(*r));
 }

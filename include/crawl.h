@@ -82,6 +82,10 @@ struct crawl_config {
 	struct mediatype_filter types; /* --accept-type, --reject-type: 2xx
 				    bodies refused by type; lists borrowed */
 	bool robots;             /* obey robots.txt */
+	bool robots_sitemaps;    /* fetch the sitemaps robots.txt names */
+	char **sitemaps;         /* --sitemap URLs, fetched with the seeds;
+				    borrowed */
+	size_t nsitemaps;
 	int64_t delay_ms;        /* least time between starts on one origin */
 	unsigned max_rate;       /* requests per second per origin; 0: any */
 	int64_t max_delay_ms;    /* cap on Crawl-delay and Retry-After */
@@ -117,6 +121,7 @@ struct crawl_config {
 	void (*hook)(void *arg, enum crawl_hook at, const char *url);
 	void *hook_arg;
 	bool links;              /* records carry outlinks */
+	bool record_headers;     /* --headers: records carry every header */
 	bool progress;           /* live status line on log */
 	bool verbose;            /* a log line per record */
 	FILE *log;               /* standard error, usually */
@@ -142,7 +147,8 @@ enum crawl_stop {
 	X(URL_LENGTH, "url_length")                \
 	X(PATH_SEGMENTS, "path_segments")          \
 	X(REPEATED_SEGMENT, "repeated_segment")    \
-	X(HOST_LIMIT, "max_pages_per_host")
+	X(HOST_LIMIT, "max_pages_per_host")        \
+	X(SITEMAP_NESTING, "sitemap_nesting")
 
 enum crawl_skip {
 #define CRAWL_SKIP_ENUM(name, text) CRAWL_SKIP_##name,

@@ -3,9 +3,11 @@
  *
  * A handler says, from the headers alone, whether it wants a body (so a
  * body nobody reads is never kept), and reads the body into links and the
- * fields of the record. Today there is one, HTML; sitemaps and CSS join
- * the table as handlers of their own. A handler's read runs on a parser
- * thread and keeps no state between calls. */
+ * fields of the record. Today: HTML, and CSS (a stylesheet's url()s and
+ * @imports). A sitemap is not in the table: it is known by how its URL was
+ * found (robots.txt, --sitemap, an index), not by its headers, and
+ * crawl_sitemap.c reads it. A handler's read runs on a parser thread and
+ * keeps no state between calls. */
 #ifndef CRAWLER_HANDLER_H
 #define CRAWLER_HANDLER_H
 
@@ -23,6 +25,9 @@ enum handler_status {
 
 struct content_handler {
 	const char *name;
+	/* Whether it also reads a body fetched as a resource: a stylesheet
+	 * is one, and what it links to is found only by reading it. */
+	bool reads_resources;
 	/* Whether this handler reads a 2xx body with these headers. */
 	bool (*accepts)(const struct response *resp);
 	/* Read resp's body, fetched from url (canonical), into *out (the

@@ -24,6 +24,8 @@ struct options {
 	bool quiet;
 	char **seeds;           /* owned: -i lines, then argv URLs */
 	size_t nseeds;
+	char **sitemaps;        /* owned copies of --sitemap values */
+	size_t nsitemaps;
 	char **headers;         /* owned copies of -H values */
 	size_t nheaders;
 	char **include;         /* owned copies of --include values */
@@ -49,8 +51,8 @@ enum options_status {
  * returns, *o holds copies to give back with options_release. */
 enum options_status options_parse(struct options *o, int argc, char **argv,
 				  FILE *out, char *err, size_t errlen);
-/* Free the copies o holds (seeds, headers, include and exclude regexes,
- * resolve entries, media ranges) and empty those lists; the struct itself
+/* Free the copies o holds (seeds, sitemaps, headers, include and exclude
+ * regexes, resolve entries, media ranges) and empty those lists; the struct itself
  * is the caller's. */
 void options_release(struct options *o);
 

@@ -35,7 +35,8 @@ enum record_err origin_refuses(const struct origin *o, const char *url,
 
 /* Crawl-delay in milliseconds, or -1. */
 int64_t origin_crawl_delay_ms(const struct origin *o);
-/* Sitemap: lines in the file. */
-size_t origin_sitemaps(const struct origin *o);
+/* Sitemap: lines in the file, as written, in *urls (borrowed from o until
+ * origin_free); returns how many. */
+size_t origin_sitemap_urls(const struct origin *o, const char *const **urls);
 
 #endif

@@ -38,8 +38,46 @@ enum record_err {
 	RECORD_ERR_COUNT
 };
 
+/* How a URL came to the crawl: the enum and the JSON name, together. */
+#define RECORD_VIA_MAP(X)                                                     \
+	X(SEED, "seed")         /* given on the command line or by -i */      \
+	X(LINK, "link")         /* a link of a page it was found on */        \
+	X(REDIRECT, "redirect") /* the target of a 3xx */                     \
+	X(SITEMAP, "sitemap")   /* listed in a sitemap */                     \
+	X(RESOURCE, "resource") /* embedded by a page (--resources) */        \
+	X(CSS, "css")           /* named by a stylesheet */
+
+enum record_via {
+#define RECORD_VIA_ENUM(name, json) RECORD_VIA_##name,
+	RECORD_VIA_MAP(RECORD_VIA_ENUM)
+#undef RECORD_VIA_ENUM
+	RECORD_VIA_COUNT
+};
+
+/* Microseconds from the start of the transfer to the end of each phase
+ * (cumulative, as libcurl measures them; 0 for a phase that did not
+ * happen). */
+struct record_timings {
+	int64_t dns_us;
+	int64_t connect_us;
+	int64_t tls_us;
+	int64_t ttfb_us;      /* first byte of the response */
+	int64_t total_us;
+};
+
+/* Strings packed one after the other, each with its NUL, in one
+ * allocation: a record's lists are short and live briefly. */
+struct record_strs {
+	char *buf;            /* malloc'd, or NULL when empty */
+	size_t len;           /* bytes used, NULs included */
+};
+
+/* "sha1:" and the 32 letters of RFC 4648 base32 of a SHA-1, and a NUL. */
+#define RECORD_DIGEST_SIZE 38
+
 struct record {
 	char *url;            /* canonical URL */
+	enum record_via via;  /* how url was found */
 	char *parent;         /* page that linked here; NULL for a seed */
 	unsigned depth;       /* hops from a seed */
 	int status;           /* HTTP status; 0 when no response arrived */
@@ -54,6 +92,24 @@ struct record {
 	int64_t elapsed_ms;   /* request duration */
 	unsigned attempts;    /* fetches tried (retries + 1); 0: not fetched */
 	bool noindex;         /* the page asked not to be indexed */
+	int http_version;     /* 10, 11, 20 or 30; 0 when no response */
+	char ip[48];          /* the server's address, or "" */
+	uint64_t wire_bytes;  /* body bytes received, before decoding */
+	struct record_timings timings; /* written when attempts > 0 */
+	char digest[RECORD_DIGEST_SIZE]; /* of the whole body, or "" */
+	char *content_encoding; /* the headers' values as sent, or NULL */
+	char *etag;
+	char *last_modified;
+	char *canonical;      /* resolved, canonical URL, or NULL */
+	char *description;    /* <meta name=description>, or NULL */
+	char *lang;           /* <html lang>, or NULL */
+	struct record_strs hreflang; /* pairs: language, canonical URL */
+	struct record_strs robots;   /* directives that apply, lowercased */
+	struct record_strs headers;  /* pairs: lowercased name, value */
+	bool with_headers;    /* --headers: write the "headers" field */
+	char *lastmod;        /* <lastmod> of the sitemap entry that listed
+				 this URL, as written, or NULL */
+	long sitemap_urls;    /* entries a sitemap listed; -1: not one */
 	enum record_err err;
 	char *err_msg;        /* detail for err, or NULL for the default text */
 	/* --warc: */
@@ -72,6 +128,20 @@ void record_free(struct record *r);
 
 /* Set the error; msg (copied, may be NULL) adds detail. */
 void record_set_err(struct record *r, enum record_err err, const char *msg);
+
+/* Append s (n bytes, no NUL among them) to l. 0 or ENOMEM. */
+int record_strs_add(struct record_strs *l, const char *s, size_t n);
+/* The string after s in l (s NULL: the first), or NULL past the end. */
+const char *record_strs_next(const struct record_strs *l, const char *s);
+/* Whether l holds s. */
+bool record_strs_has(const struct record_strs *l, const char *s);
+void record_strs_release(struct record_strs *l);
+
+/* Set r->digest from the len bytes of body: "sha1:" and the base32 of
+ * their SHA-1, as WARC-Payload-Digest and CDX files write it. */
+void record_set_digest(struct record *r, const void *body, size_t len);
+
+const char *record_via_name(enum record_via via);
 
 /* Wall clock in milliseconds since the epoch, as fetched_at_ms holds. */
 int64_t record_now_ms(void);

@@ -64,6 +64,21 @@ struct response {
 	char *err_msg;         /* detail for err, or NULL */
 };
 
+/* One header field of a response's header block, pointing into it. */
+struct response_field {
+	const char *name;      /* as sent, not NUL-terminated */
+	size_t name_len;
+	const char *value;     /* trimmed of white space, not NUL-terminated */
+	size_t value_len;
+};
+
+/* The header fields of r's block in the order received: *pos starts at 0;
+ * each call fills *f and returns true, false past the last. The status
+ * line, a continuation line (obsolete folding, RFC 9112 5.2) and a line
+ * with no colon are passed over. */
+bool response_next_field(const struct response *r, size_t *pos,
+			 struct response_field *f);
+
 /* Frees r and everything it holds; accepts NULL. */
 void response_free(struct response *r);
 

@@ -731,3 +731,115 @@ Test(crawl, max_size_counts_decoded_bytes_so_a_gzip_bomb_is_too_large)
 	run_free(&run);
 	testsrv_stop(srv);
 }
+
+/* ---- every link source (issue 10) -------------------------------------- */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A site where some URLs are linked only from CSS (a stylesheet, an
+ * @import'ed one, a <style> block, a style="" attribute), one page only by
+ * <link rel=search> and one file only by srcset. */
+static const struct testsrv_route css_site[] = {
+	{ "/", { .body = "<!doctype html><html><head><title>t</title>"
+			 "<link rel=stylesheet href=/s.css>"
+			 "<link rel=search href=/search.html>"
+			 "<style>header { background: url('/img/style-block.png') }</style>"
+			 "</head><body>"
+			 "<div style=\"background: url(/img/inline.png)\"></div>"
+			 "<img src=/img/plain.png srcset=\"/img/wide.png 2x\">"
+			 "</body></html>" } },
+	{ "/s.css", { .content_type = "text/css",
+		      .body = "@import \"more.css\";\n"
+			      "@font-face { font-family: F; src: url(fonts/missing.woff2) }\n"
+			      "/* url(/img/commented.png) */\n"
+			      ".x { background: url(\"/img/sheet.png\") }\n" } },
+	{ "/more.css", { .content_type = "text/css; charset=utf-8",
+			 .body = ".y { background: url(img/deep.png) }" } },
+	{ "/search.html", { .body = HTML("<p>search</p>") } },
+	{ "/img/style-block.png", { .content_type = "image/png", .body = "png" } },
+	{ "/img/inline.png", { .content_type = "image/png", .body = "png" } },
+	{ "/img/plain.png", { .content_type = "image/png", .body = "png" } },
+	{ "/img/wide.png", { .content_type = "image/png", .body = "png" } },
+	{ "/img/sheet.png", { .content_type = "image/png", .body = "png" } },
+	{ "/img/deep.png", { .content_type = "image/png", .body = "png" } },
+	{ "/img/commented.png", { .content_type = "image/png", .body = "png" } },
+};
+
+static void with_resources(struct crawl_config *cfg)
+{
+	cfg->resources = true;
+}
+
+static void expect_paths(struct testsrv *srv, const struct run *run,
+			 const char *const *paths, size_t n)
+{
+	cr_expect_eq(run->n, n, "records: %zu, want %zu", run->n, n);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_not_null(find_at(srv, run, paths[i]), "no record for %s", paths[i]);
+}
+
+Test(crawl, without_resources_only_pages_are_fetched_rel_search_among_them)
+{
+	static const char *const want[] = { "/", "/search.html" };
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, css_site, ARRAY_SIZE(css_site), NULL);
+
+	expect_paths(srv, &run, want, ARRAY_SIZE(want));
+	cr_expect_eq(testsrv_hits(srv, "/s.css"), 0);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, resources_follow_css_urls_imports_style_blocks_and_srcset)
+{
+	static const char *const want[] = {
+		"/", "/search.html", "/s.css", "/more.css", "/fonts/missing.woff2",
+		"/img/sheet.png", "/img/deep.png", "/img/style-block.png",
+		"/img/inline.png", "/img/plain.png", "/img/wide.png",
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, css_site, ARRAY_SIZE(css_site), with_resources);
+
+	expect_paths(srv, &run, want, ARRAY_SIZE(want));
+	expect_record(srv, &run, "/fonts/missing.woff2", 404, NULL);
+	expect_record(srv, &run, "/img/deep.png", 200, NULL);
+	cr_expect_eq(testsrv_hits(srv, "/img/commented.png"), 0);
+	cr_expect_eq(rec_int(record_at(srv, &run, "/s.css"), "links"), 3,
+		     "the stylesheet's record counts its links");
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+static char cut_sheet[70 * 1024];
+
+static void resources_max_size_64k(struct crawl_config *cfg)
+{
+	cfg->resources = true;
+	cfg->max_size = 64 * 1024;
+}
+
+Test(crawl, stylesheet_over_max_size_gives_the_urls_of_what_arrived)
+{
+	static const char head[] = ".a { background: url(/early.png) } /*";
+	static const char tail[] = "*/ .b { background: url(/late.png) }";
+	struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<link rel=stylesheet href=/big.css>") } },
+		{ "/big.css", { .content_type = "text/css", .body = cut_sheet } },
+		{ "/early.png", { .content_type = "image/png", .body = "png" } },
+		{ "/late.png", { .content_type = "image/png", .body = "png" } },
+	};
+	struct testsrv *srv;
+	struct run run;
+
+	memset(cut_sheet, ' ', sizeof(cut_sheet) - 1);
+	memcpy(cut_sheet, head, sizeof(head) - 1);
+	memcpy(cut_sheet + sizeof(cut_sheet) - sizeof(tail), tail, sizeof(tail));
+	run = crawl_routes(&srv, routes, ARRAY_SIZE(routes), resources_max_size_64k);
+	expect_record(srv, &run, "/big.css", 200, "too_large");
+	cr_expect_eq(rec_int(record_at(srv, &run, "/big.css"), "links"), 1);
+	expect_record(srv, &run, "/early.png", 200, NULL);
+	cr_expect_eq(testsrv_hits(srv, "/late.png"), 0, "the URL past the cap");
+	cr_expect_eq(run.n, 3, "records: %zu", run.n);
+	run_free(&run);
+	testsrv_stop(srv);
+}

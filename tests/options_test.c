@@ -162,12 +162,28 @@ Test(options, defaults_are_the_documented_ones)
 	cr_assert_not_null(o.crawl.user_agent);
 	cr_expect_str_eq(o.crawl.user_agent, CRAWL_DEFAULT_USER_AGENT);
 	cr_expect_eq(o.crawl.nheaders, 0);
+	cr_expect(o.crawl.robots_sitemaps, "robots.txt's sitemaps are read");
+	cr_expect_eq(o.crawl.nsitemaps, 0);
 	cr_expect_not(o.crawl.links);
 	cr_expect_not(o.crawl.verbose);
 	cr_expect_not(o.quiet);
 	cr_expect_null(o.output);
 	cr_expect_null(o.stats_path);
 	cr_expect_eq(o.progress, -1, "progress: when stderr is a terminal");
+	options_release(&o);
+}
+
+Test(options, sitemap_repeats_and_no_sitemaps_turns_robots_ones_off)
+{
+	struct options o;
+
+	PARSE_OK(&o, "--sitemap", "http://a.test/s.xml", "--no-sitemaps",
+		 "--sitemap=http://b.test/t.xml.gz", "http://a.test/");
+	cr_assert_eq(o.crawl.nsitemaps, 2);
+	cr_expect_str_eq(o.crawl.sitemaps[0], "http://a.test/s.xml");
+	cr_expect_str_eq(o.crawl.sitemaps[1], "http://b.test/t.xml.gz");
+	cr_expect_not(o.crawl.robots_sitemaps);
+	cr_expect_eq(o.nseeds, 1, "a --sitemap is no seed");
 	options_release(&o);
 }
 

@@ -17,13 +17,15 @@ Test(origin, a_2xx_answer_is_the_rules_for_our_token)
 	struct origin *o = origin_new(200, RECORD_ERR_NONE, NULL, body, strlen(body),
 				      "crawler");
 	const char *why;
+	const char *const *urls;
 
 	cr_assert_not_null(o);
 	cr_expect_eq(refuses(o, "http://a.test/public", &why), RECORD_ERR_NONE);
 	cr_expect_eq(refuses(o, "http://a.test/private/x", &why), RECORD_ERR_ROBOTS);
 	cr_expect_null(why, "the default message: disallowed by robots.txt");
 	cr_expect_eq(origin_crawl_delay_ms(o), 2000);
-	cr_expect_eq(origin_sitemaps(o), 1);
+	cr_assert_eq(origin_sitemap_urls(o, &urls), 1);
+	cr_expect_str_eq(urls[0], "http://a.test/sitemap.xml");
 	origin_free(o);
 }
 

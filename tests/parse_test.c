@@ -257,16 +257,193 @@ Test(parse, link_icon_is_a_resource)
 	parse_result_release(&r);
 }
 
-Test(parse, link_with_another_rel_is_not_extracted)
+Test(parse, link_rel_canonical_alternate_next_prev_search_are_pages)
 {
 	struct parse_result r;
 
 	parse_ok(&r,
-		 "<link rel=alternate hreflang=fr href=/fr/>"
-		 "<link rel=canonical href=/c><link rel=preload href=p.js>"
-		 "<link rel=apple-touch-icon href=t.png><link href=none.css>",
+		 "<link rel=canonical href=/c><link rel=alternate hreflang=fr href=/fr/>"
+		 "<link rel=next href=p3><link rel=PREV href=p1>"
+		 "<link rel=search type=application/opensearchdescription+xml href=/os.xml>",
+		 NULL);
+	assert_links(&r, "http://example.com/c", "http://example.com/fr/",
+		     "http://example.com/dir/p3", "http://example.com/dir/p1",
+		     "http://example.com/os.xml");
+	assert_flags(&r, 0, 0, 0, 0, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, link_rel_preload_and_touch_icons_are_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=preload href=p.js as=script><link rel=modulepreload href=m.js>"
+		 "<link rel=prefetch href=f.png><link rel=apple-touch-icon href=t.png>"
+		 "<link rel=manifest href=/app.webmanifest>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/p.js", "http://example.com/dir/m.js",
+		     "http://example.com/dir/f.png", "http://example.com/dir/t.png",
+		     "http://example.com/app.webmanifest");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, link_with_another_rel_or_none_is_not_extracted)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=dns-prefetch href=//cdn.example.com/>"
+		 "<link rel=preconnect href=https://fonts.example.com>"
+		 "<link rel=author href=/me><link href=none.css>",
 		 NULL);
 	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, link_rel_nofollow_page_keeps_its_nofollow)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<link rel=\"next nofollow\" href=p2>", NULL);
+	assert_links(&r, "http://example.com/dir/p2");
+	assert_flags(&r, NOFOLLOW);
+	parse_result_release(&r);
+}
+
+Test(parse, track_embed_and_object_are_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<video src=v.mp4><track kind=subtitles src=v.vtt></video>"
+		 "<embed src=/e.swf type=application/x-shockwave-flash>"
+		 "<object data=o.svg type=image/svg+xml></object>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/v.mp4", "http://example.com/dir/v.vtt",
+		     "http://example.com/e.swf", "http://example.com/dir/o.svg");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, iframe_src_and_area_href_are_pages)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<iframe src=/frame.html></iframe>"
+		 "<map name=m><area shape=rect coords=0,0,1,1 href=zone.html></map>",
+		 NULL);
+	assert_links(&r, "http://example.com/frame.html",
+		     "http://example.com/dir/zone.html");
+	assert_flags(&r, 0, 0);
+	parse_result_release(&r);
+}
+
+#define CSS_RESOURCE (PARSE_LINK_RESOURCE | PARSE_LINK_CSS)
+
+Test(parse, style_element_urls_and_imports_are_css_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<head><style>@import \"base.css\";\n"
+		 "@font-face { src: url(/f/a.woff2) format('woff2') }\n"
+		 "body { background: url( 'bg.png' ) }</style></head>"
+		 "<a href=x.html>x</a>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/base.css",
+		     "http://example.com/f/a.woff2", "http://example.com/dir/bg.png",
+		     "http://example.com/dir/x.html");
+	assert_flags(&r, CSS_RESOURCE, CSS_RESOURCE, CSS_RESOURCE, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, style_attribute_urls_are_css_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<div style=\"background-image: url(&quot;d.png&quot;)\">"
+		 "<p style='mask: url(m.svg#x)'>t</p></div>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/d.png",
+		     "http://example.com/dir/m.svg");
+	assert_flags(&r, CSS_RESOURCE, CSS_RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, style_urls_resolve_against_base_href)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<base href=http://cdn.example.net/s/>"
+		 "<style>i { background: url(i.png) }</style>",
+		 NULL);
+	assert_links(&r, "http://cdn.example.net/s/i.png");
+	parse_result_release(&r);
+}
+
+Test(parse, style_in_a_template_is_inert)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<template><style>b { background: url(t.png) }</style>"
+		 "<b style=\"background: url(u.png)\"></b></template>",
+		 NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, empty_style_element_and_attribute_give_nothing)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<style></style><p style=\"\">x</p><style>", NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
+Test(parse, page_cut_inside_a_style_keeps_its_complete_urls)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<style>a { background: url(a.png) } b { background: url(b.p", NULL);
+	assert_links(&r, "http://example.com/dir/a.png");
+	parse_result_release(&r);
+}
+
+Test(parse, long_style_is_read_in_full_across_chunks)
+{
+	struct parse_result r;
+	size_t pad = 100000;
+	static const char head[] = "<style>", tail[] = "a{background:url(far.png)}</style>";
+	char *html = malloc(sizeof(head) - 1 + pad + sizeof(tail));
+
+	cr_assert_not_null(html);
+	memcpy(html, head, sizeof(head) - 1);
+	memset(html + sizeof(head) - 1, ' ', pad);
+	memcpy(html + sizeof(head) - 1 + pad, tail, sizeof(tail));
+	parse_ok(&r, html, NULL);
+	assert_links(&r, "http://example.com/dir/far.png");
+	parse_result_release(&r);
+	free(html);
+}
+
+Test(parse, srcset_url_may_hold_commas_not_at_a_candidate_boundary)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<img srcset=\"/i/a,b.png 1x, /i/c.png 2x,/i/d.png 100w\">"
+		 "<picture><source srcset=\"s1.webp,s2.webp 2x\"></picture>",
+		 NULL);
+	assert_links(&r, "http://example.com/i/a,b.png", "http://example.com/i/c.png",
+		     "http://example.com/i/d.png", "http://example.com/dir/s1.webp,s2.webp");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
 	parse_result_release(&r);
 }
 
@@ -1178,4 +1355,102 @@ Test(parse, concurrent_parses_agree)
 		cr_assert_eq(failures[i], 0, "thread %d: %d bad parses", i,
 			     failures[i]);
 	}
+}
+
+/* The head's metadata (issue 10): what a record shows of the page. */
+
+Test(parse, head_gives_description_lang_canonical_and_hreflang)
+{
+	struct parse_result r;
+	const char *p;
+
+	parse_ok(&r, "<html lang=' fr-CA '><head>"
+		 "<meta name=DESCRIPTION content=' Une page \n'>"
+		 "<link rel='Canonical' href='../canon#x'>"
+		 "<link rel='alternate' hreflang='en' href='/en/page.html'>"
+		 "<link rel='alternate' href='/no-lang'>"
+		 "<link rel='alternate' hreflang='' href='/empty-lang'>"
+		 "</head></html>", NULL);
+	cr_expect_str_eq(r.description, "Une page");
+	cr_expect_str_eq(r.lang, "fr-CA");
+	cr_expect_str_eq(r.canonical, "http://example.com/canon");
+	cr_assert_not_null(r.hreflang);
+	cr_expect_str_eq(r.hreflang, "en");
+	p = r.hreflang + strlen(r.hreflang) + 1;
+	cr_expect_str_eq(p, "http://example.com/en/page.html");
+	cr_expect_eq(r.hreflang_len, (size_t)(p + strlen(p) + 1 - r.hreflang),
+		     "one pair only");
+	/* And each <link rel> canonical or alternate is a page to crawl too. */
+	assert_links(&r, "http://example.com/canon", "http://example.com/en/page.html",
+		     "http://example.com/no-lang", "http://example.com/empty-lang");
+	parse_result_release(&r);
+}
+
+Test(parse, first_canonical_description_and_html_lang_count)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<base href='http://b.test/x/'>"
+		 "<meta name=description content=one>"
+		 "<meta name=description content=two>"
+		 "<link rel=canonical href=c1><link rel=canonical href=c2>", NULL);
+	cr_expect_str_eq(r.description, "one");
+	cr_expect_str_eq(r.canonical, "http://b.test/x/c1", "resolved against <base>");
+	cr_expect_null(r.lang);
+	parse_result_release(&r);
+}
+
+Test(parse, page_without_head_metadata_has_none)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<html><meta name=description content='  '><a href=x>x</a>", NULL);
+	cr_expect_null(r.description, "an empty description is none");
+	cr_expect_null(r.canonical);
+	cr_expect_null(r.lang);
+	cr_expect_null(r.hreflang);
+	cr_expect_null(r.robots);
+	parse_result_release(&r);
+}
+
+Test(parse, robots_metas_are_kept_joined_for_the_record)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<meta name=robots content='noindex'>"
+		 "<meta name=googlebot content=nofollow>"
+		 "<meta name=ROBOTS content='noarchive, max-snippet:5'>", NULL);
+	cr_expect_str_eq(r.robots, "noindex,noarchive, max-snippet:5");
+	parse_result_release(&r);
+}
+
+Test(parse, head_metadata_in_a_template_is_inert)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<template><link rel=canonical href=/t>"
+		 "<meta name=description content=t></template>", NULL);
+	cr_expect_null(r.canonical);
+	cr_expect_null(r.description);
+	parse_result_release(&r);
+}
+
+Test(parse, hreflang_alternates_stop_at_the_cap)
+{
+	size_t n = PARSE_HREFLANG_MAX + 10, len = n * 64 + 1, pairs = 0;
+	char *html = malloc(len), *at = html;
+	struct parse_result r;
+
+	cr_assert_not_null(html);
+	for (size_t i = 0; i < n; i++)
+		at += snprintf(at, (size_t)(html + len - at),
+			       "<link rel=alternate hreflang=l%zu href=/%zu>", i, i);
+	parse_ok(&r, html, NULL);
+	for (size_t off = 0; off < r.hreflang_len; pairs++) {
+		off += strlen(r.hreflang + off) + 1;
+		off += strlen(r.hreflang + off) + 1;
+	}
+	cr_expect_eq(pairs, PARSE_HREFLANG_MAX);
+	free(html);
+	parse_result_release(&r);
 }

@@ -65,7 +65,39 @@ static struct record *full_record(void)
 	r->elapsed_ms = 84;
 	r->attempts = 2;
 	r->noindex = true;
+	r->via = RECORD_VIA_LINK;
+	r->http_version = 11;
+	snprintf(r->ip, sizeof(r->ip), "%s", "192.0.2.7");
+	r->wire_bytes = 1800;
+	r->timings = (struct record_timings){ .dns_us = 1234, .connect_us = 2500,
+					      .tls_us = 0, .ttfb_us = 70001,
+					      .total_us = 84321 };
+	record_set_digest(r, "abc", 3);
+	r->content_encoding = xstrdup("gzip");
+	r->etag = xstrdup("\"v1\"");
+	r->last_modified = xstrdup("Tue, 01 Dec 2026 10:00:00 GMT");
+	r->canonical = xstrdup("http://a.test/canon");
+	r->description = xstrdup("All about us");
+	r->lang = xstrdup("en-GB");
+	cr_assert_eq(record_strs_add(&r->hreflang, "de", 2), 0);
+	cr_assert_eq(record_strs_add(&r->hreflang, "http://a.test/de", 16), 0);
+	cr_assert_eq(record_strs_add(&r->robots, "noindex", 7), 0);
+	cr_assert_eq(record_strs_add(&r->robots, "max-snippet: 20", 15), 0);
+	r->with_headers = true;
+	cr_assert_eq(record_strs_add(&r->headers, "server", 6), 0);
+	cr_assert_eq(record_strs_add(&r->headers, "test", 4), 0);
+	r->lastmod = strdup("2024-01-02T03:04:05+00:00");
+	r->sitemap_urls = 7;
 	return r;
+}
+
+static void expect_real(json_t *o, const char *key, double want)
+{
+	json_t *v = json_object_get(o, key);
+
+	cr_assert_not_null(v, "no \"%s\"", key);
+	cr_assert(json_is_real(v), "\"%s\" is not a real number", key);
+	cr_expect_float_eq(json_real_value(v), want, 1e-9, "\"%s\"", key);
 }
 
 static void expect_str(json_t *o, const char *key, const char *want)
@@ -129,7 +161,43 @@ Test(record, full_record_has_every_field_with_its_type)
 	expect_int(o, "elapsed_ms", 84);
 	expect_int(o, "attempts", 2);
 	cr_expect(json_is_true(json_object_get(o, "noindex")));
+	expect_str(o, "lastmod", "2024-01-02T03:04:05+00:00");
+	expect_int(o, "sitemap_urls", 7);
 	expect_null(o, "error");
+	expect_str(o, "via", "link");
+	expect_str(o, "http_version", "1.1");
+	expect_str(o, "ip", "192.0.2.7");
+	expect_int(o, "wire_bytes", 1800);
+	expect_str(o, "digest", "sha1:VGMT4NSHA2AWVOR6EVYXQUGCNSONBWE5");
+	expect_str(o, "content_encoding", "gzip");
+	expect_str(o, "etag", "\"v1\"");
+	expect_str(o, "last_modified", "Tue, 01 Dec 2026 10:00:00 GMT");
+	expect_str(o, "canonical", "http://a.test/canon");
+	expect_str(o, "description", "All about us");
+	expect_str(o, "lang", "en-GB");
+	links = json_object_get(o, "timings");
+	cr_assert(json_is_object(links), "timings is an object");
+	cr_expect_eq(json_object_size(links), 5);
+	expect_real(links, "dns_ms", 1.234);
+	expect_real(links, "connect_ms", 2.5);
+	expect_real(links, "tls_ms", 0);
+	expect_real(links, "ttfb_ms", 70.001);
+	expect_real(links, "total_ms", 84.321);
+	links = json_object_get(o, "hreflang");
+	cr_assert(json_is_array(links));
+	cr_assert_eq(json_array_size(links), 1);
+	expect_str(json_array_get(links, 0), "lang", "de");
+	expect_str(json_array_get(links, 0), "url", "http://a.test/de");
+	cr_expect_eq(json_object_size(json_array_get(links, 0)), 2);
+	links = json_object_get(o, "robots");
+	cr_assert(json_is_array(links));
+	cr_assert_eq(json_array_size(links), 2);
+	cr_expect_str_eq(json_string_value(json_array_get(links, 0)), "noindex");
+	cr_expect_str_eq(json_string_value(json_array_get(links, 1)),
+			 "max-snippet: 20");
+	links = json_object_get(o, "headers");
+	cr_assert(json_is_object(links));
+	expect_str(links, "server", "test");
 	links = json_object_get(o, "outlinks");
 	cr_assert(json_is_array(links));
 	cr_assert_eq(json_array_size(links), 2);
@@ -138,7 +206,7 @@ Test(record, full_record_has_every_field_with_its_type)
 	cr_expect_str_eq(json_string_value(json_array_get(links, 1)),
 			 "http://b.test/y");
 	expect_null(o, "warc");
-	cr_expect_eq(json_object_size(o), 16, "no fields beyond the documented");
+	cr_expect_eq(json_object_size(o), 33, "no fields beyond the documented");
 	json_decref(o);
 	record_free(r);
 }
@@ -146,9 +214,12 @@ Test(record, full_record_has_every_field_with_its_type)
 Test(record, fields_come_in_the_documented_order)
 {
 	static const char *const order[] = {
-		"url", "status", "content_type", "bytes", "depth", "parent",
-		"title", "links", "location", "fetched_at", "elapsed_ms",
-		"attempts", "error", "warc",
+		"url", "via", "status", "http_version", "ip", "content_type",
+		"bytes", "wire_bytes", "digest", "content_encoding", "etag",
+		"last_modified", "depth", "parent", "title", "description",
+		"lang", "canonical", "hreflang", "robots", "links", "location",
+		"fetched_at", "elapsed_ms", "timings", "attempts", "lastmod",
+		"sitemap_urls", "headers", "error", "warc",
 	};
 	struct record *r = full_record();
 	size_t len;
@@ -190,10 +261,27 @@ Test(record, bare_record_has_nulls_for_what_is_missing)
 	expect_int(o, "elapsed_ms", 0);
 	expect_int(o, "attempts", 0);
 	cr_expect_null(json_object_get(o, "noindex"), "noindex only when true");
+	expect_null(o, "lastmod");
+	expect_null(o, "sitemap_urls");
 	expect_null(o, "error");
 	cr_expect_null(json_object_get(o, "outlinks"));
+	expect_str(o, "via", "seed");
+	expect_null(o, "http_version");
+	expect_null(o, "ip");
+	expect_int(o, "wire_bytes", 0);
+	expect_null(o, "digest");
+	expect_null(o, "content_encoding");
+	expect_null(o, "etag");
+	expect_null(o, "last_modified");
+	expect_null(o, "description");
+	expect_null(o, "lang");
+	expect_null(o, "canonical");
+	expect_null(o, "hreflang");
+	expect_null(o, "robots");
+	expect_null(o, "timings");
+	cr_expect_null(json_object_get(o, "headers"), "headers only with --headers");
 	expect_null(o, "warc");
-	cr_expect_eq(json_object_size(o), 14);
+	cr_expect_eq(json_object_size(o), 30);
 	json_decref(o);
 	record_free(r);
 }
@@ -518,4 +606,110 @@ Test(record, large_byte_counts_and_depths_survive)
 	expect_int(o, "elapsed_ms", 3000000000LL);
 	json_decref(o);
 	record_free(r);
+}
+
+Test(record, digest_is_sha1_in_base32_as_warc_writes_it)
+{
+	struct record *r = record_new("http://a.test/", NULL, 0);
+
+	cr_assert_not_null(r);
+	/* RFC 3174's vector "abc", and the empty body. */
+	record_set_digest(r, "abc", 3);
+	cr_expect_str_eq(r->digest, "sha1:VGMT4NSHA2AWVOR6EVYXQUGCNSONBWE5");
+	record_set_digest(r, "", 0);
+	cr_expect_str_eq(r->digest, "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ");
+	record_free(r);
+}
+
+Test(record, http_version_is_a_string_as_http_names_it)
+{
+	static const struct { int v; const char *want; } cases[] = {
+		{ 10, "1.0" }, { 11, "1.1" }, { 20, "2" }, { 30, "3" },
+	};
+	struct record *r = record_new("http://a.test/", NULL, 0);
+
+	cr_assert_not_null(r);
+	for (size_t i = 0; i < N(cases); i++) {
+		json_t *o;
+
+		r->http_version = cases[i].v;
+		o = to_json(r, false);
+		expect_str(o, "http_version", cases[i].want);
+		json_decref(o);
+	}
+	record_free(r);
+}
+
+Test(record, via_names_every_way_a_url_is_found)
+{
+	static const char *const want[] = {
+		"seed", "link", "redirect", "sitemap", "resource", "css",
+	};
+
+	cr_assert_eq(N(want), RECORD_VIA_COUNT);
+	for (size_t i = 0; i < N(want); i++)
+		cr_expect_str_eq(record_via_name((enum record_via)i), want[i]);
+}
+
+Test(record, repeated_headers_become_an_array_in_the_order_sent)
+{
+	static const char *const fields[] = {
+		"set-cookie", "a=1", "content-type", "text/html",
+		"set-cookie", "b=2", "set-cookie", "c=3",
+	};
+	struct record *r = record_new("http://a.test/", NULL, 0);
+	json_t *o, *h, *cookies;
+
+	cr_assert_not_null(r);
+	r->status = 200;
+	r->with_headers = true;
+	for (size_t i = 0; i < N(fields); i++)
+		cr_assert_eq(record_strs_add(&r->headers, fields[i], strlen(fields[i])), 0);
+	o = to_json(r, false);
+	h = json_object_get(o, "headers");
+	cr_assert(json_is_object(h));
+	cr_expect_eq(json_object_size(h), 2);
+	expect_str(h, "content-type", "text/html");
+	cookies = json_object_get(h, "set-cookie");
+	cr_assert(json_is_array(cookies));
+	cr_assert_eq(json_array_size(cookies), 3);
+	cr_expect_str_eq(json_string_value(json_array_get(cookies, 0)), "a=1");
+	cr_expect_str_eq(json_string_value(json_array_get(cookies, 2)), "c=3");
+	json_decref(o);
+	record_free(r);
+}
+
+Test(record, headers_of_a_record_with_no_response_are_null)
+{
+	struct record *r = record_new("http://a.test/", NULL, 0);
+	json_t *o;
+
+	cr_assert_not_null(r);
+	r->with_headers = true;
+	o = to_json(r, false);
+	expect_null(o, "headers");
+	json_decref(o);
+	record_free(r);
+}
+
+Test(record, strs_keep_strings_in_order_and_answer_membership)
+{
+	struct record_strs l = { 0 };
+	const char *s;
+
+	cr_expect_null(record_strs_next(&l, NULL));
+	cr_assert_eq(record_strs_add(&l, "noindex, x", 7), 0);
+	cr_assert_eq(record_strs_add(&l, "", 0), 0);
+	cr_assert_eq(record_strs_add(&l, "nofollow", 8), 0);
+	s = record_strs_next(&l, NULL);
+	cr_expect_str_eq(s, "noindex");
+	s = record_strs_next(&l, s);
+	cr_expect_str_eq(s, "");
+	s = record_strs_next(&l, s);
+	cr_expect_str_eq(s, "nofollow");
+	cr_expect_null(record_strs_next(&l, s));
+	cr_expect(record_strs_has(&l, "nofollow"));
+	cr_expect_not(record_strs_has(&l, "none"));
+	record_strs_release(&l);
+	cr_expect_null(l.buf);
 }
