@@ -10,10 +10,8 @@ void stats_add(struct stats *s, const struct record *r)
 {
 	s->pages++;
 	s->bytes += r->bytes;
-	if (r->status >= 0 && r->status < STATS_MAX_STATUS) {
+	if (r->status >= 0 && r->status < STATS_MAX_STATUS)
 		s->by_status[r->status]++;
-		s->by_class[r->status / 100]++;
-	}
 	if (r->err != RECORD_ERR_NONE) {
 		s->errors++;
 		s->by_err[r->err < RECORD_ERR_COUNT ? r->err : RECORD_ERR_INTERNAL]++;
@@ -111,6 +109,16 @@ static void elapsed(double seconds, char *buf, size_t n)
 		snprintf(buf, n, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
 }
 
+/* Responses with a status of class c (4: 4xx), from by_status. */
+static unsigned long long in_class(const struct stats *s, int c)
+{
+	uint64_t n = 0;
+
+	for (int code = c * 100; code < c * 100 + 100; code++)
+		n += s->by_status[code];
+	return (unsigned long long)n;
+}
+
 static double per_second(uint64_t count, double seconds)
 {
 	return seconds > 0 ? (double)count / seconds : 0.0;
@@ -127,8 +135,8 @@ void stats_progress(const struct stats *s, double seconds, size_t queued,
 		 "%s | %llu pages, %.1f/s | %s | %zu queued | %zu in flight"
 		 " | 4xx %llu | 5xx %llu | %llu errors",
 		 t, (unsigned long long)s->pages, per_second(s->pages, seconds), b,
-		 queued, in_flight, (unsigned long long)s->by_class[4],
-		 (unsigned long long)s->by_class[5], (unsigned long long)s->errors);
+		 queued, in_flight, in_class(s, 4),
+		 in_class(s, 5), (unsigned long long)s->errors);
 }
 
 /* ", name count" for each non-zero count of a named tally, into out. */
@@ -185,8 +193,8 @@ char *stats_report(const struct stats *s, const struct stats_end *end)
 		per_second(s->pages, end->seconds), b);
 	fprintf(out, "  responses: %llu 2xx, %llu 3xx, %llu 4xx, %llu 5xx; "
 		"%llu without a response\n",
-		(unsigned long long)s->by_class[2], (unsigned long long)s->by_class[3],
-		(unsigned long long)s->by_class[4], (unsigned long long)s->by_class[5],
+		in_class(s, 2), in_class(s, 3),
+		in_class(s, 4), in_class(s, 5),
 		(unsigned long long)s->by_status[0]);
 	report_errors(out, s);
 	report_skipped(out, end);

@@ -14,7 +14,6 @@ struct stats {
 	uint64_t bytes;                        /* body bytes, decoded */
 	uint64_t errors;                       /* records with an error */
 	uint64_t by_status[STATS_MAX_STATUS];  /* [0]: no response */
-	uint64_t by_class[STATS_MAX_STATUS / 100]; /* [4]: 4xx responses */
 	uint64_t by_err[RECORD_ERR_COUNT];
 };
 

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "crawl.h"
 #include "crawlrun.h"
+#include "testgz.h"
 #include "testsrv.h"
 
 #define IP "127.0.0.100"
@@ -28,25 +28,6 @@ TestSuite(sitemap_crawl, .init = run_setup, .timeout = 60);
 struct site {
 	unsigned short port;
 };
-
-static char *gzip(const char *in, size_t *outlen)
-{
-	size_t n = strlen(in), cap = n + 1024;
-	z_stream z = { 0 };
-	char *out = malloc(cap);
-
-	cr_assert(out);
-	cr_assert_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9,
-				  Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)n;
-	z.next_out = (Bytef *)out;
-	z.avail_out = (uInt)cap;
-	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-	*outlen = z.total_out;
-	deflateEnd(&z);
-	return out;
-}
 
 /* A urlset of /p<from>../p<to> on the site (each with a lastmod), plus
  * extra entries. */
@@ -113,7 +94,7 @@ static bool serve(void *arg, const char *path, struct testsrv_reply *reply,
 			 ":%u/away</loc></url>\n", s->port);
 		xml = urlset(s, 6, 10, extra);
 		free(body);
-		body = gzip(xml, &n);
+		body = testgz(xml, strlen(xml), &n);
 		free(xml);
 		reply->body_len = n;
 		return answer(reply, free_body, body, "application/x-gzip");

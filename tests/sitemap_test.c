@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "parse.h"
+#include "testgz.h"
 
 #define NS "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\""
 #define BASE "http://a.test/sitemap.xml"
@@ -28,26 +28,6 @@ static struct sitemap_result read_str(const char *xml)
 
 	cr_assert_eq(sitemap_read(xml, strlen(xml), BASE, &r), SITEMAP_OK);
 	return r;
-}
-
-/* gzip of n bytes (a gzip wrapper, as a .gz file has); *outlen bytes. */
-static char *gzip(const char *in, size_t n, size_t *outlen)
-{
-	z_stream z = { 0 };
-	size_t cap = n / 2 + 1024;
-	char *out = malloc(cap);
-
-	cr_assert(out);
-	cr_assert_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9,
-				  Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)n;
-	z.next_out = (Bytef *)out;
-	z.avail_out = (uInt)cap;
-	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-	*outlen = z.total_out;
-	deflateEnd(&z);
-	return out;
 }
 
 Test(sitemap, urlset_gives_its_pages_with_lastmod)
@@ -85,7 +65,7 @@ Test(sitemap, gzip_is_known_by_its_bytes)
 {
 	const char *xml = "<urlset " NS "><url><loc>http://a.test/z</loc></url></urlset>";
 	size_t n;
-	char *gz = gzip(xml, strlen(xml), &n);
+	char *gz = testgz(xml, strlen(xml), &n);
 	struct sitemap_result r = { 0 };
 
 	cr_assert_eq(sitemap_read(gz, n, BASE, &r), SITEMAP_OK);
@@ -108,7 +88,7 @@ Test(sitemap, gzip_bomb_stops_at_50_mb)
 	cr_assert(xml);
 	memset(xml, ' ', big);
 	memcpy(xml, head, strlen(head));
-	gz = gzip(xml, big, &n);
+	gz = testgz(xml, big, &n);
 	free(xml);
 	cr_expect_lt(n, 1024 * 1024);
 	cr_assert_eq(sitemap_read(gz, n, BASE, &r), SITEMAP_OK);

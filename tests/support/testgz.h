@@ -1,0 +1,12 @@
+/* testgz: gzip bytes for a test's server or reader to serve (a .gz file,
+ * or a body with Content-Encoding: gzip). */
+#ifndef CRAWLER_TESTGZ_H
+#define CRAWLER_TESTGZ_H
+
+#include <stddef.h>
+
+/* n bytes of in, gzipped at level 9 with a gzip wrapper; *outlen bytes,
+ * malloc'd, the caller frees. Fails the test on any zlib error. */
+char *testgz(const void *in, size_t n, size_t *outlen);
+
+#endif
