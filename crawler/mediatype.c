@@ -82,3 +82,25 @@ enum mediatype_verdict mediatype_judge(const struct mediatype_filter *f,
 		return MEDIATYPE_NOT_ACCEPTED;
 	return MEDIATYPE_PASS;
 }
+
+bool mediatype_compressed(const char *content_type)
+{
+	/* Formats whose bytes are compressed by design; audio and video are
+	 * all of them in practice. Bitmaps, SVG and TIFF are left out: they
+	 * deflate well. */
+	static const char *const packed[] = {
+		"image/png", "image/jpeg", "image/gif", "image/webp",
+		"image/avif", "image/heic", "audio/*", "video/*",
+		"font/woff", "font/woff2", "application/zip",
+		"application/gzip", "application/x-gzip", "application/zstd",
+		"application/x-xz", "application/x-bzip2",
+		"application/x-7z-compressed", "application/vnd.rar",
+	};
+
+	if (!content_type)
+		return false;
+	for (size_t i = 0; i < sizeof(packed) / sizeof(*packed); i++)
+		if (mediatype_matches(packed[i], content_type))
+			return true;
+	return false;
+}

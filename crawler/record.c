@@ -1,20 +1,17 @@
-/* record: a fetched URL's result and its JSON line.
- *
- * jansson does the escaping; it refuses strings that are not UTF-8, and a
- * page's title or a server's header can be anything, so every string goes
- * through utf8_repair first (each byte that does not start a well-formed
- * sequence becomes U+FFFD, as WHATWG's decoder does). */
+/* record: a fetched URL's result and its JSON line, written by jsonw
+ * (which makes any string valid UTF-8: a page's title or a server's header
+ * can be anything). */
 #include "record.h"
 
-#include "digest.h"
-
 #include <errno.h>
-#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uthash.h>
 
 #include "digest.h"
+#include "jsonw.h"
 #include "response.h"
 
 static const char *const err_names[] = {
@@ -152,77 +149,7 @@ void record_set_err(struct record *r, enum record_err err, const char *msg)
 	r->err_msg = msg ? strdup(msg) : NULL;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	/* Overlongs and surrogates show up in the second byte's range. */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
-
-/* A JSON string for s: valid UTF-8 as is, anything else repaired. */
-static json_t *json_text(const char *s)
-{
-	size_t len, out = 0;
-	char *fixed;
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	len = strlen(s);
-	j = json_stringn(s, len);
-	if (j)
-		return j;
-	fixed = malloc(len * 3 + 1); /* each bad byte becomes 3 bytes */
-	if (!fixed)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
-
-		if (n) {
-			memcpy(fixed + out, s + i, n);
-			out += n;
-			i += n;
-		} else {
-			/* U+FFFD; the result is counted, not NUL-terminated. */
-			memcpy(fixed + out, "\xEF\xBF\xBD", 3); // NOLINT(bugprone-not-null-terminated-result)
-			out += 3;
-			i++;
-		}
-	}
-	j = json_stringn(fixed, out);
-	free(fixed);
-	return j;
-}
-
-static json_t *json_time(int64_t ms)
+static void put_time(struct jsonw *w, int64_t ms)
 {
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
@@ -231,232 +158,320 @@ static json_t *json_time(int64_t ms)
 	gmtime_r(&secs, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, sizeof(out), "%s.%03dZ", buf, (int)(ms % 1000));
-	return json_string(out);
+	jsonw_str(w, out);
 }
 
-static json_t *json_error(const struct record *r)
+static void put_error(struct jsonw *w, const struct record *r)
 {
-	if (r->err == RECORD_ERR_NONE)
-		return json_null();
-	return json_pack("{s:s, s:o}", "kind", record_err_name(r->err),
-			 "message",
-			 json_text(r->err_msg ? r->err_msg : record_err_text(r->err)));
+	if (r->err == RECORD_ERR_NONE) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_begin(w, '{');
+	jsonw_key(w, "kind");
+	jsonw_str(w, record_err_name(r->err));
+	jsonw_key(w, "message");
+	jsonw_str(w, r->err_msg ? r->err_msg : record_err_text(r->err));
+	jsonw_end(w, '}');
 }
 
-static json_t *json_links(const struct record *r)
+static void put_links(struct jsonw *w, const struct record *r)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < r->noutlinks; i++)
-		if (json_array_append_new(a, json_text(r->outlinks[i]))) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
+	jsonw_begin(w, '[');
+	for (size_t i = 0; i < r->noutlinks; i++)
+		jsonw_str(w, r->outlinks[i]);
+	jsonw_end(w, ']');
 }
 
 /* Where the response record is: "dd skip=offset count=length" of file is
  * one gzip member. */
-static json_t *json_warc(const struct record *r)
+static void put_warc(struct jsonw *w, const struct record *r)
 {
-	if (!r->warc_file)
-		return json_null();
-	return json_pack("{s:o, s:I, s:I}", "file", json_text(r->warc_file),
-			 "offset", (json_int_t)r->warc_offset,
-			 "length", (json_int_t)r->warc_length);
+	if (!r->warc_file) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_begin(w, '{');
+	jsonw_key(w, "file");
+	jsonw_str(w, r->warc_file);
+	jsonw_key(w, "offset");
+	jsonw_int(w, (int64_t)r->warc_offset);
+	jsonw_key(w, "length");
+	jsonw_int(w, (int64_t)r->warc_length);
+	jsonw_end(w, '}');
 }
 
-static json_t *json_version(int v)
+static void put_version(struct jsonw *w, int v)
 {
 	char buf[24];
 
-	if (!v)
-		return json_null();
+	if (!v) {
+		jsonw_null(w);
+		return;
+	}
 	/* HTTP/2 and HTTP/3 have no minor version (RFC 9113 3). */
 	if (v < 20 || v % 10)
 		snprintf(buf, sizeof(buf), "%d.%d", v / 10, v % 10);
 	else
 		snprintf(buf, sizeof(buf), "%d", v / 10);
-	return json_string(buf);
+	jsonw_str(w, buf);
 }
 
-static json_t *json_or_null(const char *s)
+/* An empty string is as good as none. */
+static void put_nonempty(struct jsonw *w, const char *s)
 {
-	return s && *s ? json_text(s) : json_null();
+	jsonw_str(w, s && *s ? s : NULL);
+}
+
+static void put_count(struct jsonw *w, long n)
+{
+	if (n >= 0)
+		jsonw_int(w, n);
+	else
+		jsonw_null(w);
 }
 
 /* Milliseconds with their microseconds, as a JSON number. */
-static json_t *json_ms(int64_t us)
+static void put_ms(struct jsonw *w, const char *key, int64_t us)
 {
-	return json_real((double)us / 1000.0);
+	jsonw_key(w, key);
+	jsonw_real(w, (double)us / 1000.0);
 }
 
-static json_t *json_timings(const struct record *r)
+static void put_timings(struct jsonw *w, const struct record *r)
 {
 	const struct record_timings *t = &r->timings;
 
-	if (!r->attempts)
-		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
-			 "dns_ms", json_ms(t->dns_us),
-			 "connect_ms", json_ms(t->connect_us),
-			 "tls_ms", json_ms(t->tls_us),
-			 "ttfb_ms", json_ms(t->ttfb_us),
-			 "total_ms", json_ms(t->total_us));
+	if (!r->attempts) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_begin(w, '{');
+	put_ms(w, "dns_ms", t->dns_us);
+	put_ms(w, "connect_ms", t->connect_us);
+	put_ms(w, "tls_ms", t->tls_us);
+	put_ms(w, "ttfb_ms", t->ttfb_us);
+	put_ms(w, "total_ms", t->total_us);
+	jsonw_end(w, '}');
 }
 
-static json_t *json_strs(const struct record_strs *l)
+static void put_strs(struct jsonw *w, const struct record_strs *l)
 {
-	json_t *a;
-
-	if (!l->len)
-		return json_null();
-	a = json_array();
-	for (const char *s = record_strs_next(l, NULL); a && s;
-	     s = record_strs_next(l, s))
-		if (json_array_append_new(a, json_text(s))) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
+	if (!l->len) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_begin(w, '[');
+	for (const char *s = record_strs_next(l, NULL); s; s = record_strs_next(l, s))
+		jsonw_str(w, s);
+	jsonw_end(w, ']');
 }
 
-static json_t *json_hreflang(const struct record_strs *l)
+static void put_hreflang(struct jsonw *w, const struct record_strs *l)
 {
-	json_t *a;
 	const char *lang, *url;
 
-	if (!l->len)
-		return json_null();
-	a = json_array();
-	for (lang = record_strs_next(l, NULL); a && lang;
-	     lang = record_strs_next(l, url)) {
+	if (!l->len) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_begin(w, '[');
+	for (lang = record_strs_next(l, NULL); lang; lang = record_strs_next(l, url)) {
 		if (!(url = record_strs_next(l, lang)))
 			break;
-		if (json_array_append_new(a, json_pack("{s:o, s:o}", "lang",
-						       json_text(lang), "url",
-						       json_text(url)))) {
-			json_decref(a);
-			return NULL;
-		}
+		jsonw_begin(w, '{');
+		jsonw_key(w, "lang");
+		jsonw_str(w, lang);
+		jsonw_key(w, "url");
+		jsonw_str(w, url);
+		jsonw_end(w, '}');
 	}
-	return a;
+	jsonw_end(w, ']');
 }
 
-/* A repeated header becomes an array of its values in the order sent;
- * jansson's hash makes each step constant time. */
-static int add_header(json_t *o, const char *name, const char *value)
-{
-	json_t *v = json_text(value), *old = json_object_get(o, name), *a;
+/* One header field, chained to the next of its name. */
+struct field_ref {
+	const char *name, *value;
+	size_t next;        /* the next field of this name, if not last */
+	size_t last;        /* on a name's first field: its chain's end */
+	bool later;         /* not the first of its name */
+	UT_hash_handle hh;
+};
 
-	if (!v)
-		return -1;
-	if (!old)
-		return json_object_set_new(o, name, v);
-	if (json_is_array(old))
-		return json_array_append_new(old, v);
-	a = json_pack("[O, o]", old, v);
-	return a ? json_object_set_new(o, name, a) : -1;
-}
-
-static json_t *json_headers(const struct record *r)
+/* Each name's fields chained from its first, in one pass: a hostile
+ * server's thousands of headers cost no more than they weigh. */
+static struct field_ref *header_refs(const struct record_strs *l, size_t *n)
 {
-	const struct record_strs *l = &r->headers;
-	json_t *o;
+	struct field_ref *refs = NULL, *names = NULL, *first;
+	size_t cap = 0;
 	const char *name, *value;
 
-	if (!r->status)
-		return json_null();
-	o = json_object();
-	for (name = record_strs_next(l, NULL); o && name;
-	     name = record_strs_next(l, value)) {
+	*n = 0;
+	for (name = record_strs_next(l, NULL); name; name = record_strs_next(l, value)) {
 		if (!(value = record_strs_next(l, name)))
 			break;
-		/* Names are tokens (RFC 9110 5.1), ASCII: whoever fills
-		 * the list keeps no other. */
-		if (add_header(o, name, value)) {
-			json_decref(o);
-			return NULL;
+		if (*n == cap) {
+			struct field_ref *more;
+
+			cap = cap ? cap * 2 : 16;
+			if (!(more = realloc(refs, cap * sizeof(*refs))))
+				goto nomem;
+			refs = more;
+		}
+		refs[(*n)++] = (struct field_ref){ .name = name, .value = value };
+	}
+	for (size_t i = 0; i < *n; i++) {
+		struct field_ref *f = &refs[i];
+
+		HASH_FIND_STR(names, f->name, first);
+		if (first) {
+			refs[first->last].next = i;
+			first->last = i;
+			f->later = true;
+		} else {
+			f->last = i;
+			HASH_ADD_KEYPTR(hh, names, f->name, strlen(f->name), f);
 		}
 	}
-	return o;
-}
-
-/* Each field in the documented order (man/crawler.1 OUTPUT); a failed
- * step is out of memory. */
-static json_t *record_json(const struct record *r, bool outlinks)
-{
-	json_t *o = json_pack(
-		"{s:o, s:s, s:o, s:o, s:o, s:o, s:I, s:I, s:o}",
-		"url", json_text(r->url),
-		"via", record_via_name(r->via),
-		"status", r->status ? json_integer(r->status) : json_null(),
-		"http_version", json_version(r->http_version),
-		"ip", json_or_null(r->ip),
-		"content_type", json_text(r->content_type),
-		"bytes", (json_int_t)r->bytes,
-		"wire_bytes", (json_int_t)r->wire_bytes,
-		"digest", json_or_null(r->digest));
-
-	if (!o)
-		return NULL;
-	if (json_object_set_new(o, "content_encoding", json_text(r->content_encoding)) ||
-	    json_object_set_new(o, "etag", json_text(r->etag)) ||
-	    json_object_set_new(o, "last_modified", json_text(r->last_modified)) ||
-	    json_object_set_new(o, "depth", json_integer(r->depth)) ||
-	    json_object_set_new(o, "parent", json_text(r->parent)) ||
-	    json_object_set_new(o, "title", json_text(r->title)) ||
-	    json_object_set_new(o, "description", json_text(r->description)) ||
-	    json_object_set_new(o, "lang", json_text(r->lang)) ||
-	    json_object_set_new(o, "canonical", json_text(r->canonical)) ||
-	    json_object_set_new(o, "hreflang", json_hreflang(&r->hreflang)) ||
-	    json_object_set_new(o, "robots", json_strs(&r->robots)) ||
-	    json_object_set_new(o, "links", r->nlinks >= 0 ? json_integer(r->nlinks) :
-							     json_null()))
-		goto fail;
-	if (outlinks && r->nlinks >= 0 &&
-	    json_object_set_new(o, "outlinks", json_links(r)))
-		goto fail;
-	if (json_object_set_new(o, "location", json_text(r->location)) ||
-	    json_object_set_new(o, "fetched_at", json_time(r->fetched_at_ms)) ||
-	    json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms)) ||
-	    json_object_set_new(o, "timings", json_timings(r)) ||
-	    json_object_set_new(o, "attempts", json_integer(r->attempts)) ||
-	    (r->noindex && json_object_set_new(o, "noindex", json_true())) ||
-	    json_object_set_new(o, "lastmod", json_text(r->lastmod)) ||
-	    json_object_set_new(o, "sitemap_urls", r->sitemap_urls >= 0 ?
-				json_integer(r->sitemap_urls) : json_null()) ||
-	    (r->with_headers && json_object_set_new(o, "headers", json_headers(r))) ||
-	    json_object_set_new(o, "error", json_error(r)) ||
-	    json_object_set_new(o, "warc", json_warc(r)))
-		goto fail;
-	return o;
-fail:
-	json_decref(o);
+	HASH_CLEAR(hh, names);
+	return refs ? refs : calloc(1, sizeof(*refs));
+nomem:
+	free(refs);
 	return NULL;
 }
 
+/* A repeated header becomes an array of its values in the order sent, at
+ * the place of its first. Names are tokens (RFC 9110 5.1), lowercased
+ * ASCII: whoever fills the list keeps no other. */
+static void put_headers(struct jsonw *w, const struct record *r)
+{
+	struct field_ref *refs;
+	size_t n;
+
+	if (!r->status) {
+		jsonw_null(w);
+		return;
+	}
+	if (!(refs = header_refs(&r->headers, &n))) {
+		w->failed = true;
+		return;
+	}
+	jsonw_begin(w, '{');
+	for (size_t i = 0; i < n; i++) {
+		const struct field_ref *f = &refs[i];
+
+		if (f->later)
+			continue;
+		jsonw_key(w, f->name);
+		if (f->last == i) {
+			jsonw_str(w, f->value);
+			continue;
+		}
+		jsonw_begin(w, '[');
+		for (size_t k = i;; k = refs[k].next) {
+			jsonw_str(w, refs[k].value);
+			if (k == f->last)
+				break;
+		}
+		jsonw_end(w, ']');
+	}
+	jsonw_end(w, '}');
+	free(refs);
+}
+
+static void put_transfer(struct jsonw *w, const struct record *r)
+{
+	jsonw_key(w, "url");
+	jsonw_str(w, r->url);
+	jsonw_key(w, "via");
+	jsonw_str(w, record_via_name(r->via));
+	jsonw_key(w, "status");
+	put_count(w, r->status ? r->status : -1);
+	jsonw_key(w, "http_version");
+	put_version(w, r->http_version);
+	jsonw_key(w, "ip");
+	put_nonempty(w, r->ip);
+	jsonw_key(w, "content_type");
+	jsonw_str(w, r->content_type);
+	jsonw_key(w, "bytes");
+	jsonw_int(w, (int64_t)r->bytes);
+	jsonw_key(w, "wire_bytes");
+	jsonw_int(w, (int64_t)r->wire_bytes);
+	jsonw_key(w, "digest");
+	put_nonempty(w, r->digest);
+	jsonw_key(w, "content_encoding");
+	jsonw_str(w, r->content_encoding);
+	jsonw_key(w, "etag");
+	jsonw_str(w, r->etag);
+	jsonw_key(w, "last_modified");
+	jsonw_str(w, r->last_modified);
+	jsonw_key(w, "depth");
+	jsonw_int(w, r->depth);
+	jsonw_key(w, "parent");
+	jsonw_str(w, r->parent);
+}
+
+static void put_page(struct jsonw *w, const struct record *r, bool outlinks)
+{
+	jsonw_key(w, "title");
+	jsonw_str(w, r->title);
+	jsonw_key(w, "description");
+	jsonw_str(w, r->description);
+	jsonw_key(w, "lang");
+	jsonw_str(w, r->lang);
+	jsonw_key(w, "canonical");
+	jsonw_str(w, r->canonical);
+	jsonw_key(w, "hreflang");
+	put_hreflang(w, &r->hreflang);
+	jsonw_key(w, "robots");
+	put_strs(w, &r->robots);
+	jsonw_key(w, "links");
+	put_count(w, r->nlinks);
+	if (outlinks && r->nlinks >= 0) {
+		jsonw_key(w, "outlinks");
+		put_links(w, r);
+	}
+	jsonw_key(w, "location");
+	jsonw_str(w, r->location);
+}
+
+static void put_outcome(struct jsonw *w, const struct record *r)
+{
+	jsonw_key(w, "fetched_at");
+	put_time(w, r->fetched_at_ms);
+	jsonw_key(w, "elapsed_ms");
+	jsonw_int(w, r->elapsed_ms);
+	jsonw_key(w, "timings");
+	put_timings(w, r);
+	jsonw_key(w, "attempts");
+	jsonw_int(w, r->attempts);
+	if (r->noindex) {
+		jsonw_key(w, "noindex");
+		jsonw_bool(w, true);
+	}
+	jsonw_key(w, "lastmod");
+	jsonw_str(w, r->lastmod);
+	jsonw_key(w, "sitemap_urls");
+	put_count(w, r->sitemap_urls);
+	if (r->with_headers) {
+		jsonw_key(w, "headers");
+		put_headers(w, r);
+	}
+	jsonw_key(w, "error");
+	put_error(w, r);
+	jsonw_key(w, "warc");
+	put_warc(w, r);
+}
+
+/* Each field in the documented order (man/crawler.1 OUTPUT). */
 char *record_to_json(const struct record *r, bool outlinks, size_t *len)
 {
-	json_t *o = record_json(r, outlinks);
-	char *line, *text;
+	struct jsonw w = JSONW_INIT;
 
-	if (!o)
-		return NULL;
-	/* 15 digits: a time in ms with its microseconds and no binary
-	 * residue (0.123, not 0.12300000000000001). */
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-			      JSON_REAL_PRECISION(15));
-	json_decref(o);
-	if (!text)
-		return NULL;
-	*len = strlen(text);
-	line = realloc(text, *len + 2);
-	if (!line) {
-		free(text);
-		return NULL;
-	}
-	line[(*len)++] = '\n';
-	line[*len] = '\0';
-	return line;
+	jsonw_begin(&w, '{');
+	put_transfer(&w, r);
+	put_page(&w, r, outlinks);
+	put_outcome(&w, r);
+	jsonw_end(&w, '}');
+	return jsonw_take_line(&w, len);
 }

@@ -17,8 +17,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
-#define ZLIB_CONST /* next_in takes const bytes */
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "crawl.h"
 #include "digest.h"
@@ -52,7 +51,9 @@ struct warc {
 	uint64_t size;            /* its length in bytes */
 	bool empty;               /* it holds only its warcinfo */
 	char info_id[WARC_ID_LEN]; /* its warcinfo's record id */
-	z_stream z;
+	struct libdeflate_compressor *pack;  /* level 1: the fastest that packs */
+	struct libdeflate_compressor *store; /* level 0: stored blocks */
+	struct buf plain;         /* one record before it is packed */
 	struct buf out;           /* the members of one exchange */
 	struct buf head;          /* one record's named fields */
 	struct seen *seen;        /* payload digest -> first record */
@@ -80,6 +81,8 @@ static bool buf_reserve(struct buf *b, size_t n)
 
 static bool buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return true;
 	if (!buf_reserve(b, n))
 		return false;
 	memcpy(b->p + b->len, p, n);
@@ -145,48 +148,35 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Deflate n bytes at p into w->out (flush: Z_NO_FLUSH or Z_FINISH). */
-static int deflate_some(struct warc *w, const void *p, size_t n, int flush)
-{
-	int rc;
-
-	w->z.next_in = p;
-	w->z.avail_in = (uInt)n;
-	do {
-		if (!buf_reserve(&w->out, 16384))
-			return ENOMEM;
-		w->z.next_out = (Bytef *)w->out.p + w->out.len;
-		w->z.avail_out = (uInt)(w->out.cap - w->out.len);
-		rc = deflate(&w->z, flush);
-		w->out.len = w->out.cap - w->z.avail_out;
-		if (rc == Z_STREAM_ERROR)
-			return EINVAL;
-	} while (w->z.avail_in || (flush == Z_FINISH && rc != Z_STREAM_END));
-	return 0;
-}
-
 /* One record as one gzip member at the end of w->out: the fields in
  * w->head (Content-Length is added here), then the block in up to two
- * parts. *len: the member's length. */
+ * parts. A stored member (stored: the block is compressed already, so
+ * deflating it again would cost a page's CPU and save nothing) is still
+ * gzip, with its CRC. *len: the member's length. */
 static int member(struct warc *w, const char *b1, size_t n1, const char *b2,
-		  size_t n2, uint64_t *len)
+		  size_t n2, bool stored, uint64_t *len)
 {
-	size_t start = w->out.len;
-	int err;
+	struct libdeflate_compressor *c = stored ? w->store : w->pack;
+	size_t bound, n;
 
+	w->plain.len = 0;
 	if (!field_u64(&w->head, "Content-Length", (uint64_t)n1 + n2) ||
-	    !buf_add(&w->head, "\r\n", 2))
+	    !buf_add(&w->head, "\r\n", 2) ||
+	    !buf_add(&w->plain, "WARC/1.1\r\n", 10) ||
+	    !buf_add(&w->plain, w->head.p, w->head.len) ||
+	    !buf_add(&w->plain, b1, n1) || !buf_add(&w->plain, b2, n2) ||
+	    !buf_add(&w->plain, "\r\n\r\n", 4))
 		return ENOMEM;
-	if (deflateReset(&w->z) != Z_OK)
+	bound = libdeflate_gzip_compress_bound(c, w->plain.len);
+	if (!buf_reserve(&w->out, bound))
+		return ENOMEM;
+	n = libdeflate_gzip_compress(c, w->plain.p, w->plain.len,
+				     w->out.p + w->out.len, bound);
+	if (!n)
 		return EINVAL;
-	if ((err = deflate_some(w, "WARC/1.1\r\n", 10, Z_NO_FLUSH)) ||
-	    (err = deflate_some(w, w->head.p, w->head.len, Z_NO_FLUSH)) ||
-	    (n1 && (err = deflate_some(w, b1, n1, Z_NO_FLUSH))) ||
-	    (n2 && (err = deflate_some(w, b2, n2, Z_NO_FLUSH))) ||
-	    (err = deflate_some(w, "\r\n\r\n", 4, Z_FINISH)))
-		return err;
+	w->out.len += n;
 	w->head.len = 0;
-	*len = w->out.len - start;
+	*len = n;
 	return 0;
 }
 
@@ -266,7 +256,8 @@ static int warcinfo(struct warc *w, const char *name)
 	    !field(&w->head, "Content-Type", "application/warc-fields") ||
 	    !field(&w->head, "WARC-Block-Digest", sha))
 		return ENOMEM;
-	if ((err = member(w, fixed, sizeof(fixed) - 1, more, strlen(more), &len)))
+	if ((err = member(w, fixed, sizeof(fixed) - 1, more, strlen(more), false,
+			  &len)))
 		return err;
 	return flush_out(w);
 }
@@ -374,8 +365,11 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", cfg->path, strerror(rc));
 		return NULL;
 	}
-	if (deflateInit2(&w->z, cfg->level ? cfg->level : 1, Z_DEFLATED, 15 + 16,
-			 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	w->pack = libdeflate_alloc_compressor(1);
+	w->store = libdeflate_alloc_compressor(0);
+	if (!w->pack || !w->store) {
+		libdeflate_free_compressor(w->pack);
+		libdeflate_free_compressor(w->store);
 		free(w->path);
 		free(w->info);
 		free(w);
@@ -409,7 +403,9 @@ int warc_free(struct warc *w)
 	for (unsigned i = 0; i < w->nfiles; i++)
 		free(w->names[i]);
 	free(w->names);
-	deflateEnd(&w->z);
+	libdeflate_free_compressor(w->pack);
+	libdeflate_free_compressor(w->store);
+	free(w->plain.p);
 	free(w->out.p);
 	free(w->head.p);
 	free(w->path);
@@ -480,7 +476,8 @@ static int response(struct warc *w, const struct warc_exchange *x,
 	if (!first && x->payload_len && !x->truncated)
 		remember(w, payload, id, date, x->uri);
 	return member(w, x->head, x->head_len, first ? NULL : x->payload,
-		      first ? 0 : x->payload_len, &ref->length);
+		      first ? 0 : x->payload_len, !first && x->compressed,
+		      &ref->length);
 }
 
 static int request(struct warc *w, const struct warc_exchange *x,
@@ -498,7 +495,9 @@ static int request(struct warc *w, const struct warc_exchange *x,
 	    !field(&w->head, "Content-Type", "application/http;msgtype=request") ||
 	    !field(&w->head, "WARC-Block-Digest", block))
 		return ENOMEM;
-	return member(w, x->request, x->request_len, NULL, 0, &len);
+	/* A request is a few hundred bytes: deflating it costs as much CPU as
+	 * a small page and saves a hundred of them. */
+	return member(w, x->request, x->request_len, NULL, 0, true, &len);
 }
 
 /* Builds the exchange in w->out; the response member starts at *at. */

@@ -37,4 +37,9 @@ bool mediatype_matches(const char *range, const char *content_type);
 enum mediatype_verdict mediatype_judge(const struct mediatype_filter *f,
 				       const char *content_type);
 
+/* Whether bodies of content_type's media type (NULL: none) are compressed
+ * by their format (JPEG, PNG, video, WOFF, zip...): another compression
+ * would not shrink them. */
+bool mediatype_compressed(const char *content_type);
+
 #endif

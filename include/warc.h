@@ -32,7 +32,6 @@ struct warc_config {
 	size_t max_digests;     /* payloads remembered; 0: the default */
 	const char *info;       /* more warcinfo fields, "name: value\r\n"
 				   lines (robots, user agent); copied, or NULL */
-	int level;              /* gzip level; 0: 1 (fast) */
 	bool resume;            /* start after the files of the series that
 				   exist, instead of at 00000 */
 };
@@ -49,6 +48,9 @@ struct warc_exchange {
 	size_t head_len;
 	const char *payload;     /* body as received (Content-Encoding kept) */
 	size_t payload_len;
+	bool compressed;         /* the payload is compressed already (a
+				    Content-Encoding, an image): its member
+				    is stored, not deflated again */
 	const char *truncated;   /* WARC-Truncated reason ("length"), or NULL */
 };
 

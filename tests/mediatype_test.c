@@ -104,3 +104,17 @@ Test(mediatype, reject_list_alone_lets_the_rest_pass)
 	cr_expect_eq(mediatype_judge(&f, "text/html"), MEDIATYPE_PASS);
 	cr_expect_eq(mediatype_judge(&f, NULL), MEDIATYPE_PASS);
 }
+
+Test(mediatype, compressed_formats_are_told_from_ones_that_deflate)
+{
+	cr_expect(mediatype_compressed("image/png"));
+	cr_expect(mediatype_compressed("IMAGE/JPEG; q=1"));
+	cr_expect(mediatype_compressed("video/mp4"));
+	cr_expect(mediatype_compressed("font/woff2"));
+	cr_expect(mediatype_compressed("application/zip"));
+	cr_expect_not(mediatype_compressed("image/svg+xml"));
+	cr_expect_not(mediatype_compressed("image/bmp"));
+	cr_expect_not(mediatype_compressed("text/html; charset=utf-8"));
+	cr_expect_not(mediatype_compressed("application/octet-stream"));
+	cr_expect_not(mediatype_compressed(NULL));
+}

@@ -6,6 +6,7 @@
  * fetched_at as RFC 3339 UTC with milliseconds. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -675,6 +676,43 @@ Test(record, repeated_headers_become_an_array_in_the_order_sent)
 	cr_assert_eq(json_array_size(cookies), 3);
 	cr_expect_str_eq(json_string_value(json_array_get(cookies, 0)), "a=1");
 	cr_expect_str_eq(json_string_value(json_array_get(cookies, 2)), "c=3");
+	json_decref(o);
+	record_free(r);
+}
+
+/* A hostile server's thousands of fields (64 KB of headers) make one
+ * object, each name once, at its first place, its values in order. */
+Test(record, thousands_of_interleaved_headers_group_by_name)
+{
+	struct record *r = record_new("http://a.test/", NULL, 0);
+	char name[16], value[16];
+	json_t *o, *h, *a;
+
+	cr_assert_not_null(r);
+	r->status = 200;
+	r->with_headers = true;
+	for (int i = 0; i < 6000; i++) {
+		snprintf(name, sizeof(name), "x-%d", i % 3);
+		snprintf(value, sizeof(value), "%d", i);
+		cr_assert_eq(record_strs_add(&r->headers, name, strlen(name)), 0);
+		cr_assert_eq(record_strs_add(&r->headers, value, strlen(value)), 0);
+	}
+	cr_assert_eq(record_strs_add(&r->headers, "once", 4), 0);
+	cr_assert_eq(record_strs_add(&r->headers, "v", 1), 0);
+	o = to_json(r, false);
+	h = json_object_get(o, "headers");
+	cr_assert(json_is_object(h));
+	cr_assert_eq(json_object_size(h), 4);
+	expect_str(h, "once", "v");
+	for (int k = 0; k < 3; k++) {
+		snprintf(name, sizeof(name), "x-%d", k);
+		a = json_object_get(h, name);
+		cr_assert(json_is_array(a));
+		cr_assert_eq(json_array_size(a), 2000);
+		for (int i = 0; i < 2000; i++)
+			cr_expect_str_eq(json_string_value(json_array_get(a, (size_t)i)),
+					 (snprintf(value, sizeof(value), "%d", i * 3 + k), value));
+	}
 	json_decref(o);
 	record_free(r);
 }

@@ -374,3 +374,48 @@ Test(warc, every_file_of_the_series_has_the_warcinfo_fields, .init = setup,
 	warc_rec_check_digests(&recs[0]);
 	warc_recs_free(recs, n);
 }
+
+/* The BTYPE of the first deflate block of the gzip member at offset (RFC
+ * 1951 3.2.3: bits 1-2 of the byte after the 10-byte gzip header, which
+ * warc.c writes with no optional fields). */
+static unsigned first_block_type(const char *name, uint64_t offset)
+{
+	unsigned char b[11];
+	FILE *f = fopen(name, "rb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, (long)offset, SEEK_SET), 0);
+	cr_assert_eq(fread(b, 1, sizeof(b), f), sizeof(b));
+	fclose(f);
+	cr_assert(b[0] == 0x1f && b[1] == 0x8b && b[3] == 0, "a plain gzip header");
+	return (b[10] >> 1) & 3u;
+}
+
+Test(warc, a_compressed_payload_is_stored_and_a_text_one_deflated,
+     .init = setup, .fini = teardown)
+{
+	struct warc *w = open_warc(0);
+	char text[8192], name[160];
+	struct warc_exchange x;
+	struct warc_ref page, image;
+	struct warc_rec one;
+
+	memset(text, 'a', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	x = exchange("http://a.test/page", text);
+	cr_assert_eq(warc_write(w, &x, &page), 0);
+	x = exchange("http://a.test/image", text + 1);
+	x.compressed = true;
+	cr_assert_eq(warc_write(w, &x, &image), 0);
+	cr_assert_eq(warc_free(w), 0);
+	snprintf(name, sizeof(name), "%s/crawl-00000.warc.gz", dir);
+	cr_expect_neq(first_block_type(name, page.offset), 0, "deflated");
+	cr_expect_lt(page.length, 1000, "8 KB of one letter deflates to little");
+	cr_expect_eq(first_block_type(name, image.offset), 0, "stored");
+	cr_expect_gt(image.length, sizeof(text) - 2);
+	cr_assert(warc_read_member(name, image.offset, image.length, &one));
+	cr_expect_eq(one.block_len, sizeof(head) - 1 + sizeof(text) - 2);
+	cr_expect_eq(memcmp(one.block + sizeof(head) - 1, text + 1, sizeof(text) - 2), 0);
+	warc_rec_check_digests(&one);
+	warc_recs_free(&one, 1);
+}
