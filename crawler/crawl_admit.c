@@ -75,7 +75,7 @@ static enum admit_status no_memory(struct crawl *c)
 	return ADMIT_NOMEM;
 }
 
-/* Item k of the batch b (src[k] its place in b) as the journal keeps it:
+/* The item it, link src of batch b, as the journal keeps it:
  * with its flags and its lastmod, so that a resumed run queues it as this
  * one did (a sitemap read as one, a resource not parsed, its via). */
 static struct journal_entry entry_of(const struct batch *b,
