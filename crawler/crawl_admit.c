@@ -75,6 +75,19 @@ static enum admit_status no_memory(struct crawl *c)
 	return ADMIT_NOMEM;
 }
 
+/* The item it, link src of batch b, as the journal keeps it:
+ * with its flags and its lastmod, so that a resumed run queues it as this
+ * one did (a sitemap read as one, a resource not parsed, its via). */
+static struct journal_entry entry_of(const struct batch *b,
+				     const struct frontier_item *it, size_t src)
+{
+	return (struct journal_entry){
+		.url = it->url, .parent = it->parent, .depth = it->depth,
+		.flags = it->flags, .has_flags = true,
+		.lastmod = b->lastmods ? b->lastmods[src] : NULL,
+	};
+}
+
 /* One batch to the frontier, and the URLs it takes to the journal, as one
  * step that the writer's journal flush waits for: from the push on a link
  * can be fetched and its record written, and the writer writes no output
@@ -82,7 +95,8 @@ static enum admit_status no_memory(struct crawl *c)
  * own admission (journaled after the push and outside that step, a link's
  * record could: killed then, the resumed run found the link again on its
  * page and recorded it twice). The page's record comes after either way. */
-static enum admit_status queue(struct crawl *c, const struct frontier_item *items,
+static enum admit_status queue(struct crawl *c, const struct batch *b,
+			       const struct frontier_item *items, const size_t *src,
 			       size_t n, enum frontier_push_status *st)
 {
 	struct journal *j = c->cfg.journal;
@@ -94,10 +108,12 @@ static enum admit_status queue(struct crawl *c, const struct frontier_item *item
 		rc = ADMIT_NOMEM;
 	if (c->cfg.hook && items[0].parent)
 		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_ADMIT_HALFWAY, items[0].parent);
-	for (size_t i = 0; j && i < n; i++)
-		if (st[i] == FRONTIER_QUEUED &&
-		    journal_batch_admit(j, items[i].url, items[i].parent, items[i].depth))
+	for (size_t i = 0; j && i < n; i++) {
+		struct journal_entry e = entry_of(b, &items[i], src[i]);
+
+		if (st[i] == FRONTIER_QUEUED && journal_batch_admit(j, &e))
 			rc = ADMIT_NOMEM;
+	}
 	if (j)
 		journal_batch_end(j);
 	for (size_t i = 0; i < n; i++)
@@ -180,7 +196,7 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 	 * wake-up is a system call on each side. */
 	if (nq) {
 		keep_lastmods(c, b, items, src, nq);
-		if (queue(c, items, nq, st) != ADMIT_OK)
+		if (queue(c, b, items, src, nq, st) != ADMIT_OK)
 			rc = ADMIT_NOMEM;
 		drop_lastmods(c, b, items, src, st, nq);
 		evloop_wake(c->loop);
@@ -189,32 +205,45 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 	return rc;
 }
 
+/* The entry flags of a journaled URL: as journaled, or, from a journal
+ * that kept none, those of a page found as a link (a seed, with no
+ * parent), which is all that was known then. */
+static unsigned readmit_flags(const struct journal_entry *e)
+{
+	if (e->has_flags)
+		return e->flags;
+	return (e->parent ? RECORD_VIA_LINK : RECORD_VIA_SEED) << ENTRY_VIA_SHIFT;
+}
+
 /* A URL an earlier run admitted: visited again, and queued unless the
- * output already has its record. The journal keeps no via: a URL with a
- * parent comes back as a link, one without as a seed. */
-static void readmit(void *arg, const char *url, const char *parent,
-		    unsigned depth)
+ * output already has its record, as it was queued then, its lastmod kept
+ * again for its record (before the push, as in crawl_admit). */
+static void readmit(void *arg, const struct journal_entry *e)
 {
 	struct crawl *c = arg;
-	char *u = (char *)url;
+	char *u = (char *)e->url;
 	bool fresh = false;
 	struct frontier_item it = {
-		.url = url, .parent = parent, .depth = depth,
-		.flags = (parent ? RECORD_VIA_LINK : RECORD_VIA_SEED) << ENTRY_VIA_SHIFT,
+		.url = e->url, .parent = e->parent, .depth = e->depth,
+		.flags = readmit_flags(e),
 	};
 	enum frontier_push_status st;
 
-	if (c->cfg.max_depth >= 0 && depth > (unsigned long)c->cfg.max_depth)
+	if (c->cfg.max_depth >= 0 && e->depth > (unsigned long)c->cfg.max_depth)
 		return;
 	if (visited_add_batch(c->visited, &u, 1, &fresh, NULL) != VISITED_OK ||
 	    !fresh)
 		return;
-	if (c->cfg.recorded && visited_has(c->cfg.recorded, url))
+	if (c->cfg.recorded && visited_has(c->cfg.recorded, e->url))
 		return;
+	if (e->lastmod)
+		crawl_lastmod_keep(c, e->url, e->lastmod);
 	/* Already journaled: not again. Refused for lack of memory, it would
 	 * never be fetched (it is seen): the crawl fails, as in queue(). */
 	if (frontier_push_batch(c->frontier, &it, 1, &st) != FRONTIER_OK)
 		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	if (e->lastmod && st != FRONTIER_QUEUED)
+		free(crawl_lastmod_take(c, e->url));
 }
 
 /* The seeds, or, resuming a --state crawl, everything it had admitted. */

@@ -293,22 +293,23 @@ static void url_begin(struct scan *s)
 
 /* After "url(": a quoted URL is a function's string argument (what
  * follows it up to ")" is read on as ordinary CSS), an unquoted one a url
- * token of its own. */
-static void consume_url(struct scan *s)
+ * token of its own. Whether the function's ")" is still ahead (quoted). */
+static bool consume_url(struct scan *s)
 {
 	struct cursor *c = &s->c;
-	enum token_end how;
+	bool quoted;
 
 	while (!at_end(c, 0) && is_css_space((unsigned char)*c->p))
 		c->p++;
 	if (at_end(c, 0))
-		return;
+		return false;
 	url_begin(s);
-	if (*c->p == '"' || *c->p == '\'')
-		how = consume_string(c, *c->p++, &s->buf);
+	quoted = *c->p == '"' || *c->p == '\'';
+	if (quoted)
+		emit(s, consume_string(c, *c->p++, &s->buf));
 	else
-		how = consume_unquoted(c, &s->buf);
-	emit(s, how);
+		emit(s, consume_unquoted(c, &s->buf));
+	return quoted;
 }
 
 /* After "@import": a string there is the URL of a stylesheet. */
@@ -331,19 +332,93 @@ static void skip_comment(struct cursor *c)
 	c->p = close ? close + 2 : c->end;
 }
 
-/* An identifier is read whole, so url( counts only as one: "myurl(" is
- * another function. */
-static void consume_name(struct scan *s)
+/* Past an identifier, read whole (so "myurl(" is another function than
+ * url(); its length. */
+static size_t consume_ident(struct cursor *c)
 {
-	struct cursor *c = &s->c;
 	const char *name = c->p;
 
 	while (!at_end(c, 0) && is_name_byte((unsigned char)*c->p))
 		c->p++;
-	if (c->p - name == 3 && ascii_ieq(name, "url", 3) && !at_end(c, 0) &&
-	    *c->p == '(') {
+	return (size_t)(c->p - name);
+}
+
+/* Whether the identifier just read (name, len bytes) is the function fn
+ * (lowercase): the cursor is at its "(". */
+static bool is_function(const struct cursor *c, const char *name, size_t len,
+			const char *fn)
+{
+	return !at_end(c, 0) && *c->p == '(' && strlen(fn) == len &&
+	       ascii_ieq(name, fn, len);
+}
+
+static void consume_image_set(struct scan *s);
+
+/* The functions whose arguments hold URLs: url(), and image-set() with
+ * its prefixed form, which Chrome and Safari still read. Inside an
+ * image-set (in_set) another one is just a function: no recursion, so
+ * hostile nesting costs no stack. Whether a function's ")" is still ahead
+ * (url("x"), for an image-set counting its parentheses). */
+static bool consume_name(struct scan *s, bool in_set)
+{
+	struct cursor *c = &s->c;
+	const char *name = c->p;
+	size_t len = consume_ident(c);
+
+	if (is_function(c, name, len, "url")) {
 		c->p++;
-		consume_url(s);
+		return consume_url(s);
+	}
+	if (!in_set && (is_function(c, name, len, "image-set") ||
+			is_function(c, name, len, "-webkit-image-set"))) {
+		c->p++;
+		consume_image_set(s);
+	}
+	return false;
+}
+
+/* A string argument of image-set() at its top level is the URL of an
+ * image; one nested in a function (type("image/avif")) is not. */
+static void consume_set_string(struct scan *s, size_t depth)
+{
+	struct cursor *c = &s->c;
+	char quote = *c->p++;
+
+	if (depth) {
+		consume_string(c, quote, NULL);
+		return;
+	}
+	url_begin(s);
+	emit(s, consume_string(c, quote, &s->buf));
+}
+
+/* After "image-set(" (CSS Images 4, section 2.4): each option is an image
+ * (a url(), or a string naming one) with its resolution and type(). Read
+ * to the set's ")" or the end of the input. */
+static void consume_image_set(struct scan *s)
+{
+	struct cursor *c = &s->c;
+	size_t depth = 0; /* parentheses open inside the set */
+
+	while (s->status == CSS_OK && !at_end(c, 0)) {
+		unsigned char ch = (unsigned char)*c->p;
+
+		if (ch == '/' && !at_end(c, 1) && c->p[1] == '*') {
+			skip_comment(c);
+		} else if (ch == '"' || ch == '\'') {
+			consume_set_string(s, depth);
+		} else if (at_escape(c)) {
+			consume_escape(c, NULL);
+		} else if (is_name_byte(ch)) {
+			depth += consume_name(s, true);
+		} else if (ch == ')' && !depth) {
+			c->p++;
+			return;
+		} else {
+			depth += ch == '(';
+			depth -= ch == ')';
+			c->p++;
+		}
 	}
 }
 
@@ -365,7 +440,7 @@ static void step(struct scan *s)
 		c->p += 7;
 		consume_import(s);
 	} else if (is_name_byte(ch)) {
-		consume_name(s);
+		(void)consume_name(s, false);
 	} else {
 		c->p++;
 	}
@@ -419,6 +494,13 @@ enum css_status css_parse(const char *css, size_t len, const char *sheet_url,
 	sh.base = url_base_canonical(sheet_url, &us);
 	if (!sh.base)
 		return us == URL_NOMEM ? CSS_NOMEM : CSS_FAILED;
+	/* Decoding a stylesheet drops a UTF-8 byte order mark (CSS Syntax 3.2,
+	 * the Encoding standard's "decode"); left in, its bytes would start an
+	 * identifier, and a url( right after it would be none. */
+	if (len >= 3 && !memcmp(css, "\xEF\xBB\xBF", 3)) {
+		css += 3;
+		len -= 3;
+	}
 	st = css_scan(css, len, add_url, &sh);
 	url_base_free(sh.base);
 	return st;

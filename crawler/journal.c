@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,37 +85,96 @@ void journal_close(struct journal *j)
 	free(j);
 }
 
-/* Under the lock. */
-static int append(struct journal *j, const char *url, const char *parent,
-		  unsigned depth)
+/* Room for need more bytes in the buffer; 0 or ENOMEM. Under the lock. */
+static int reserve(struct journal *j, size_t need)
 {
-	size_t need = strlen(url) + (parent ? strlen(parent) : 1) + 16;
+	size_t cap = j->cap ? j->cap * 2 : 65536;
+	char *buf;
 
-	if (j->len + need > j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 65536;
-		char *buf;
-
-		while (cap < j->len + need)
-			cap *= 2;
-		buf = realloc(j->buf, cap);
-		if (!buf)
-			return j->err = ENOMEM;
-		j->buf = buf;
-		j->cap = cap;
-	}
-	j->len += (size_t)snprintf(j->buf + j->len, j->cap - j->len,
-				   "%u\t%s\t%s\n", depth, url,
-				   parent ? parent : "-");
+	if (j->len + need <= j->cap)
+		return 0;
+	while (cap < j->len + need)
+		cap *= 2;
+	buf = realloc(j->buf, cap);
+	if (!buf)
+		return j->err = ENOMEM;
+	j->buf = buf;
+	j->cap = cap;
 	return 0;
 }
 
-int journal_admit(struct journal *j, const char *url, const char *parent,
-		  unsigned depth)
+/* The lastmod field comes from a sitemap and may hold anything: a tab or a
+ * newline in it is written as a backslash escape, and so is a backslash.
+ * The letter that follows the backslash for c, or 0 when c stands as is. */
+static char escape_letter(char c)
+{
+	switch (c) {
+	case '\\': return '\\';
+	case '\t': return 't';
+	case '\n': return 'n';
+	case '\r': return 'r';
+	default: return 0;
+	}
+}
+
+/* The character an escape letter stands for, or 0 for no escape. */
+static char escaped_char(char letter)
+{
+	switch (letter) {
+	case '\\': return '\\';
+	case 't': return '\t';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	default: return 0;
+	}
+}
+
+/* s escaped at out, which has room for twice its length; past the end. */
+static char *put_escaped(char *out, const char *s)
+{
+	for (; *s; s++) {
+		char letter = escape_letter(*s);
+
+		if (letter) {
+			*out++ = '\\';
+			*out++ = letter;
+		} else {
+			*out++ = *s;
+		}
+	}
+	return out;
+}
+
+/* Under the lock. */
+static int append(struct journal *j, const struct journal_entry *e)
+{
+	/* Two numbers of at most 10 digits, four tabs and the newline take 25
+	 * of the 32; an escaped lastmod at most twice its length. */
+	size_t lastmod_max = e->lastmod ? 2 * strlen(e->lastmod) : 0;
+	size_t need = strlen(e->url) + (e->parent ? strlen(e->parent) : 1) +
+		      lastmod_max + 32;
+	char *p;
+
+	if (reserve(j, need))
+		return ENOMEM;
+	p = j->buf + j->len;
+	p += snprintf(p, need, "%u\t%s\t%s\t%u", e->depth, e->url,
+		      e->parent ? e->parent : "-", e->flags);
+	if (e->lastmod) {
+		*p++ = '\t';
+		p = put_escaped(p, e->lastmod);
+	}
+	*p++ = '\n';
+	j->len = (size_t)(p - j->buf);
+	return 0;
+}
+
+int journal_admit(struct journal *j, const struct journal_entry *e)
 {
 	int rc;
 
 	pthread_mutex_lock(&j->lock);
-	rc = append(j, url, parent, depth);
+	rc = append(j, e);
 	pthread_mutex_unlock(&j->lock);
 	return rc;
 }
@@ -124,10 +184,9 @@ void journal_batch_begin(struct journal *j)
 	pthread_mutex_lock(&j->lock);
 }
 
-int journal_batch_admit(struct journal *j, const char *url, const char *parent,
-			unsigned depth)
+int journal_batch_admit(struct journal *j, const struct journal_entry *e)
 {
-	return append(j, url, parent, depth);
+	return append(j, e);
 }
 
 void journal_batch_end(struct journal *j)
@@ -169,32 +228,75 @@ size_t journal_entries(const struct journal *j)
 	return j->entries;
 }
 
-/* "<depth>\t<url>\t<parent>" (the newline already cut). */
-static void replay_line(char *line,
-			void (*fn)(void *, const char *, const char *, unsigned),
-			void *arg)
+/* The lastmod field decoded in place; false if an escape is unknown. */
+static bool unescape(char *s)
 {
-	char *url = strchr(line, '\t'), *parent, *end;
-	unsigned long depth;
+	char *out = s;
 
-	if (!url)
-		return;
-	*url++ = '\0';
-	parent = strchr(url, '\t');
-	if (!parent)
-		return;
-	*parent++ = '\0';
-	depth = strtoul(line, &end, 10);
-	if (*end || !*url)
-		return;
-	fn(arg, url, strcmp(parent, "-") ? parent : NULL, (unsigned)depth);
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c == '\\' && !(c = escaped_char(*++s)))
+			return false;
+		*out++ = c;
+	}
+	*out = '\0';
+	return true;
+}
+
+/* The next tab-separated field of *rest, cut off with a NUL; NULL when
+ * there is none left. */
+static char *next_field(char **rest)
+{
+	char *field = *rest, *tab;
+
+	if (!field)
+		return NULL;
+	tab = strchr(field, '\t');
+	if (tab)
+		*tab++ = '\0';
+	*rest = tab;
+	return field;
+}
+
+static bool parse_unsigned(const char *s, unsigned *v)
+{
+	unsigned long n;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (*end || errno || n > UINT_MAX)
+		return false;
+	*v = (unsigned)n;
+	return true;
+}
+
+/* A line, its newline already cut: "<depth>\t<url>\t<parent>", then
+ * "\t<flags>" and "\t<lastmod>" when the journal keeps them. */
+static bool parse_line(char *line, struct journal_entry *e)
+{
+	char *rest = line, *depth = next_field(&rest), *url = next_field(&rest);
+	char *parent = next_field(&rest), *flags = next_field(&rest);
+	char *lastmod = next_field(&rest);
+
+	*e = (struct journal_entry){ .url = url, .lastmod = lastmod };
+	if (!parent || !*url || rest || !parse_unsigned(depth, &e->depth))
+		return false;
+	e->parent = strcmp(parent, "-") != 0 ? parent : NULL;
+	e->has_flags = flags != NULL;
+	if (flags && !parse_unsigned(flags, &e->flags))
+		return false;
+	return !lastmod || unescape(lastmod);
 }
 
 int journal_replay(struct journal *j,
-		   void (*fn)(void *arg, const char *url, const char *parent,
-			      unsigned depth),
+		   void (*fn)(void *arg, const struct journal_entry *e),
 		   void *arg)
 {
+	struct journal_entry e;
 	int fd = open(j->path, O_RDONLY | O_CLOEXEC);
 	FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char *line = NULL;
@@ -209,7 +311,8 @@ int journal_replay(struct journal *j,
 	/* Only what was there at open: lines appended since are this run's. */
 	while (seen < j->entries && (n = getline(&line, &cap, in)) > 0) {
 		line[n - 1] = '\0';
-		replay_line(line, fn, arg);
+		if (parse_line(line, &e))
+			fn(arg, &e);
 		seen++;
 	}
 	free(line);

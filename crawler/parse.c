@@ -75,10 +75,23 @@ struct parse_state {
  * "alternate stylesheet" is a stylesheet. */
 enum link_rule {
 	RULE_ALWAYS,
-	RULE_SRCSET,    /* the value is a srcset candidate list */
 	RULE_IN_MEDIA,  /* <source src> is a stream only in <video>/<audio> */
 	RULE_REL_EMBED, /* only when rel has a token of rel_embed */
 	RULE_REL_PAGE,  /* only when rel has one of rel_page and none of rel_embed */
+	RULE_PRELOAD_IMAGE, /* only <link rel=preload as=image> (HTML) */
+	RULE_TYPE_IMAGE,    /* only <input type=image>: other inputs have no
+			       image, whatever their src says */
+	RULE_EXTERNAL,  /* only a reference into another file: an SVG <use
+			   href="#icon"> names an element of the page */
+};
+
+/* How the attribute holds its link(s). SVG 2 reads href, and the xlink:href
+ * of SVG 1.1 only when there is no href; libxml2's HTML parser keeps the
+ * prefixed name as written. */
+enum link_value {
+	VALUE_URL,      /* one URL */
+	VALUE_SRCSET,   /* a srcset candidate list */
+	VALUE_SVG_HREF, /* attr is "href": it, or else xlink:href */
 };
 
 static const char *const rel_embed[] = {
@@ -93,29 +106,42 @@ static const char *const rel_page[] = {
 /* Elements whose attribute holds a link, and what kind it is. libxml2's
  * HTML parser lowercases element and attribute names, so strcmp is enough.
  * An element's rows go in the order its links are reported. */
+#define RES PARSE_LINK_RESOURCE
 static const struct link_attr {
 	const char *element;
 	const char *attr;
 	unsigned char flags; /* PARSE_LINK_* */
 	enum link_rule rule;
+	enum link_value value;
 } link_attrs[] = {
-	{ "a", "href", 0, RULE_ALWAYS },
-	{ "area", "href", 0, RULE_ALWAYS },
-	{ "frame", "src", 0, RULE_ALWAYS },
-	{ "iframe", "src", 0, RULE_ALWAYS },
-	{ "img", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "img", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
-	{ "script", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "link", "href", PARSE_LINK_RESOURCE, RULE_REL_EMBED },
-	{ "link", "href", 0, RULE_REL_PAGE },
-	{ "video", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "video", "poster", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "audio", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "source", "src", PARSE_LINK_RESOURCE, RULE_IN_MEDIA },
-	{ "source", "srcset", PARSE_LINK_RESOURCE, RULE_SRCSET },
-	{ "track", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "embed", "src", PARSE_LINK_RESOURCE, RULE_ALWAYS },
-	{ "object", "data", PARSE_LINK_RESOURCE, RULE_ALWAYS },
+	{ "a", "href", 0, RULE_ALWAYS, VALUE_SVG_HREF }, /* SVG's <a> too */
+	{ "area", "href", 0, RULE_ALWAYS, VALUE_URL },
+	{ "frame", "src", 0, RULE_ALWAYS, VALUE_URL },
+	{ "iframe", "src", 0, RULE_ALWAYS, VALUE_URL },
+	{ "img", "src", RES, RULE_ALWAYS, VALUE_URL },
+	{ "img", "srcset", RES, RULE_ALWAYS, VALUE_SRCSET },
+	{ "image", "href", RES, RULE_ALWAYS, VALUE_SVG_HREF },
+	{ "use", "href", RES, RULE_EXTERNAL, VALUE_SVG_HREF },
+	{ "input", "src", RES, RULE_TYPE_IMAGE, VALUE_URL },
+	{ "script", "src", RES, RULE_ALWAYS, VALUE_URL },
+	{ "link", "href", RES, RULE_REL_EMBED, VALUE_URL },
+	{ "link", "href", 0, RULE_REL_PAGE, VALUE_URL },
+	{ "link", "imagesrcset", RES, RULE_PRELOAD_IMAGE, VALUE_SRCSET },
+	{ "video", "src", RES, RULE_ALWAYS, VALUE_URL },
+	{ "video", "poster", RES, RULE_ALWAYS, VALUE_URL },
+	{ "audio", "src", RES, RULE_ALWAYS, VALUE_URL },
+	{ "source", "src", RES, RULE_IN_MEDIA, VALUE_URL },
+	{ "source", "srcset", RES, RULE_ALWAYS, VALUE_SRCSET },
+	{ "track", "src", RES, RULE_ALWAYS, VALUE_URL },
+	{ "embed", "src", RES, RULE_ALWAYS, VALUE_URL },
+	{ "object", "data", RES, RULE_ALWAYS, VALUE_URL },
+};
+#undef RES
+
+/* The elements whose background attribute is an image (HTML, "The page":
+ * an obsolete presentational hint browsers still honour). */
+static const char *const background_elements[] = {
+	"body", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
 };
 
 static void stop(struct parse_state *st, enum parse_status status)
@@ -493,8 +519,24 @@ static bool has_any_token(const char *rel, const char *const *toks, size_t n)
 	return false;
 }
 
-static bool rule_holds(const struct parse_state *st,
-		       const struct link_attr *la, const char *rel)
+/* Whether attribute name of atts is keyword (lowercase), in any case. */
+static bool attr_is(const xmlChar **atts, const char *name, const char *keyword)
+{
+	const char *v = attr_value(atts, name);
+
+	return v && ascii_ieq(v, strlen(v), keyword);
+}
+
+/* Whether v is a reference to the page itself ("#id"): HTML's white space
+ * around it is stripped when it is parsed as a URL. */
+static bool is_fragment_only(const char *v)
+{
+	return v[strspn(v, HTML_SPACE)] == '#';
+}
+
+/* Whether row la gives a link, its value v found in atts. */
+static bool rule_holds(const struct parse_state *st, const struct link_attr *la,
+		       const xmlChar **atts, const char *rel, const char *v)
 {
 	switch (la->rule) {
 	case RULE_IN_MEDIA:
@@ -504,9 +546,26 @@ static bool rule_holds(const struct parse_state *st,
 	case RULE_REL_PAGE:
 		return rel && has_any_token(rel, rel_page, ARRAY_SIZE(rel_page)) &&
 		       !has_any_token(rel, rel_embed, ARRAY_SIZE(rel_embed));
+	case RULE_PRELOAD_IMAGE:
+		return rel && has_token(rel, HTML_SPACE, "preload") &&
+		       attr_is(atts, "as", "image");
+	case RULE_TYPE_IMAGE:
+		return attr_is(atts, "type", "image");
+	case RULE_EXTERNAL:
+		return !is_fragment_only(v);
 	default:
 		return true;
 	}
+}
+
+/* The value of row la in atts, or NULL. */
+static const char *row_value(const struct link_attr *la, const xmlChar **atts)
+{
+	const char *v = attr_value(atts, la->attr);
+
+	if (!v && la->value == VALUE_SVG_HREF)
+		v = attr_value(atts, "xlink:href");
+	return v;
 }
 
 /* Whether name can be an element of link_attrs: most elements of a page
@@ -515,7 +574,7 @@ static bool rule_holds(const struct parse_state *st,
 static bool may_link(const char *name)
 {
 	switch (name[0]) {
-	case 'a': case 'f': case 'i': case 'l': case 's': case 'v':
+	case 'a': case 'f': case 'i': case 'l': case 's': case 'u': case 'v':
 		return true;
 	case 'e':
 		return !strcmp(name, "embed");
@@ -544,6 +603,36 @@ static void add_css(struct parse_state *st, const char *css, size_t len)
 		stop(st, PARSE_NOMEM);
 }
 
+static bool has_background(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(background_elements); i++)
+		if (!strcmp(name, background_elements[i]))
+			return true;
+	return false;
+}
+
+/* The attributes any element may have that give links: style="" and, on
+ * a few, background. One pass over the attributes, as every element of
+ * the page comes here. */
+static void add_common_links(struct parse_state *st, const char *name,
+			     const xmlChar **atts)
+{
+	const char *style = NULL, *background = NULL;
+
+	for (; atts && atts[0]; atts += 2) {
+		const char *a = (const char *)atts[0];
+
+		if (!style && !strcmp(a, "style"))
+			style = (const char *)atts[1];
+		else if (!background && !strcmp(a, "background"))
+			background = (const char *)atts[1];
+	}
+	if (style)
+		add_css(st, style, strlen(style));
+	if (background && has_background(name))
+		add_link(st, background, PARSE_LINK_RESOURCE);
+}
+
 static void add_element_links(struct parse_state *st, const char *name,
 			      const xmlChar **atts)
 {
@@ -551,8 +640,7 @@ static void add_element_links(struct parse_state *st, const char *name,
 	unsigned char nofollow = 0;
 	const char *v;
 
-	if ((v = attr_value(atts, "style")))
-		add_css(st, v, strlen(v));
+	add_common_links(st, name, atts);
 	if (!may_link(name))
 		return;
 	rel = attr_value(atts, "rel");
@@ -561,11 +649,10 @@ static void add_element_links(struct parse_state *st, const char *name,
 	for (size_t i = 0; i < ARRAY_SIZE(link_attrs); i++) {
 		const struct link_attr *la = &link_attrs[i];
 
-		if (strcmp(name, la->element) != 0 || !rule_holds(st, la, rel))
+		if (strcmp(name, la->element) != 0 ||
+		    !(v = row_value(la, atts)) || !rule_holds(st, la, atts, rel, v))
 			continue;
-		if (!(v = attr_value(atts, la->attr)))
-			continue;
-		if (la->rule == RULE_SRCSET)
+		if (la->value == VALUE_SRCSET)
 			add_srcset(st, v, la->flags | nofollow);
 		else
 			add_link(st, v, la->flags | nofollow);

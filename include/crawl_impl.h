@@ -49,7 +49,9 @@ struct response;
 enum job { JOB_PAGE, JOB_ROBOTS };
 
 /* frontier_item.flags: bits 0 and 1, the sitemap nesting in bits 2 and 3,
- * the record_via in bits 4 to 6. */
+ * the record_via in bits 4 to 6. They are written to the --state journal
+ * as they are, so a resumed run reads them back: a new bit may be added,
+ * none moved. */
 enum {
 	ENTRY_NO_PARSE = 1,      /* a resource: record it, do not parse it */
 	ENTRY_SITEMAP = 2,       /* a sitemap: read by crawl_sitemap_read */

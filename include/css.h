@@ -1,5 +1,13 @@
 /* css: the URLs a stylesheet refers to, for --resources: url(...) (quoted
- * or not) and @import "x" (@import url(x) is a url() like any other).
+ * or not), @import "x" (@import url(x) is a url() like any other), and the
+ * strings of image-set() and -webkit-image-set() ("a.png" 1x, "b.png" 2x).
+ *
+ * The bytes are read as ASCII-compatible whatever the sheet's charset: the
+ * URL syntax is ASCII, and a UTF-8 or Latin-1 sheet's non-ASCII bytes only
+ * ever fall inside identifiers and strings. So an @charset rule is a rule
+ * like any other, skipped with its string; css_parse drops a UTF-8 byte
+ * order mark. A UTF-16 sheet (rare: CSS Syntax tells authors not to) yields
+ * nothing.
  *
  * A tokenizer in the spirit of CSS Syntax Level 3, kept to what finds
  * URLs: comments and strings are skipped so that a url( inside them is no

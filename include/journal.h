@@ -2,7 +2,13 @@
  * lost and nothing recorded twice.
  *
  * DIR/journal holds one line per URL admitted to the crawl, in order:
- * "<depth>\t<url>\t<parent or ->\n". The output file is the other half:
+ * "<depth>\t<url>\t<parent or ->\t<flags>[\t<lastmod>]\n", flags in
+ * decimal, the lastmod (a sitemap's, when the URL came with one) with
+ * backslash, tab, CR and LF escaped as \\, \t, \r and \n. A journal
+ * written before flags were kept has lines of the first three fields only,
+ * and still replays: its entries come back without flags (has_flags
+ * false), so a resumed run that meets an old journal does what it did
+ * then. The output file is the other half:
  * it says which URLs have a record. The writer flushes the journal before
  * every write of output lines, and a page's links are journaled before its
  * record is sent, so an output record never exists without the admissions
@@ -25,6 +31,17 @@
 
 struct journal;
 
+/* One admission. Borrowed: journal_admit copies what it keeps, and what
+ * journal_replay hands over lasts for the call only. */
+struct journal_entry {
+	const char *url;     /* canonical; no tab or newline */
+	const char *parent;  /* the same, or NULL for a seed */
+	unsigned depth;
+	unsigned flags;      /* the crawl's, kept as given (ENTRY_*) */
+	bool has_flags;      /* replay: false for an old three-field line */
+	const char *lastmod; /* the sitemap's <lastmod> for url, or NULL */
+};
+
 /* Open (creating DIR if needed) for appending; a torn last line from a kill
  * is cut off first. NULL with a message in err on failure. */
 struct journal *journal_open(const char *dir, char *err, size_t errlen);
@@ -36,15 +53,13 @@ void journal_close(struct journal *j);
 /* Queue one admission (buffered until journal_flush); 0 or ENOMEM. Once
  * an admission is lost for lack of memory every flush fails (ENOMEM), so
  * the writer writes no record that could need it. */
-int journal_admit(struct journal *j, const char *url, const char *parent,
-		  unsigned depth);
+int journal_admit(struct journal *j, const struct journal_entry *e);
 
 /* A batch: between begin and end, journal_flush waits, and the caller
  * queues the batch's URLs and then journals them with journal_batch_admit
  * (as journal_admit, which must not be called in between). */
 void journal_batch_begin(struct journal *j);
-int journal_batch_admit(struct journal *j, const char *url, const char *parent,
-			unsigned depth);
+int journal_batch_admit(struct journal *j, const struct journal_entry *e);
 void journal_batch_end(struct journal *j);
 
 /* write(2) what is queued; 0 or an errno. */
@@ -55,10 +70,10 @@ int journal_sync(struct journal *j);
 /* Entries already in DIR/journal when it was opened. */
 size_t journal_entries(const struct journal *j);
 
-/* Call fn for each entry in the file as opened, in order; 0 or an errno. */
+/* Call fn for each entry in the file as opened, in order; 0 or an errno.
+ * A line that is none of the two formats is skipped. */
 int journal_replay(struct journal *j,
-		   void (*fn)(void *arg, const char *url, const char *parent,
-			      unsigned depth),
+		   void (*fn)(void *arg, const struct journal_entry *e),
 		   void *arg);
 
 #endif

@@ -2,16 +2,21 @@
  * page.
  *
  * Runs libxml2's HTML parser in recover mode with no network access, as a
- * SAX pass (no tree is built). Links to pages come from a[href], area[href],
- * frame[src], iframe[src], <link rel> canonical, alternate, next, prev and
- * search, and <meta http-equiv=refresh>; links to the resources a page
- * embeds come too, flagged PARSE_LINK_RESOURCE: img src and srcset, source
- * srcset (and src in <video>/<audio>), script, video src and poster, audio,
- * track, embed src, object data, <link rel> stylesheet, icon, preload and
- * the like, and the url()s and @imports of <style> elements and style=""
- * attributes (the css module's, also flagged PARSE_LINK_CSS). Anything
- * inside a <template> is inert
- * and yields nothing. <base href> (the first one) changes what links are
+ * SAX pass (no tree is built). Links to pages come from a[href] (an SVG
+ * <a xlink:href> too), area[href], frame[src], iframe[src], <link rel>
+ * canonical, alternate, next, prev and search, and <meta
+ * http-equiv=refresh>; links to the resources a page embeds come too,
+ * flagged PARSE_LINK_RESOURCE: img src and srcset, source srcset (and src
+ * in <video>/<audio>), <input type=image> src, SVG <image> and <use> href
+ * or xlink:href (not a <use> of "#id", an element of the page), script,
+ * video src and poster, audio, track, embed src, object data, <link rel>
+ * stylesheet, icon, preload and the like, the imagesrcset of <link
+ * rel=preload as=image>, the background of body and the table elements,
+ * and the url()s and @imports of <style> elements and style="" attributes
+ * (the css module's, also flagged PARSE_LINK_CSS). Not links: a form's
+ * action or formaction (filled in, not fetched) and cite (a quotation's
+ * source, which browsers never fetch). Anything inside a <template> is
+ * inert and yields nothing. <base href> (the first one) changes what links are
  * resolved against. The pass cannot go back, so a <base> counts only for
  * the links after it (HTML applies it to the whole document, but puts it in
  * <head>, before any link). Each link is resolved and normalised with the url

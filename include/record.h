@@ -38,7 +38,9 @@ enum record_err {
 	RECORD_ERR_COUNT
 };
 
-/* How a URL came to the crawl: the enum and the JSON name, together. */
+/* How a URL came to the crawl: the enum and the JSON name, together. The
+ * values are written to --state journals (in the entry flags): a new one
+ * goes at the end. */
 #define RECORD_VIA_MAP(X)                                                     \
 	X(SEED, "seed")         /* given on the command line or by -i */      \
 	X(LINK, "link")         /* a link of a page it was found on */        \

@@ -80,6 +80,61 @@ Test(css, import_string_and_import_url_are_found)
 		    NONE, "a.css", "b.css", "c.css", "d.css");
 }
 
+Test(css, image_set_strings_are_urls)
+{
+	expect_urls("a{b:image-set(\"a.png\" 1x, 'b.png' 2x)}", NONE, "a.png", "b.png");
+}
+
+Test(css, webkit_image_set_strings_and_urls_are_found_in_any_case)
+{
+	expect_urls("a{b:-webkit-image-set(url(a.png) 1x, \"b.png\" 2x)} "
+		    "c{d:Image-Set(url('c.avif') type(\"image/avif\"), 'd.jpg')}",
+		    NONE, "a.png", "b.png", "c.avif", "d.jpg");
+}
+
+Test(css, strings_nested_in_an_image_set_function_are_no_urls)
+{
+	expect_urls("a{b:image-set('a.png' type('image/png') 1x, \"b.png\" type(\"x\"))}",
+		    NONE, "a.png", "b.png");
+}
+
+Test(css, strings_after_an_image_set_are_no_urls_again)
+{
+	expect_urls("a{b:image-set('a.png' 1x); content:'no.png'} c{d:url(e.png)}",
+		    NONE, "a.png", "e.png");
+}
+
+Test(css, strings_of_another_function_named_like_image_set_are_no_urls)
+{
+	expect_urls("a{b:my-image-set('no.png'); c:image-sets('no2.png')}", NONE);
+}
+
+Test(css, image_set_cut_by_the_end_keeps_its_complete_strings)
+{
+	expect_urls("a{b:image-set('a.png' 1x, 'b.p", NONE, "a.png");
+}
+
+Test(css, deeply_nested_image_sets_cost_no_stack, .timeout = 10)
+{
+	size_t reps = 200000, n = reps * 10;
+	char *css = malloc(n + 16);
+	struct found f;
+
+	cr_assert_not_null(css);
+	for (size_t i = 0; i < reps; i++)
+		memcpy(css + i * 10, "image-set(", 10);
+	memcpy(css + n, "'a.png'", 7);
+	scan(&f, css, n + 7);
+	check_urls(&f, NULL, 0);
+	free(css);
+}
+
+Test(css, charset_rule_is_skipped_and_what_follows_is_read)
+{
+	expect_urls("@charset \"UTF-8\";\n@import \"a.css\";\nb{c:url(d.png)}",
+		    NONE, "a.css", "d.png");
+}
+
 Test(css, font_face_sources_are_all_found)
 {
 	expect_urls("@font-face{font-family:F;src:url(f.eot?#iefix) format('eot'),"
@@ -270,6 +325,31 @@ Test(css, parse_resolves_against_the_stylesheet_url)
 	cr_expect_str_eq(r.links[4], "http://example.com/css/site.css");
 	for (size_t i = 0; i < r.nlinks; i++)
 		cr_expect_eq(r.flags[i], PARSE_LINK_RESOURCE | PARSE_LINK_CSS);
+	parse_result_release(&r);
+}
+
+Test(css, parse_skips_a_utf8_byte_order_mark)
+{
+	static const char css[] = "\xEF\xBB\xBFurl(a.png) b{c:url(b.png)}";
+	struct parse_result r;
+
+	cr_assert_eq(css_parse(css, sizeof(css) - 1, SHEET, &r), CSS_OK);
+	cr_assert_eq(r.nlinks, 2, "got %zu links", r.nlinks);
+	cr_expect_str_eq(r.links[0], "http://example.com/css/a.png");
+	cr_expect_str_eq(r.links[1], "http://example.com/css/b.png");
+	parse_result_release(&r);
+}
+
+Test(css, parse_reads_a_sheet_opening_with_a_bom_and_charset)
+{
+	static const char css[] = "\xEF\xBB\xBF@charset \"utf-8\";@import 'a.css';"
+				  "p{q:image-set('\xC3\xA9.png' 1x)}";
+	struct parse_result r;
+
+	cr_assert_eq(css_parse(css, sizeof(css) - 1, SHEET, &r), CSS_OK);
+	cr_assert_eq(r.nlinks, 2, "got %zu links", r.nlinks);
+	cr_expect_str_eq(r.links[0], "http://example.com/css/a.css");
+	cr_expect_str_eq(r.links[1], "http://example.com/css/%C3%A9.png");
 	parse_result_release(&r);
 }
 

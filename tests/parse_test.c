@@ -341,6 +341,106 @@ Test(parse, iframe_src_and_area_href_are_pages)
 	parse_result_release(&r);
 }
 
+Test(parse, svg_image_href_and_xlink_href_are_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<svg><image href=a.png width=9 /><image xlink:href=\"/b.png\"/>"
+		 "<image href=c.png xlink:href=no.png /></svg>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/a.png", "http://example.com/b.png",
+		     "http://example.com/dir/c.png");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, svg_use_of_another_file_is_a_resource_and_of_the_page_is_none)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<svg><use href=\"icons.svg#home\"/><use xlink:href=/s.svg#x />"
+		 "<use href=\"#local\"/><use xlink:href=\" #also-local\"/></svg>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/icons.svg", "http://example.com/s.svg");
+	assert_flags(&r, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, svg_a_xlink_href_is_a_page_link)
+{
+	struct parse_result r;
+
+	parse_ok(&r, "<svg><a xlink:href=p.html><text>p</text></a></svg>", NULL);
+	assert_links(&r, "http://example.com/dir/p.html");
+	assert_flags(&r, 0);
+	parse_result_release(&r);
+}
+
+Test(parse, input_type_image_src_is_a_resource_and_other_inputs_give_none)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<form><input type=IMAGE src=go.png alt=go>"
+		 "<input type=text src=no.png><input src=no2.png></form>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/go.png");
+	assert_flags(&r, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, link_preload_imagesrcset_candidates_are_resources)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<link rel=preload as=image href=h.png "
+		 "imagesrcset=\"s1.png 1x, /s2.png 2x\" imagesizes=50vw>"
+		 "<link rel=preload as=font href=f.woff2 imagesrcset=no.png>"
+		 "<link rel=icon href=i.png imagesrcset=no2.png>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/h.png", "http://example.com/dir/s1.png",
+		     "http://example.com/s2.png", "http://example.com/dir/f.woff2",
+		     "http://example.com/dir/i.png");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, background_of_body_and_table_cells_is_a_resource)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<body background=bg.png><table background=t.png><tbody background=b.png>"
+		 "<tr background=r.png><th background=h.png>h</th>"
+		 "<td background=d.png style=\"background:url(s.png)\">d</td></tr>"
+		 "</tbody></table><div background=no.png>x</div><p background=no2.png>",
+		 NULL);
+	assert_links(&r, "http://example.com/dir/bg.png", "http://example.com/dir/t.png",
+		     "http://example.com/dir/b.png", "http://example.com/dir/r.png",
+		     "http://example.com/dir/h.png", "http://example.com/dir/s.png",
+		     "http://example.com/dir/d.png");
+	assert_flags(&r, RESOURCE, RESOURCE, RESOURCE, RESOURCE, RESOURCE,
+		     RESOURCE | PARSE_LINK_CSS, RESOURCE);
+	parse_result_release(&r);
+}
+
+Test(parse, cite_form_action_and_formaction_are_not_followed)
+{
+	struct parse_result r;
+
+	parse_ok(&r,
+		 "<blockquote cite=/src1>q</blockquote><q cite=src2>q</q>"
+		 "<ins cite=src3>i</ins><del cite=src4>d</del>"
+		 "<form action=/search method=get><input name=q>"
+		 "<button formaction=/other>go</button></form>",
+		 NULL);
+	assert_no_links(&r);
+	parse_result_release(&r);
+}
+
 #define CSS_RESOURCE (PARSE_LINK_RESOURCE | PARSE_LINK_CSS)
 
 Test(parse, style_element_urls_and_imports_are_css_resources)

@@ -355,3 +355,109 @@ Test(resume, the_scan_finds_the_last_warc_record_the_output_names)
 	close(fd);
 	visited_free(recorded);
 }
+
+/* ---- a sitemap and a resource pending at the stop ---------------------- */
+
+#define SITE_IP "127.0.0.200"
+#define SLOW_MS 2000
+
+/* robots.txt names a sitemap that answers at once, listing a slow page,
+ * and a slow sitemap; the home page embeds a slow image that is HTML
+ * inside, with a link no one should follow. Bodies name the port. */
+static bool pending_site(void *arg, const char *path, struct testsrv_reply *reply,
+			 void **free_body)
+{
+	const unsigned short *port = arg;
+	char *body = malloc(1024);
+
+	cr_assert(body);
+	reply->body = body;
+	*free_body = (void *)free;
+	if (!strcmp(path, "/robots.txt")) {
+		reply->content_type = "text/plain";
+		snprintf(body, 1024, "Sitemap: http://" SITE_IP ":%u/fast.xml\n"
+			 "Sitemap: http://" SITE_IP ":%u/slow.xml\n", *port, *port);
+	} else if (!strcmp(path, "/fast.xml") || !strcmp(path, "/slow.xml")) {
+		bool fast = path[1] == 'f';
+
+		reply->content_type = "application/xml";
+		reply->delay_ms = fast ? 0 : SLOW_MS;
+		snprintf(body, 1024, "<urlset xmlns=\"http://www.sitemaps.org/schemas/"
+			 "sitemap/0.9\"><url><loc>http://" SITE_IP ":%u/%s</loc>"
+			 "<lastmod>%s</lastmod></url></urlset>", *port,
+			 fast ? "p1" : "p3", fast ? "2024-01-01" : "2024-03-03");
+	} else if (!strcmp(path, "/")) {
+		snprintf(body, 1024, HTML("<img src=/logo.png>"));
+	} else if (!strcmp(path, "/logo.png")) {
+		reply->delay_ms = SLOW_MS;
+		snprintf(body, 1024, HTML("<a href=/secret>s</a>"));
+	} else {
+		reply->delay_ms = strcmp(path, "/p1") != 0 ? 0 : SLOW_MS;
+		snprintf(body, 1024, HTML("page"));
+	}
+	return true;
+}
+
+static void pending_config(struct crawl_config *cfg, char **seed, int64_t max_time_ms)
+{
+	run_config(cfg, seed, 1);
+	cfg->resources = true;
+	cfg->max_time_ms = max_time_ms;
+}
+
+static void expect_via(struct testsrv *srv, const struct state *st, const char *path,
+		       const char *via, const char *lastmod)
+{
+	char *url = testsrv_url(srv, path);
+	json_t **recs;
+	size_t n = read_output(st, &recs);
+	json_t *r = NULL;
+
+	for (size_t i = 0; i < n && !r; i++)
+		if (!strcmp(rec_str(recs[i], "url"), url))
+			r = recs[i];
+	cr_assert_not_null(r, "%s has no record", url);
+	cr_expect_str_eq(rec_str(r, "via"), via, "%s", path);
+	if (lastmod)
+		cr_expect_str_eq(rec_str(r, "lastmod") ? rec_str(r, "lastmod") : "(null)",
+				 lastmod, "%s", path);
+	free_output(recs, n);
+	free(url);
+}
+
+/* The first run stops while the slow sitemap, the image and the page the
+ * fast sitemap listed are in flight: each is journaled, none recorded.
+ * The next run must take each for what it was: the sitemap read as one
+ * (its page fetched, via sitemap, with its lastmod), the image fetched
+ * as a resource and not parsed (its link never followed), the listed
+ * page recorded with the lastmod only the journal still holds. */
+Test(resume, a_pending_sitemap_and_resource_stay_what_they_were)
+{
+	static const char *const paths[] = { "/", "/fast.xml", "/slow.xml", "/p1",
+					     "/p3", "/logo.png" };
+	static unsigned short port;
+	struct testsrv *srv = testsrv_start(SITE_IP, NULL, 0, pending_site, &port);
+	char *seed;
+	struct state st;
+	struct crawl_config cfg;
+	struct crawl_result res;
+
+	port = testsrv_port(srv);
+	seed = testsrv_url(srv, "/");
+	state_init(&st);
+	pending_config(&cfg, &seed, 700);
+	res = state_run(&st, &cfg, NULL);
+	cr_assert_eq(res.stop, CRAWL_MAX_TIME);
+	cr_assert_eq(res.stats.pages, 2, "/ and /fast.xml, the rest in flight");
+	pending_config(&cfg, &seed, 0);
+	res = state_run(&st, &cfg, NULL);
+	cr_expect_eq(res.stop, CRAWL_DONE);
+	expect_each_once(&st, srv, paths, 6);
+	expect_via(srv, &st, "/slow.xml", "sitemap", NULL);
+	expect_via(srv, &st, "/p3", "sitemap", "2024-03-03");
+	expect_via(srv, &st, "/p1", "sitemap", "2024-01-01");
+	expect_via(srv, &st, "/logo.png", "resource", NULL);
+	cr_expect_eq(testsrv_hits(srv, "/secret"), 0, "the image was parsed");
+	free(seed);
+	testsrv_stop(srv);
+}
