@@ -227,8 +227,13 @@ void chan_on_room(struct chan *ch, void (*fn)(void *arg), void *arg)
 
 void chan_wake_at(struct chan *ch, size_t n)
 {
+	/* Half the ring at most: a batch larger than the channel holds would
+	 * never come, and senders would wait on a full channel while the
+	 * receiver sleeps to its deadline. */
+	size_t half = ch->cap / 2 ? ch->cap / 2 : 1;
+
 	pthread_mutex_lock(&ch->lock);
-	ch->wake_at = n ? n : 1;
+	ch->wake_at = n && n < half ? n : n ? half : 1;
 	pthread_mutex_unlock(&ch->lock);
 }
 

@@ -330,6 +330,15 @@ static size_t pages_cap(const struct crawl_config *cfg)
 	return n > cfg->concurrency ? n : cfg->concurrency;
 }
 
+/* Records waiting for the writer. With --warc each carries its exchange,
+ * a body up to --max-size: as many as pages may wait for the parsers, so
+ * the archive's queue is bounded by --concurrency as the transfers are,
+ * not by thousands of bodies. */
+static size_t results_cap(const struct crawl_config *cfg)
+{
+	return cfg->warc ? pages_cap(cfg) : RESULTS_CAP;
+}
+
 static enum crawl_status pipeline_start(struct crawl *c)
 {
 	struct fetch_config fc = {
@@ -388,7 +397,7 @@ static enum crawl_status pipeline_start(struct crawl *c)
 	c->loop = evloop_new();
 	c->pool = c->loop ? fetch_pool_new(&fc, &c->ctx, c->loop) : NULL;
 	c->pages = chan_new(pages_cap(&c->cfg));
-	c->results = chan_new(RESULTS_CAP);
+	c->results = chan_new(results_cap(&c->cfg));
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
 	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)

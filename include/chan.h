@@ -43,7 +43,8 @@ enum chan_status chan_try_recv(struct chan *ch, void **item);
 
 /* A waiting receiver is woken once n items are queued (or on close, or
  * when its ctx ends), not at the first: a consumer that works in batches
- * sleeps through the rest. Only for receivers that wait with a deadline,
+ * sleeps through the rest. n is taken as at most half the capacity. Only
+ * for receivers that wait with a deadline,
  * or fewer than n items could wait for ever; call it before they start. */
 void chan_wake_at(struct chan *ch, size_t n);
 
