@@ -121,7 +121,7 @@ test: check
 # Benchmarks beside wget2 (tests/bench/bench.sh; results in docs/PERFORMANCE.md):
 # nginx serves written sites, sitegen the million-page one; parsebench times
 # the parse alone, idealcrawl the best time the slow hosts allow.
-BENCH_DEBS := wget2 wrk nginx-light libnginx-mod-http-echo time
+BENCH_DEBS := wget2 wget gzip wrk nginx-light libnginx-mod-http-echo time
 
 $(BUILD)/parsebench: $(BUILD)/obj/tests/bench/parsebench.o $(BUILD)/libcrawler.a
 	$(CC) $(LDFLAGS) -o $@ $(ALLOC_LIBS) $^ $(PKG_LIBS) $(LDLIBS)

@@ -19,6 +19,7 @@
 #include "retry.h"
 #include "url.h"
 #include "visited.h"
+#include "warc.h"
 
 /* From a parser thread, which may wait for the writer (the fetch thread
  * uses records_out instead). No ctx: a fetched result is never dropped,
@@ -275,7 +276,31 @@ void crawl_on_fetched(void *arg, void *tag, unsigned kind, struct response *resp
 		on_page(arg, tag, resp);
 }
 
-static void parse_page(struct crawl *c, struct page *pg)
+/* --warc: the exchange's response block is packed here, on a parser
+ * thread while the page is in its cache, and its raw body freed; the
+ * writer then only frames it (and packs what came any other way). Without
+ * memory it is left to the writer. */
+static void pack_exchange(struct warc_packer *pk, const struct record *r,
+			  struct response *resp)
+{
+	struct warc_block *b;
+
+	if (!pk || !resp->status || !(b = malloc(sizeof(*b))))
+		return;
+	if (warc_pack(pk, resp->headers ? resp->headers : "", resp->headers_len,
+		      resp->raw ? resp->raw : "", resp->raw_len,
+		      warc_compressed_already(r->content_encoding, resp->content_type),
+		      b)) {
+		free(b);
+		return;
+	}
+	resp->packed = b;
+	free(resp->raw);
+	resp->raw = NULL;
+	resp->raw_len = 0;
+}
+
+static void parse_page(struct crawl *c, struct page *pg, struct warc_packer *pk)
 {
 	struct record *r = pg->rec;
 	struct parse_result pr = { 0 };
@@ -299,6 +324,7 @@ static void parse_page(struct crawl *c, struct page *pg)
 		record_set_err(r, RECORD_ERR_INTERNAL, hs == HANDLER_NOMEM ?
 			       "out of memory while parsing the page" :
 			       "the HTML parser could not start");
+	pack_exchange(pk, r, pg->resp);
 	crawl_keep_exchange(c, r, pg->resp);
 	free(pg);
 	if (hs == HANDLER_NOT_MINE) {
@@ -335,11 +361,13 @@ static void parse_page(struct crawl *c, struct page *pg)
 void *crawl_parser_main(void *arg)
 {
 	struct crawl *c = arg;
+	struct warc_packer *pk = c->cfg.warc ? warc_packer_new() : NULL;
 	void *item;
 
 	/* After a cancel the pages already fetched are still parsed: they are
 	 * results, and crawl_admit() queues nothing new by then. */
 	while (chan_recv(c->pages, &item, NULL) == CHAN_OK)
-		parse_page(c, item);
+		parse_page(c, item, pk);
+	warc_packer_free(pk);
 	return NULL;
 }

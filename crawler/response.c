@@ -1,6 +1,8 @@
 /* response: the one struct a transfer fills in (see response.h). */
 #include "response.h"
 
+#include "warc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,10 @@ void response_free(struct response *r)
 	free(r->body);
 	free(r->request);
 	free(r->raw);
+	if (r->packed) {
+		warc_block_release(r->packed);
+		free(r->packed);
+	}
 	free(r->final_url);
 	free(r->err_msg);
 	free(r);

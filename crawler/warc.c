@@ -12,15 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <uthash.h>
 
 #include <libdeflate.h>
+#include <zlib.h> /* crc32_combine */
 
 #include "crawl.h"
 #include "digest.h"
+#include "mediatype.h"
 
 #define WARC_ID_LEN (sizeof("<urn:uuid:01234567-0123-0123-0123-0123456789ab>"))
 #define WARC_DATE_LEN (sizeof("2026-01-01T00:00:00Z"))
@@ -51,9 +54,8 @@ struct warc {
 	uint64_t size;            /* its length in bytes */
 	bool empty;               /* it holds only its warcinfo */
 	char info_id[WARC_ID_LEN]; /* its warcinfo's record id */
-	struct libdeflate_compressor *pack;  /* level 1: the fastest that packs */
-	struct libdeflate_compressor *store; /* level 0: stored blocks */
-	struct buf plain;         /* one record before it is packed */
+	struct warc_packer *packer; /* for exchanges that come unpacked */
+	struct buf plain;         /* a record's stored part */
 	struct buf out;           /* the members of one exchange */
 	struct buf head;          /* one record's named fields */
 	struct seen *seen;        /* payload digest -> first record */
@@ -148,36 +150,180 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One record as one gzip member at the end of w->out: the fields in
- * w->head (Content-Length is added here), then the block in up to two
- * parts. A stored member (stored: the block is compressed already, so
- * deflating it again would cost a page's CPU and save nothing) is still
- * gzip, with its CRC. *len: the member's length. */
-static int member(struct warc *w, const char *b1, size_t n1, const char *b2,
-		  size_t n2, bool stored, uint64_t *len)
+/* Deflate blocks of type 00 (RFC 1951 3.2.4), up to 65,535 bytes each:
+ * data that deflating would not shrink, or a part the writer frames in
+ * front of a block deflated elsewhere. They start and end on a byte. */
+static bool stored_blocks(struct buf *out, const char *p, size_t n, bool final)
 {
-	struct libdeflate_compressor *c = stored ? w->store : w->pack;
+	do {
+		size_t k = n > 65535 ? 65535 : n;
+		unsigned char h[5] = {
+			final && k == n ? 1 : 0, (unsigned char)(k & 0xff),
+			(unsigned char)(k >> 8), (unsigned char)(~k & 0xff),
+			(unsigned char)((~k >> 8) & 0xff),
+		};
+
+		if (!buf_add(out, h, sizeof(h)) || !buf_add(out, p, k))
+			return false;
+		p += k;
+		n -= k;
+	} while (n);
+	return true;
+}
+
+/* RFC 1952: no name, no time (a reader takes WARC-Date), unix. */
+static const unsigned char gzip_header[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+
+static bool gzip_trailer(struct buf *out, uint32_t crc, uint64_t len)
+{
+	unsigned char t[8];
+
+	for (int i = 0; i < 4; i++) {
+		t[i] = (unsigned char)(crc >> (8 * i));
+		t[4 + i] = (unsigned char)(len >> (8 * i));
+	}
+	return buf_add(out, t, sizeof(t));
+}
+
+/* "WARC/1.1", the fields in w->head with Content-Length, the blank line:
+ * into w->plain. */
+static bool record_head(struct warc *w, uint64_t content_length)
+{
+	w->plain.len = 0;
+	return field_u64(&w->head, "Content-Length", content_length) &&
+	       buf_add(&w->head, "\r\n", 2) &&
+	       buf_add(&w->plain, "WARC/1.1\r\n", 10) &&
+	       buf_add(&w->plain, w->head.p, w->head.len);
+}
+
+/* A record whose block is stored, b1 then b2, as one gzip member at the
+ * end of w->out. *len: the member's length. */
+static int member_stored(struct warc *w, const char *b1, size_t n1,
+			 const char *b2, size_t n2, uint64_t *len)
+{
+	size_t start = w->out.len;
+
+	if (!record_head(w, (uint64_t)n1 + n2) || !buf_add(&w->plain, b1, n1) ||
+	    !buf_add(&w->plain, b2, n2) || !buf_add(&w->plain, "\r\n\r\n", 4) ||
+	    !buf_add(&w->out, gzip_header, sizeof(gzip_header)) ||
+	    !stored_blocks(&w->out, w->plain.p, w->plain.len, true) ||
+	    !gzip_trailer(&w->out, (uint32_t)libdeflate_crc32(0, w->plain.p, w->plain.len),
+			  w->plain.len))
+		return ENOMEM;
+	w->head.len = 0;
+	*len = w->out.len - start;
+	return 0;
+}
+
+/* A record whose block comes packed: its head stored, then the packed
+ * blocks, one gzip member whose CRC joins the two parts'. */
+static int member_packed(struct warc *w, const struct warc_block *b, uint64_t *len)
+{
+	size_t start = w->out.len;
+	uint32_t crc;
+
+	if (!record_head(w, b->len - 4) ||
+	    !buf_add(&w->out, gzip_header, sizeof(gzip_header)) ||
+	    !stored_blocks(&w->out, w->plain.p, w->plain.len, false) ||
+	    !buf_add(&w->out, b->packed, b->packed_len))
+		return ENOMEM;
+	crc = (uint32_t)libdeflate_crc32(0, w->plain.p, w->plain.len);
+	crc = (uint32_t)crc32_combine(crc, b->crc, (z_off_t)b->len);
+	if (!gzip_trailer(&w->out, crc, w->plain.len + b->len))
+		return ENOMEM;
+	w->head.len = 0;
+	*len = w->out.len - start;
+	return 0;
+}
+
+/* ---- packing, on any thread ---------------------------------------- */
+
+struct warc_packer {
+	struct libdeflate_compressor *z;
+	struct buf plain;         /* the block and the record's end */
+};
+
+struct warc_packer *warc_packer_new(void)
+{
+	struct warc_packer *p = calloc(1, sizeof(*p));
+
+	if (p && !(p->z = libdeflate_alloc_compressor(1))) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void warc_packer_free(struct warc_packer *p)
+{
+	if (!p)
+		return;
+	libdeflate_free_compressor(p->z);
+	free(p->plain.p);
+	free(p);
+}
+
+bool warc_compressed_already(const char *content_encoding, const char *content_type)
+{
+	return (content_encoding && *content_encoding &&
+		strcasecmp(content_encoding, "identity") != 0) ||
+	       mediatype_compressed(content_type);
+}
+
+static void digests(struct warc_block *b, const char *head, size_t head_len,
+		    const char *payload, size_t payload_len)
+{
+	struct digest d;
+
+	digest_sha1(payload, payload_len, b->payload_digest);
+	digest_init(&d);
+	digest_update(&d, head, head_len);
+	digest_update(&d, payload, payload_len);
+	digest_final(&d, b->digest);
+}
+
+int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
+	      const char *payload, size_t payload_len, bool compressed,
+	      struct warc_block *b)
+{
+	struct buf out = { 0 };
 	size_t bound, n;
 
-	w->plain.len = 0;
-	if (!field_u64(&w->head, "Content-Length", (uint64_t)n1 + n2) ||
-	    !buf_add(&w->head, "\r\n", 2) ||
-	    !buf_add(&w->plain, "WARC/1.1\r\n", 10) ||
-	    !buf_add(&w->plain, w->head.p, w->head.len) ||
-	    !buf_add(&w->plain, b1, n1) || !buf_add(&w->plain, b2, n2) ||
-	    !buf_add(&w->plain, "\r\n\r\n", 4))
+	*b = (struct warc_block){ .payload_len = payload_len };
+	p->plain.len = 0;
+	if (!buf_add(&p->plain, head, head_len) ||
+	    !buf_add(&p->plain, payload, payload_len) ||
+	    !buf_add(&p->plain, "\r\n\r\n", 4))
 		return ENOMEM;
-	bound = libdeflate_gzip_compress_bound(c, w->plain.len);
-	if (!buf_reserve(&w->out, bound))
+	digests(b, head, head_len, payload, payload_len);
+	b->len = p->plain.len;
+	b->crc = (uint32_t)libdeflate_crc32(0, p->plain.p, p->plain.len);
+	if (compressed) {
+		if (!stored_blocks(&out, p->plain.p, p->plain.len, true)) {
+			free(out.p);
+			return ENOMEM;
+		}
+		b->packed = out.p;
+		b->packed_len = out.len;
+		return 0;
+	}
+	bound = libdeflate_deflate_compress_bound(p->z, p->plain.len);
+	if (!(b->packed = malloc(bound)))
 		return ENOMEM;
-	n = libdeflate_gzip_compress(c, w->plain.p, w->plain.len,
-				     w->out.p + w->out.len, bound);
-	if (!n)
+	n = libdeflate_deflate_compress(p->z, p->plain.p, p->plain.len, b->packed, bound);
+	if (!n) {
+		warc_block_release(b);
 		return EINVAL;
-	w->out.len += n;
-	w->head.len = 0;
-	*len = n;
+	}
+	b->packed_len = n;
 	return 0;
+}
+
+void warc_block_release(struct warc_block *b)
+{
+	free(b->packed);
+	b->packed = NULL;
+	b->packed_len = 0;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -256,8 +402,7 @@ static int warcinfo(struct warc *w, const char *name)
 	    !field(&w->head, "Content-Type", "application/warc-fields") ||
 	    !field(&w->head, "WARC-Block-Digest", sha))
 		return ENOMEM;
-	if ((err = member(w, fixed, sizeof(fixed) - 1, more, strlen(more), false,
-			  &len)))
+	if ((err = member_stored(w, fixed, sizeof(fixed) - 1, more, strlen(more), &len)))
 		return err;
 	return flush_out(w);
 }
@@ -365,11 +510,7 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", cfg->path, strerror(rc));
 		return NULL;
 	}
-	w->pack = libdeflate_alloc_compressor(1);
-	w->store = libdeflate_alloc_compressor(0);
-	if (!w->pack || !w->store) {
-		libdeflate_free_compressor(w->pack);
-		libdeflate_free_compressor(w->store);
+	if (!(w->packer = warc_packer_new())) {
 		free(w->path);
 		free(w->info);
 		free(w);
@@ -403,8 +544,7 @@ int warc_free(struct warc *w)
 	for (unsigned i = 0; i < w->nfiles; i++)
 		free(w->names[i]);
 	free(w->names);
-	libdeflate_free_compressor(w->pack);
-	libdeflate_free_compressor(w->store);
+	warc_packer_free(w->packer);
 	free(w->plain.p);
 	free(w->out.p);
 	free(w->head.p);
@@ -444,23 +584,20 @@ static void remember(struct warc *w, const char *sha, const char *id,
 	w->nseen++;
 }
 
-/* The response record, or a revisit of the first with this payload. */
-static int response(struct warc *w, const struct warc_exchange *x,
-		    const char *id, const char *date, struct warc_ref *ref)
+/* The response record, or a revisit of the first with payload b's. */
+static int response_of(struct warc *w, const struct warc_exchange *x,
+		       const struct warc_block *b, const char *id,
+		       const char *date, struct warc_ref *ref)
 {
-	char block[DIGEST_SHA1_LEN], payload[DIGEST_SHA1_LEN];
+	char head_digest[DIGEST_SHA1_LEN];
 	struct seen *first = NULL;
-	struct digest d;
 
-	digest_sha1(x->payload, x->payload_len, payload);
-	if (x->payload_len && !x->truncated)
-		HASH_FIND_STR(w->seen, payload, first);
+	if (b->payload_len && !x->truncated)
+		HASH_FIND_STR(w->seen, b->payload_digest, first);
 	ref->revisit = first != NULL;
-	digest_init(&d);
-	digest_update(&d, x->head, x->head_len);
-	if (!first)
-		digest_update(&d, x->payload, x->payload_len);
-	digest_final(&d, block);
+	/* A revisit's block is the headers alone. */
+	if (first)
+		digest_sha1(x->head, x->head_len, head_digest);
 	if (!common(w, first ? "revisit" : "response", id, date, x) ||
 	    (first &&
 	     (!field(&w->head, "WARC-Profile", "http://netpreserve.org/warc/1.1/"
@@ -469,15 +606,32 @@ static int response(struct warc *w, const struct warc_exchange *x,
 	      !field(&w->head, "WARC-Refers-To-Target-URI", first->uri) ||
 	      !field(&w->head, "WARC-Refers-To-Date", first->date))) ||
 	    !field(&w->head, "Content-Type", "application/http;msgtype=response") ||
-	    !field(&w->head, "WARC-Payload-Digest", payload) ||
-	    !field(&w->head, "WARC-Block-Digest", block) ||
+	    !field(&w->head, "WARC-Payload-Digest", b->payload_digest) ||
+	    !field(&w->head, "WARC-Block-Digest", first ? head_digest : b->digest) ||
 	    !field(&w->head, "WARC-Truncated", x->truncated))
 		return ENOMEM;
-	if (!first && x->payload_len && !x->truncated)
-		remember(w, payload, id, date, x->uri);
-	return member(w, x->head, x->head_len, first ? NULL : x->payload,
-		      first ? 0 : x->payload_len, !first && x->compressed,
-		      &ref->length);
+	if (first)
+		return member_stored(w, x->head, x->head_len, NULL, 0, &ref->length);
+	if (b->payload_len && !x->truncated)
+		remember(w, b->payload_digest, id, date, x->uri);
+	return member_packed(w, b, &ref->length);
+}
+
+/* The exchange's block packed by the caller, or here. */
+static int response(struct warc *w, const struct warc_exchange *x,
+		    const char *id, const char *date, struct warc_ref *ref)
+{
+	struct warc_block own;
+	int err;
+
+	if (x->block)
+		return response_of(w, x, x->block, id, date, ref);
+	if ((err = warc_pack(w->packer, x->head, x->head_len, x->payload,
+			     x->payload_len, x->compressed, &own)))
+		return err;
+	err = response_of(w, x, &own, id, date, ref);
+	warc_block_release(&own);
+	return err;
 }
 
 static int request(struct warc *w, const struct warc_exchange *x,
@@ -497,7 +651,7 @@ static int request(struct warc *w, const struct warc_exchange *x,
 		return ENOMEM;
 	/* A request is a few hundred bytes: deflating it costs as much CPU as
 	 * a small page and saves a hundred of them. */
-	return member(w, x->request, x->request_len, NULL, 0, true, &len);
+	return member_stored(w, x->request, x->request_len, NULL, 0, &len);
 }
 
 /* Builds the exchange in w->out; the response member starts at *at. */

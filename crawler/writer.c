@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -20,7 +19,6 @@
 #include "journal.h"
 #include "record.h"
 #include "response.h"
-#include "mediatype.h"
 #include "warc.h"
 
 #define WRITER_BUF (256 * 1024)          /* bytes batched per write(2) */
@@ -231,9 +229,8 @@ static void archive(struct writer *w, struct record *r)
 		.head_len = a->headers_len,
 		.payload = a->raw ? a->raw : "",
 		.payload_len = a->raw_len,
-		.compressed = (r->content_encoding &&
-			       strcasecmp(r->content_encoding, "identity") != 0) ||
-			      mediatype_compressed(a->content_type),
+		.block = a->packed,
+		.compressed = warc_compressed_already(r->content_encoding, a->content_type),
 		.truncated = truncation(a),
 	};
 	struct warc_ref ref;

@@ -15,6 +15,8 @@
 
 #include "record.h"
 
+struct warc_block;
+
 /* The response's header block is kept up to this size; a server sending
  * more gets the rest dropped (libcurl still parses all of it). */
 #define RESPONSE_MAX_HEADER_BYTES (64 * 1024)
@@ -51,6 +53,8 @@ struct response {
 				  takes the chunked framing off), up to the cap */
 	size_t raw_len;
 	bool raw_cut;          /* raw stops short of what the server sent */
+	struct warc_block *packed; /* headers and raw packed for the archive
+				  (raw is freed then), or NULL */
 	char *final_url;       /* the URL the last request went to (robots.txt
 				  follows redirects), or NULL */
 	bool refused;          /* keep_body refused the body: the transfer

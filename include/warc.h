@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "digest.h"
+
 #define WARC_DEFAULT_MAX_BYTES (1024ULL * 1024 * 1024)
 #define WARC_DEFAULT_MAX_DIGESTS 1000000
 
@@ -36,6 +38,37 @@ struct warc_config {
 				   exist, instead of at 00000 */
 };
 
+/* A response record's block (status line, headers, payload) and the
+ * record's end, packed ahead by warc_pack on any thread (a parser, while
+ * the page is in its cache), so the writer only frames it: deflated at
+ * level 1, or stored when the payload is compressed already. */
+struct warc_block {
+	char *packed;            /* raw deflate blocks, the last final; malloc'd */
+	size_t packed_len;
+	uint64_t len;            /* bytes before packing */
+	uint32_t crc;            /* their CRC-32 */
+	uint64_t payload_len;
+	char digest[DIGEST_SHA1_LEN];         /* WARC-Block-Digest */
+	char payload_digest[DIGEST_SHA1_LEN]; /* WARC-Payload-Digest */
+};
+
+/* A thread's compressor; NULL for lack of memory. */
+struct warc_packer;
+struct warc_packer *warc_packer_new(void);
+void warc_packer_free(struct warc_packer *p);
+
+/* Pack head (as received) and payload (as received) into *b, which then
+ * owns what it points to (warc_block_release). 0 or an errno. */
+int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
+	      const char *payload, size_t payload_len, bool compressed,
+	      struct warc_block *b);
+void warc_block_release(struct warc_block *b);
+
+/* Whether a payload is compressed already: a Content-Encoding other than
+ * identity, or a compressed media type (mediatype_compressed). Deflating
+ * it again would cost a page's CPU and save nothing. */
+bool warc_compressed_already(const char *content_encoding, const char *content_type);
+
 /* One HTTP exchange, borrowed for the call. */
 struct warc_exchange {
 	const char *uri;         /* WARC-Target-URI */
@@ -46,11 +79,11 @@ struct warc_exchange {
 	size_t request_len;
 	const char *head;        /* status line and headers as received */
 	size_t head_len;
+	const struct warc_block *block; /* head and payload packed, or NULL:
+				    packed from what follows */
 	const char *payload;     /* body as received (Content-Encoding kept) */
 	size_t payload_len;
-	bool compressed;         /* the payload is compressed already (a
-				    Content-Encoding, an image): its member
-				    is stored, not deflated again */
+	bool compressed;         /* warc_compressed_already said so */
 	const char *truncated;   /* WARC-Truncated reason ("length"), or NULL */
 };
 

@@ -31,15 +31,17 @@ trap 'stop_server; rm -rf "$tmp"' EXIT
 
 LINKS=25 PAGE_BYTES=12000 CONC=32
 HOSTS=64 LATENCY_MS=500
-# Plans are "pages:runs:wget2|alone" and "concurrency:runs:pages_per_host";
+# Plans are "pages:runs:wget2|alone|warc|warcgz" (warc: the crawl again
+# with --warc, and wget 1's --warc-file; warcgz: both crawls of the site
+# served gzipped, as a web server configured for it serves HTML) and "concurrency:runs:pages_per_host";
 # BENCH_STATIC and BENCH_SLOW replace them (BENCH_STATIC= BENCH_SLOW=2048:3:640).
 # A slow host's site is sized for about 10 s at concurrency / latency (5 s
 # at 8192, which no tool reaches on two cores, so that it ends in time).
 if [ "$mode" = quick ]; then
-	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc"}
+	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc 20000:3:warcgz"}
 	slow_plan=${BENCH_SLOW-"512:1:160"}
 else
-	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc 200000:2:wget2 1000000:1:alone"}
+	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc 20000:3:warcgz 200000:2:wget2 1000000:1:alone"}
 	slow_plan=${BENCH_SLOW-"32:1:10 512:2:160 2048:2:640 8192:1:960"}
 fi
 NCPU=$(nproc)
@@ -53,6 +55,11 @@ CRAWLER_ARGS="-q --no-robots -o /dev/null"
 # wget2 asks for <img> too; the crawler does not (no --resources), so
 # wget2 is kept to the same URLs, filtered before any request.
 WGET2_ARGS="-q -r -l inf --no-robots --delete-after --filter-urls --reject-regex=/img/"
+# wget 1 (one connection, no threads) for --warc-file beside --warc: its
+# CPU per page compares, not its wall time.
+WGET_ARGS="-q -r -l inf -e robots=off --delete-after --reject-regex=/img/"
+# gzip_static: on for the warcgz rows (the .gz files beside the pages).
+NGINX_GZIP=off
 
 # ---- servers --------------------------------------------------------------
 
@@ -86,6 +93,7 @@ nginx_conf() { # root port slow|static workers
 	  types { text/html html; }
 	  default_type application/octet-stream;
 	  charset utf-8;
+	  gzip_static $NGINX_GZIP;
 	  client_body_temp_path $tmp/nginx/tmp/body;
 	  proxy_temp_path $tmp/nginx/tmp/proxy;
 	  fastcgi_temp_path $tmp/nginx/tmp/fastcgi;
@@ -186,6 +194,13 @@ run_crawler() { # limit conc per_host seeds...
 		"$(jq .pages "$tmp/stats" 2>/dev/null || echo 0)"
 }
 
+# Pages: the response records of its archive.
+run_wget_warc() { # limit seed
+	rm -rf "$tmp/w1" && mkdir -p "$tmp/w1"
+	echo "$(timed "$1" wget $WGET_ARGS -P "$tmp/w1" --warc-file="$tmp/w1/bench" "$2")" \
+		"$(zcat "$tmp/w1/bench.warc.gz" 2>/dev/null | grep -ac '^WARC-Type: response' || true)"
+}
+
 run_wget2() { # limit conc extra-args seeds...
 	local limit=$1 c=$2 extra=$3
 	shift 3
@@ -258,8 +273,16 @@ write_site() { # pages
 	written=$1
 }
 
-static_site() { # pages runs wget2|alone|warc
+# Each page gzipped beside it, for gzip_static (the server then spends no
+# CPU compressing); the files stay for the rows after.
+gzip_site() {
+	[ -e "$tmp/site/index.html.gz" ] ||
+		find "$tmp/site" -name '*.html' -print0 | xargs -0 -n 500 -P "$NCPU" gzip -6 -k
+}
+
+static_site() { # pages runs wget2|alone|warc|warcgz
 	local pages=$1 runs=$2 with=$3 what ratio=- wrk_rps an aw arate acpu arss ashare
+	local gn gw grate gcpu grss gshare tool=crawler
 	local limit=$((20 + pages / 4000)) # 4,000 pages/s at the least
 	local cn cw crate ccpu crss cshare wn ww wrate wcpu wrss wshare
 	if [ "$with" = alone ]; then
@@ -268,24 +291,32 @@ static_site() { # pages runs wget2|alone|warc
 		what="sitegen (no files), crawler alone"
 	else
 		write_site "$pages"
+		NGINX_GZIP=off
+		what="nginx, files on tmpfs"
+		if [ "$with" = warcgz ]; then
+			gzip_site
+			NGINX_GZIP=on tool="crawler(gz)"
+			what="nginx, files on tmpfs, each page served gzipped (gzip_static)"
+		fi
 		nginx_start "$tmp/site" static "$STATIC_WORKERS"
 		site=http://127.0.0.1:$port/
-		what="nginx, files on tmpfs"
 	fi
 	wrk_rps=$(ceiling "$pages")
 	: >"$tmp/c"
 	: >"$tmp/w2"
 	: >"$tmp/a"
+	: >"$tmp/w1runs"
 	for _ in $(seq "$runs"); do
 		run_crawler "$limit" $CONC $CONC "$site" >>"$tmp/c"
 		[ "$with" = wget2 ] &&
 			run_wget2 "$limit" $CONC --no-host-directories "$site" >>"$tmp/w2"
 		# The same crawl archived (issue 10's budget: at most 15% more
 		# CPU per page), the archive on tmpfs too.
-		if [ "$with" = warc ]; then
+		if [ "$with" = warc ] || [ "$with" = warcgz ]; then
 			rm -rf "$tmp/warc" && mkdir -p "$tmp/warc"
 			run_crawler "$limit" $CONC $CONC --warc "$tmp/warc/bench.warc.gz" "$site" >>"$tmp/a"
 		fi
+		[ "$with" = warc ] && run_wget_warc $((limit * 4)) "$site" >>"$tmp/w1runs"
 	done
 	stop_server
 	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
@@ -293,17 +324,24 @@ static_site() { # pages runs wget2|alone|warc
 		read -r wn ww wrate wcpu wrss wshare <<<"$(medians "$tmp/w2")"
 		ratio=$(div "$crate" "$wrate" %.2fx)
 	fi
-	printf "$STATIC_FMT" "$pages" crawler "$cn" "$cw" "$crate" "$ccpu" \
+	printf "$STATIC_FMT" "$pages" "$tool" "$cn" "$cw" "$crate" "$ccpu" \
 		"$(awk -v c="$ccpu" -v p="$parse_us" 'BEGIN { if (c + 0 > 0) printf "%.1f", c - p; else printf "-" }')" \
 		"$crss" "$cshare" "$ratio"
 	[ "$with" = wget2 ] &&
 		printf "$STATIC_FMT" "$pages" wget2 "$wn" "$ww" "$wrate" "$wcpu" - "$wrss" "$wshare" 1.00x
-	if [ "$with" = warc ]; then
+	if [ "$with" = warc ] || [ "$with" = warcgz ]; then
 		read -r an aw arate acpu arss ashare <<<"$(medians "$tmp/a")"
 		printf "$STATIC_FMT" "$pages" "+--warc" "$an" "$aw" "$arate" "$acpu" - "$arss" "$ashare" \
 			"$(awk -v a="$acpu" -v c="$ccpu" 'BEGIN { if (c + 0 > 0) printf "cpu%+.0f%%", (a / c - 1) * 100; else printf "-" }')"
 		echo "          --warc: $(du -sh "$tmp/warc" | cut -f1) of WARC for $an pages"
 		rm -rf "$tmp/warc"
+	fi
+	if [ "$with" = warc ]; then
+		read -r gn gw grate gcpu grss gshare <<<"$(medians "$tmp/w1runs")"
+		printf "$STATIC_FMT" "$pages" "wget-warc" "$gn" "$gw" "$grate" "$gcpu" - "$grss" "$gshare" \
+			"$(awk -v a="$acpu" -v g="$gcpu" 'BEGIN { if (a + 0 > 0 && g + 0 > 0) printf "cpu%.2fx", g / a; else printf "-" }')"
+		echo "          wget-warc: wget 1 --warc-file (one connection); cpu = its CPU per page over crawler --warc's"
+		rm -rf "$tmp/w1"
 	fi
 	echo "          server: $what; runs: $runs each$(expect $((pages + 1)) "$cn" "${wn:-$((pages + 1))}")$(stopped "$limit" "$tmp/c" "$tmp/w2")"
 	echo "          server ceiling (wrk, $CONC connections): $wrk_rps req/s; crawler at $(div "$crate" "$wrk_rps" %.0f%% 100) of it"
