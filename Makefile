@@ -4,15 +4,19 @@
 .DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib
+PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib \
+             libbrotlidec libzstd
 # gnutls: tests make their certificates with it and require client
 # certificates in libmicrohttpd's handshake (tests/support/testca.c).
-TEST_PKGS := criterion libmicrohttpd gnutls
+# libbrotlienc: the tests brotli what a test server sends (libzstd, above,
+# compresses too).
+TEST_PKGS := criterion libmicrohttpd gnutls libbrotlienc
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
              libpsl-dev libidn2-dev zlib1g-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
-             libmimalloc-dev libgnutls28-dev openssl nginx-light nettle-dev
+             libmimalloc-dev libgnutls28-dev openssl nginx-light nettle-dev \
+             libbrotli-dev libzstd-dev
 
 comma     := ,
 # The WARC reader the tests use (make deps installs it with npm).
