@@ -281,16 +281,12 @@ static void parse_page(struct crawl *c, struct page *pg)
 	struct parse_result pr = { 0 };
 	struct batch b = { .parent = r->url, .depth = r->depth + 1,
 			   .via = RECORD_VIA_LINK };
-	const struct response *resp = pg->resp;
 	enum handler_status hs;
 
 	if (!pg->handler) {
 		send_record(c, crawl_sitemap_read(c, pg));
 		return;
 	}
-	/* The digest is of the whole body: one cut at --max-size has none. */
-	if (resp->body && !resp->truncated)
-		record_set_digest(r, resp->body, resp->body_len);
 	hs = pg->handler->read(pg->resp, r->url, &pr);
 
 	/* The links found before a failure still count; the record says

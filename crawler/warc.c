@@ -456,7 +456,10 @@ static int response(struct warc *w, const struct warc_exchange *x,
 	struct seen *first = NULL;
 	struct digest d;
 
-	digest_sha1(x->payload, x->payload_len, payload);
+	if (x->payload_digest)
+		snprintf(payload, sizeof(payload), "%s", x->payload_digest);
+	else
+		digest_sha1(x->payload, x->payload_len, payload);
 	if (x->payload_len && !x->truncated)
 		HASH_FIND_STR(w->seen, payload, first);
 	ref->revisit = first != NULL;

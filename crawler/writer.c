@@ -229,6 +229,7 @@ static void archive(struct writer *w, struct record *r)
 		.head_len = a->headers_len,
 		.payload = a->raw ? a->raw : "",
 		.payload_len = a->raw_len,
+		.payload_digest = a->digest[0] ? a->digest : NULL,
 		.truncated = truncation(a),
 	};
 	struct warc_ref ref;

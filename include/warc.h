@@ -49,6 +49,8 @@ struct warc_exchange {
 	size_t head_len;
 	const char *payload;     /* body as received (Content-Encoding kept) */
 	size_t payload_len;
+	const char *payload_digest; /* payload's "sha1:...", as the fetch hashed
+				       it; NULL: hashed here */
 	const char *truncated;   /* WARC-Truncated reason ("length"), or NULL */
 };
 

@@ -124,6 +124,12 @@ static void check_lines(const struct run *run)
 		cr_expect(!strcmp(type, "response") || !strcmp(type, "revisit"), "%s", type);
 		cr_expect_str_eq(warc_rec_field(&rec, "WARC-Target-URI"), rec_str(line, "url"));
 		warc_rec_check_digests(&rec);
+		/* The line's digest is the archive's: one hash of the body as
+		 * received, Content-Encoding and all. */
+		if (!json_is_null(json_object_get(line, "digest")))
+			cr_expect_str_eq(rec_str(line, "digest"),
+					 warc_rec_field(&rec, "WARC-Payload-Digest"),
+					 "%s", rec_str(line, "url"));
 		warc_recs_free(&rec, 1);
 	}
 }
@@ -220,6 +226,7 @@ Test(warc, a_gzip_body_is_archived_as_it_came_and_parsed_decoded,
 	struct crawl_config cfg;
 	struct run run;
 	const char *body;
+	char sha[38];
 
 	run_config(&cfg, &seed, 1);
 	cfg.warc = open_warc(0);
@@ -235,6 +242,10 @@ Test(warc, a_gzip_body_is_archived_as_it_came_and_parsed_decoded,
 	cr_expect(strstr(resp->block, "Content-Encoding: gzip\r\n"));
 	cr_expect_eq(resp->block_len - (size_t)(body - resp->block), sizeof(gz));
 	cr_expect_eq(memcmp(body, gz, sizeof(gz)), 0, "the gzip bytes as sent");
+	warc_sha1(gz, sizeof(gz), sha);
+	cr_expect_str_eq(rec_str(run_must_find(&run, seed), "digest"), sha,
+			 "the record's digest is of the gzip bytes");
+	cr_expect_str_eq(warc_rec_field(resp, "WARC-Payload-Digest"), sha);
 	check_lines(&run);
 	warc_recs_free(arch.recs, arch.n);
 	free(seed);
