@@ -43,6 +43,8 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests/support -MMD -MP \
 PKG_CFLAGS = $(if $(HAVE_DEPS),$(shell pkg-config --cflags $(PKGS) $(TEST_PKGS)))
 PKG_LIBS   = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(PKGS)))
 TEST_LIBS  = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(TEST_PKGS)))
+# The generated site (tests/support/site.c) encodes with these.
+SITE_LIBS  = $(if $(HAVE_DEPS),$(shell pkg-config --libs zlib libbrotlienc))
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   := -lpthread -lm
 # mimalloc takes over malloc in the crawler: pages, records and links are
@@ -130,7 +132,7 @@ $(BUILD)/parsebench: $(BUILD)/obj/tests/bench/parsebench.o $(BUILD)/libcrawler.a
 	$(CC) $(LDFLAGS) -o $@ $(ALLOC_LIBS) $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/idealcrawl: $(BUILD)/obj/tests/bench/idealcrawl.o $(BUILD)/obj/tests/support/site.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SITE_LIBS) $(LDLIBS)
 
 bench bench-quick: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/parsebench $(BUILD)/idealcrawl
 	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
