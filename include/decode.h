@@ -44,7 +44,9 @@ enum decode_status decode_feed(struct decoder *d, const void *p, size_t n);
 
 /* The input is over: DECODE_OK if every stream ended, DECODE_TRUNCATED if
  * one had not, or the status that stopped it. Bytes after the end of a
- * stream are ignored (libcurl and browsers do the same for gzip). */
+ * gzip, deflate or br stream are ignored (libcurl and browsers do the same
+ * for gzip), unless they start another gzip member; after a zstd frame
+ * they are read as the next frame. */
 enum decode_status decode_finish(struct decoder *d);
 
 /* Frees d and its codec state; accepts NULL. */
