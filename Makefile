@@ -181,7 +181,7 @@ clean:
 # under SANITIZER=), over its corpus and the crashes kept in regressions/.
 # fuzz: libFuzzer + ASan + UBSan builds in build-fuzz/, FUZZ_SECONDS each on
 # a copy of the corpus; crash inputs land in build-fuzz/; fails on a crash.
-FUZZ_TARGETS := url parse css robots options record sitemap
+FUZZ_TARGETS := url parse css robots options record sitemap decode
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz
