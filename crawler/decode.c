@@ -45,16 +45,20 @@ struct codec {
 
 struct stage {
 	const struct codec *codec;
-	bool ended;                 /* the stream ended; input now is trailing */
+	bool ended;                 /* the stream ended */
+	bool trailing;              /* and what came after it started no new
+				       one: the rest is ignored */
 	union {
 		z_stream z;         /* gzip, deflate: must not move once set up */
 		BrotliDecoderState *br;
 		ZSTD_DStream *zs;
 	} u;
-	/* deflate: the first two bytes say which wrapper, if any. */
-	unsigned char head[2];
+	/* deflate: the first two bytes say which wrapper, if any; zstd: the
+	 * first four of each frame say it is one of RFC 8878's. */
+	unsigned char head[4];
 	size_t nhead;
 	bool zinit;                 /* u.z is set up */
+	bool in_frame;              /* zstd: a frame's magic number is passed */
 };
 
 struct decoder {
@@ -222,8 +226,8 @@ static enum decode_status zstd_init(struct stage *s)
 	return DECODE_OK;
 }
 
-static enum step zstd_step(struct stage *s, const unsigned char **in, size_t *in_len,
-			   unsigned char *out, size_t cap, size_t *got)
+static enum step zstd_run(struct stage *s, const unsigned char **in, size_t *in_len,
+			  unsigned char *out, size_t cap, size_t *got)
 {
 	ZSTD_inBuffer ib = { *in, *in_len, 0 };
 	ZSTD_outBuffer ob = { out, cap, *got };
@@ -240,12 +244,48 @@ static enum step zstd_step(struct stage *s, const unsigned char **in, size_t *in
 	return ob.pos == ob.size || *in_len ? STEP_FULL : STEP_MORE;
 }
 
-/* RFC 8878 3: a stream is a sequence of frames; libzstd starts the next
- * one by itself. */
+/* RFC 8878 3.1.1 and 3.1.2: a Zstandard frame or a skippable one. Debian's
+ * libzstd also decodes the legacy formats of its 0.x versions, which no
+ * HTTP coding names (and whose decoders give different bytes for the same
+ * corrupt input, cut up differently). */
+static bool zstd_magic(const unsigned char h[4])
+{
+	static const unsigned char zstd1[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	return memcmp(h, zstd1, 4) == 0 ||
+	       ((h[0] & 0xf0) == 0x50 && h[1] == 0x2a && h[2] == 0x4d && h[3] == 0x18);
+}
+
+static enum step zstd_step(struct stage *s, const unsigned char **in, size_t *in_len,
+			   unsigned char *out, size_t cap, size_t *got)
+{
+	const unsigned char *h = s->head;
+	size_t n = 4;
+
+	if (s->in_frame)
+		return zstd_run(s, in, in_len, out, cap, got);
+	while (s->nhead < 4 && *in_len) {
+		s->head[s->nhead++] = **in;
+		(*in)++;
+		(*in_len)--;
+	}
+	if (s->nhead < 4)
+		return STEP_MORE;
+	if (!zstd_magic(s->head))
+		return STEP_ERR;
+	s->in_frame = true;
+	/* Four bytes of a frame header make no output. */
+	if (zstd_run(s, &h, &n, out, cap, got) == STEP_ERR)
+		return STEP_ERR;
+	return zstd_run(s, in, in_len, out, cap, got);
+}
+
+/* RFC 8878 3: a stream is a sequence of frames, each with its magic. */
 static bool zstd_again(struct stage *s, unsigned char next)
 {
-	(void)s;
 	(void)next;
+	s->in_frame = false;
+	s->nhead = 0;
 	return true;
 }
 
@@ -370,8 +410,10 @@ static enum decode_status stage_feed(struct decoder *d, size_t k,
 		size_t got = 0;
 		enum decode_status st;
 
-		if (s->ended && !(n && restart(s, *p)))
-			return DECODE_OK; /* trailing bytes, ignored */
+		if (s->ended && n && (s->trailing || !restart(s, *p))) {
+			s->trailing = true; /* however the rest is cut up */
+			return DECODE_OK;
+		}
 		r = s->codec->step(s, &p, &n, out, sizeof(out), &got);
 		if (got && (st = pass_on(d, k, out, got)) != DECODE_OK)
 			return st;

@@ -302,3 +302,35 @@ ParameterizedTest(const size_t *i, decode, a_bomb_stops_at_the_sinks_cap)
 	free(o.p);
 	free(enc);
 }
+
+Test(decode, a_frame_of_a_legacy_zstd_format_is_corrupt)
+{
+	/* zstd 0.7's magic number (fd2fb527), which libzstd decodes when built
+	 * with legacy support, and RFC 8878 does not name. */
+	static const char legacy[] = "\x27\xb5\x2f\xfd\x74\x31\x03\xdd\x01\x00\x54\xe2"
+				     "\x00\x00\x20\x60\x00\x00\x22\x51\xff\xff\xff\xff";
+	struct out o = out_new(64 * 1024);
+
+	cr_expect_eq(run("zstd", legacy, sizeof(legacy) - 1, 1, &o), DECODE_CORRUPT);
+	cr_expect_eq(o.len, 0);
+	free(o.p);
+}
+
+Test(decode, zstd_frames_one_after_another_are_one_body)
+{
+	size_t alen, blen;
+	char *a = testenc("zstd", "first ", 6, &alen), *b = testenc("zstd", "second", 6, &blen);
+	char *both = malloc(alen + blen);
+	struct out o = out_new(64);
+
+	cr_assert(both);
+	memcpy(both, a, alen);
+	memcpy(both + alen, b, blen);
+	cr_expect_eq(run("zstd", both, alen + blen, 1, &o), DECODE_OK);
+	cr_expect_eq(o.len, 12);
+	cr_expect_eq(memcmp(o.p, "first second", 12), 0);
+	free(o.p);
+	free(both);
+	free(a);
+	free(b);
+}
