@@ -4,16 +4,19 @@
 .DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib libdeflate
+PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib \
+             libbrotlidec libzstd libdeflate
 # gnutls: tests make their certificates with it and require client
 # certificates in libmicrohttpd's handshake (tests/support/testca.c).
-TEST_PKGS := criterion libmicrohttpd gnutls
+# libbrotlienc: the tests brotli what a test server sends (libzstd, above,
+# compresses too).
+TEST_PKGS := criterion libmicrohttpd gnutls libbrotlienc
 DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              uthash-dev libcriterion-dev libjansson-dev libxxhash-dev \
              libpsl-dev libidn2-dev zlib1g-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
              libmimalloc-dev libgnutls28-dev openssl nginx-light nettle-dev \
-             libdeflate-dev
+             libbrotli-dev libzstd-dev libdeflate-dev
 
 comma     := ,
 # The WARC reader the tests use (make deps installs it with npm).
@@ -40,6 +43,8 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests/support -MMD -MP \
 PKG_CFLAGS = $(if $(HAVE_DEPS),$(shell pkg-config --cflags $(PKGS) $(TEST_PKGS)))
 PKG_LIBS   = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(PKGS)))
 TEST_LIBS  = $(if $(HAVE_DEPS),$(shell pkg-config --libs $(TEST_PKGS)))
+# The generated site (tests/support/site.c) encodes with these.
+SITE_LIBS  = $(if $(HAVE_DEPS),$(shell pkg-config --libs zlib libbrotlienc))
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   := -lpthread -lm
 # mimalloc takes over malloc in the crawler: pages, records and links are
@@ -127,7 +132,7 @@ $(BUILD)/parsebench: $(BUILD)/obj/tests/bench/parsebench.o $(BUILD)/libcrawler.a
 	$(CC) $(LDFLAGS) -o $@ $(ALLOC_LIBS) $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/idealcrawl: $(BUILD)/obj/tests/bench/idealcrawl.o $(BUILD)/obj/tests/support/site.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SITE_LIBS) $(LDLIBS)
 
 bench bench-quick: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/parsebench $(BUILD)/idealcrawl
 	@missing=""; for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -176,7 +181,7 @@ clean:
 # under SANITIZER=), over its corpus and the crashes kept in regressions/.
 # fuzz: libFuzzer + ASan + UBSan builds in build-fuzz/, FUZZ_SECONDS each on
 # a copy of the corpus; crash inputs land in build-fuzz/; fails on a crash.
-FUZZ_TARGETS := url parse css robots options record sitemap
+FUZZ_TARGETS := url parse css robots options record sitemap decode
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz

@@ -265,6 +265,9 @@ struct record *crawl_record_new(const struct crawl *c,
 	return r;
 }
 
+_Static_assert(RECORD_DIGEST_SIZE == DIGEST_SHA1_LEN,
+	       "a record's digest is the response's, copied");
+
 static void copy_transfer(struct record *r, const struct response *resp)
 {
 	const struct response_timings *t = &resp->timings;
@@ -304,6 +307,10 @@ struct record *crawl_record_of(const struct crawl *c,
 	r->err = resp->err;
 	r->err_msg = resp->err_msg;
 	resp->err_msg = NULL;
+	/* The digest is of the whole body as received: one cut short (at
+	 * --max-size or by an error) has none. */
+	if (!resp->truncated && r->err == RECORD_ERR_NONE)
+		memcpy(r->digest, resp->digest, sizeof(r->digest));
 	return r;
 fail:
 	record_free(r);

@@ -289,6 +289,7 @@ static void pack_exchange(struct warc_packer *pk, const struct record *r,
 		return;
 	if (warc_pack(pk, resp->headers ? resp->headers : "", resp->headers_len,
 		      resp->raw ? resp->raw : "", resp->raw_len,
+		      resp->digest[0] ? resp->digest : NULL,
 		      warc_compressed_already(r->content_encoding, resp->content_type),
 		      b)) {
 		free(b);
@@ -306,16 +307,12 @@ static void parse_page(struct crawl *c, struct page *pg, struct warc_packer *pk)
 	struct parse_result pr = { 0 };
 	struct batch b = { .parent = r->url, .depth = r->depth + 1,
 			   .via = RECORD_VIA_LINK };
-	const struct response *resp = pg->resp;
 	enum handler_status hs;
 
 	if (!pg->handler) {
 		send_record(c, crawl_sitemap_read(c, pg));
 		return;
 	}
-	/* The digest is of the whole body: one cut at --max-size has none. */
-	if (resp->body && !resp->truncated)
-		record_set_digest(r, resp->body, resp->body_len);
 	hs = pg->handler->read(pg->resp, r->url, &pr);
 
 	/* The links found before a failure still count; the record says

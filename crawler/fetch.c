@@ -30,10 +30,10 @@
 #include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
-#define ZLIB_CONST /* next_in takes const bytes */
-#include <zlib.h>
 
 #include "ctx.h"
+#include "decode.h"
+#include "digest.h"
 #include "evloop.h"
 #include "sema.h"
 
@@ -55,13 +55,15 @@ struct transfer {
 	curl_off_t announced;         /* Content-Length, or -1 */
 	bool keep, too_large, truncate;
 	bool refused;                 /* keep_body refused the body */
+	struct decoder *dec;          /* undoing the Content-Encoding, or NULL */
+	enum decode_status coding;    /* DECODE_CORRUPT or _TRUNCATED: the body
+					 is not its Content-Encoding */
+	uint64_t taken;               /* body bytes as received, taken */
+	struct digest payload;        /* of those bytes (the WARC payload) */
 	/* With cfg.archive: */
 	size_t raw_cap, request_cap;  /* allocated for resp's raw, request */
 	bool next_request;            /* a response came: a request after it
 					 is a new one (a redirect followed) */
-	z_stream *z;                  /* inflating gzip or deflate, or NULL */
-	bool inflated;                /* z saw the end of its stream */
-	bool bad_coding;              /* the body did not inflate */
 	int64_t started_ns;           /* monotonic */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -332,27 +334,34 @@ static bool body_append(struct transfer *t, const char *p, size_t n)
 	return true;
 }
 
-/* With cfg.archive, the codings asked for (gzip, deflate) are inflated
- * here: zlib's automatic header detection takes both the gzip and the
- * zlib wrapper. Any other coding is passed on as it came. */
-static void inflate_setup(struct transfer *t)
+/* The response's Content-Encoding, or NULL. Several header lines of it
+ * are taken as none: the body is passed on as it came. */
+static const char *content_encoding(struct transfer *t)
 {
 	struct curl_header *h = NULL;
-	const char *v;
 
 	if (curl_easy_header(t->easy, "Content-Encoding", 0, CURLH_HEADER, -1, &h) !=
-	    CURLHE_OK)
-		return;
-	v = h->value;
-	if (strcasecmp(v, "gzip") != 0 && strcasecmp(v, "x-gzip") != 0 &&
-	    strcasecmp(v, "deflate") != 0)
-		return;
-	if (!(t->z = calloc(1, sizeof(*t->z))))
-		return;
-	if (inflateInit2(t->z, 32 + 15) != Z_OK) {
-		free(t->z);
-		t->z = NULL;
-	}
+		    CURLHE_OK ||
+	    h->amount != 1)
+		return NULL;
+	return h->value;
+}
+
+static bool take_decoded(struct transfer *t, const char *p, size_t len);
+
+static bool on_decoded(void *arg, const char *p, size_t n)
+{
+	return take_decoded(arg, p, n);
+}
+
+/* A decoder for the codings we undo; any other is passed on as it came.
+ * false: no memory. */
+static bool decoder_setup(struct transfer *t)
+{
+	enum decode_status st;
+
+	t->dec = decode_new(content_encoding(t), on_decoded, t, &st);
+	return st == DECODE_OK;
 }
 
 /* The first body bytes: the caller says whether to keep them, or to stop
@@ -369,10 +378,8 @@ static bool decide(struct transfer *t)
 	body = p->cfg.keep_body(p->cfg.arg, t->tag, t->kind, t->resp);
 	t->keep = body == FETCH_BODY_KEEP;
 	t->refused = body == FETCH_BODY_REFUSE;
-	if (t->refused)
+	if (t->refused || !decoder_setup(t))
 		return false;
-	if (p->cfg.archive)
-		inflate_setup(t);
 	t->announced = -1;
 	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &t->announced);
 	if (t->announced >= 0 && (uint64_t)t->announced > t->max_size) {
@@ -401,47 +408,6 @@ static bool take_decoded(struct transfer *t, const char *p, size_t len)
 	return !t->keep || body_append(t, p, len);
 }
 
-/* libcurl hands over decoded bytes (without cfg.archive). A short return
- * aborts the transfer with CURLE_WRITE_ERROR. */
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct transfer *t = arg;
-	size_t len = size * n;
-
-	if (!t->judged && !decide(t))
-		return 0;
-	return take_decoded(t, p, len) ? len : 0;
-}
-
-static bool take_inflated(struct transfer *t, const char *p, size_t len)
-{
-	unsigned char out[16384];
-	z_stream *z = t->z;
-
-	z->next_in = (const Bytef *)p;
-	z->avail_in = (uInt)len;
-	while (!t->inflated && (z->avail_in || !z->avail_out)) {
-		size_t have;
-		int rc;
-
-		z->next_out = out;
-		z->avail_out = sizeof(out);
-		rc = inflate(z, Z_NO_FLUSH);
-		if (rc == Z_STREAM_END)
-			t->inflated = true;
-		else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			t->bad_coding = true;
-			return false;
-		}
-		have = sizeof(out) - z->avail_out;
-		if (have && !take_decoded(t, (const char *)out, have))
-			return false;
-		if (rc == Z_BUF_ERROR)
-			break;
-	}
-	return true;
-}
-
 /* Room for n more raw bytes, growing by doubling up to the cap. */
 static bool raw_append(struct transfer *t, const char *p, size_t n)
 {
@@ -463,24 +429,44 @@ static bool raw_append(struct transfer *t, const char *p, size_t n)
 	return true;
 }
 
-/* cfg.archive: bytes as received. They are kept up to the cap (--max-size
- * caps the decoded body; a raw body past it is past it decoded too, but
- * for codings that grow it), then decoded for the body and the count. */
-static size_t on_raw(char *p, size_t size, size_t n, void *arg)
+/* Bytes as received: hashed for the payload digest, then decoded for the
+ * body and the count. false when the transfer must stop. */
+static bool take_raw(struct transfer *t, const char *p, size_t len)
+{
+	enum decode_status st;
+
+	t->taken += len;
+	digest_update(&t->payload, p, len);
+	if (!t->dec)
+		return take_decoded(t, p, len);
+	st = decode_feed(t->dec, p, len);
+	if (st == DECODE_CORRUPT)
+		t->coding = st;
+	return st == DECODE_OK;
+}
+
+/* libcurl hands over the body as received: its own decoding is off, so
+ * the cap counts what decode.c makes of it. With cfg.archive the raw
+ * bytes are kept too, up to the cap (--max-size caps the decoded body; a
+ * raw body past it is past it decoded too, but for codings that grow
+ * it). A short return aborts the transfer with CURLE_WRITE_ERROR. */
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct transfer *t = arg;
 	struct response *r = t->resp;
-	size_t len = size * n, room;
+	size_t len = size * n, room = len;
 
 	if (!t->judged && !decide(t))
 		return 0;
-	room = r->raw_len < t->max_size ? (size_t)(t->max_size - r->raw_len) : 0;
-	if (room > len)
-		room = len;
-	if (!raw_append(t, p, room))
-		return 0;
-	if (!(t->z ? take_inflated(t, p, room) : take_decoded(t, p, room))) {
-		r->raw_cut = true;
+	if (t->pool->cfg.archive) {
+		room = r->raw_len < t->max_size ? (size_t)(t->max_size - r->raw_len) : 0;
+		if (room > len)
+			room = len;
+		if (!raw_append(t, p, room))
+			return 0;
+	}
+	if (!take_raw(t, p, room)) {
+		r->raw_cut = t->pool->cfg.archive;
 		return 0;
 	}
 	if (room < len) {
@@ -629,6 +615,11 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	/* Every coding decode.c undoes, and libcurl decodes none: so the cap
+	 * counts decoded bytes as they come, and the digest and the archive
+	 * get the body as received, on both paths alike. */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br, zstd");
+	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)FETCH_RECV_BUFFER);
@@ -639,16 +630,9 @@ static void easy_setup(struct transfer *t, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	if (cfg->archive) {
-		/* The archive keeps the body as it came: asked only in codings
-		 * zlib decodes for the parser here. */
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_raw);
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-		curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
 		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-	} else {
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	}
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, cfg->http11 ?
 			 (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
@@ -752,9 +736,15 @@ static void fill_err(struct transfer *t, CURLcode code)
 {
 	struct response *r = t->resp;
 
-	if (t->bad_coding) {
+	if (t->coding != DECODE_OK) {
+		const char *coding = content_encoding(t);
+
 		r->err = RECORD_ERR_HTTP;
-		r->err_msg = strdup("the body is not the gzip or deflate its Content-Encoding says");
+		if (asprintf(&r->err_msg, t->coding == DECODE_CORRUPT ?
+				     "the body is not the %.100s its Content-Encoding says" :
+				     "the body ends inside its %.100s stream",
+			     coding ? coding : "coding") < 0)
+			r->err_msg = NULL;
 		return;
 	}
 	r->err = err_kind(code, t->too_large, t->errbuf);
@@ -813,6 +803,19 @@ static int http_version(CURL *e)
 	}
 }
 
+/* A transfer that came to its end with a body must have ended its
+ * coding's stream too; then the decoder goes. */
+static void decoder_end(struct transfer *t, CURLcode code)
+{
+	if (t->dec && code == CURLE_OK && t->taken &&
+	    decode_finish(t->dec) == DECODE_TRUNCATED)
+		t->coding = DECODE_TRUNCATED;
+	decode_free(t->dec);
+	t->dec = NULL;
+	if (t->judged && !t->refused)
+		digest_final(&t->payload, t->resp->digest);
+}
+
 /* What the whole transfer says, once it is over. */
 static void fill_tail(struct transfer *t, CURLcode code, enum record_err forced)
 {
@@ -833,11 +836,7 @@ static void fill_tail(struct transfer *t, CURLcode code, enum record_err forced)
 	};
 	if (r->status)
 		r->http_version = http_version(t->easy);
-	if (t->z) {
-		inflateEnd(t->z);
-		free(t->z);
-		t->z = NULL;
-	}
+	decoder_end(t, code);
 	if (t->pool->cfg.archive &&
 	    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &ip) == CURLE_OK && ip)
 		r->final_url = strdup(ip);
@@ -917,6 +916,7 @@ enum fetch_start fetch_pool_start(struct fetch_pool *p, const struct fetch_reque
 	t->kind = req->kind;
 	t->max_size = req->max_size ? req->max_size : p->cfg.max_size;
 	t->truncate = req->truncate;
+	digest_init(&t->payload);
 	t->resp->fetched_at_ms = wall_ms();
 	t->started_ns = ctx_now_ns();
 	ctx_init(&t->ctx, p->ctx, t->started_ns + p->cfg.timeout_ms * 1000000);

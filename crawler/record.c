@@ -137,11 +137,6 @@ void record_strs_release(struct record_strs *l)
 	l->len = 0;
 }
 
-void record_set_digest(struct record *r, const void *body, size_t len)
-{
-	digest_sha1(body, len, r->digest);
-}
-
 void record_set_err(struct record *r, enum record_err err, const char *msg)
 {
 	r->err = err;

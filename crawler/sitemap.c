@@ -1,16 +1,14 @@
 /* sitemap: a sitemap file's entries, from gzip'd or plain XML (see
  * sitemap.h). One pass of libxml2's text reader; the only buffer that
- * grows with the input is the inflated copy, capped at SITEMAP_MAX_BYTES
- * (a gzip bomb stops there). */
+ * grows with the input is the inflated copy (decode.h), capped at
+ * SITEMAP_MAX_BYTES (a gzip bomb stops there). */
 #include "sitemap.h"
 
 #include <libxml/xmlreader.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZLIB_CONST /* next_in is const: the body is only read */
-#include <zlib.h>
 
+#include "decode.h"
 #include "url.h"
 
 #define LASTMOD_MAX 64    /* a W3C datetime is at most 35 bytes */
@@ -22,57 +20,63 @@ static bool is_gzip(const char *body, size_t len)
 	       (unsigned char)body[1] == 0x8b;
 }
 
-/* Inflate a gzip body into *out (malloc'd, *outlen bytes), stopping at
- * SITEMAP_MAX_BYTES (*too_large) or at a broken stream (*broken), with
- * what came before kept. Concatenated members are read as one file, as
- * gunzip does. Z_OK, or Z_MEM_ERROR. */
-static int inflate_capped(const char *body, size_t len, char **out,
-			  size_t *outlen, bool *too_large, bool *broken)
+/* The inflated copy, doubling from INFLATE_STEP up to SITEMAP_MAX_BYTES. */
+struct plain {
+	char *p;
+	size_t len, cap;
+	bool too_large;           /* more came than SITEMAP_MAX_BYTES */
+	bool nomem;
+};
+
+static bool plain_add(void *arg, const char *p, size_t n)
 {
-	z_stream z = { .next_in = (const Bytef *)body, .avail_in = (uInt)len };
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-	int zr;
+	struct plain *pl = arg;
 
-	/* A body is at most --max-size, which a uInt holds unless it is
-	 * over 4 GiB: then the first 4 GiB are more than the cap anyway. */
-	if (len > UINT32_MAX)
-		z.avail_in = UINT32_MAX;
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return Z_MEM_ERROR;
-	do {
-		if (n == cap) {
-			size_t grow = cap ? cap : INFLATE_STEP;
-			char *p;
+	if (pl->len + n > SITEMAP_MAX_BYTES) {
+		pl->too_large = true;
+		n = SITEMAP_MAX_BYTES - pl->len;
+	}
+	if (pl->len + n > pl->cap) {
+		size_t cap = pl->cap ? pl->cap : INFLATE_STEP;
+		char *q;
 
-			if (cap >= SITEMAP_MAX_BYTES) {
-				*too_large = true;
-				break;
-			}
-			if (cap + grow > SITEMAP_MAX_BYTES)
-				grow = SITEMAP_MAX_BYTES - cap;
-			p = realloc(buf, cap + grow);
-			if (!p) {
-				inflateEnd(&z);
-				free(buf);
-				return Z_MEM_ERROR;
-			}
-			buf = p;
-			cap += grow;
+		while (cap < pl->len + n)
+			cap *= 2;
+		if (cap > SITEMAP_MAX_BYTES)
+			cap = SITEMAP_MAX_BYTES;
+		if (!(q = realloc(pl->p, cap))) {
+			pl->nomem = true;
+			return false;
 		}
-		z.next_out = (Bytef *)buf + n;
-		z.avail_out = (uInt)(cap - n);
-		zr = inflate(&z, Z_NO_FLUSH);
-		n = cap - z.avail_out;
-		if (zr == Z_STREAM_END && z.avail_in && is_gzip((const char *)z.next_in, z.avail_in))
-			zr = inflateReset(&z);
-	} while (zr == Z_OK || (zr == Z_BUF_ERROR && n == cap));
-	if (zr != Z_STREAM_END && !*too_large)
-		*broken = true;
-	inflateEnd(&z);
-	*out = buf;
-	*outlen = n;
-	return Z_OK;
+		pl->p = q;
+		pl->cap = cap;
+	}
+	memcpy(pl->p + pl->len, p, n);
+	pl->len += n;
+	return !pl->too_large;
+}
+
+/* Inflate a gzip body into *pl (a gzip bomb stops at SITEMAP_MAX_BYTES),
+ * with what came before a broken stream kept (out->malformed).
+ * Concatenated members are read as one file, as gunzip does. false: no
+ * memory. */
+static bool inflate_capped(const char *body, size_t len, struct plain *pl,
+			   struct sitemap_result *out)
+{
+	enum decode_status st;
+	struct decoder *d = decode_new("gzip", plain_add, pl, &st);
+
+	if (!d)
+		return false;
+	st = decode_feed(d, body, len);
+	if (st == DECODE_OK)
+		st = decode_finish(d);
+	decode_free(d);
+	if (pl->nomem)
+		return false;
+	out->too_large = pl->too_large;
+	out->malformed = st == DECODE_CORRUPT || st == DECODE_TRUNCATED;
+	return true;
 }
 
 /* The part of the reader's walk this pass is in. */
@@ -262,21 +266,23 @@ static enum sitemap_status read_xml(const char *xml, size_t len, const char *url
 enum sitemap_status sitemap_read(const char *body, size_t len, const char *url,
 				 struct sitemap_result *out)
 {
-	char *plain = NULL;
+	struct plain plain = { 0 };
 	size_t n = len;
 	enum sitemap_status rc;
 
 	if (is_gzip(body, len)) {
-		if (inflate_capped(body, len, &plain, &n, &out->too_large,
-				   &out->malformed) != Z_OK)
+		if (!inflate_capped(body, len, &plain, out)) {
+			free(plain.p);
 			return SITEMAP_NOMEM;
-		body = plain;
+		}
+		body = plain.p;
+		n = plain.len;
 	} else if (len > SITEMAP_MAX_BYTES) {
 		n = SITEMAP_MAX_BYTES;
 		out->too_large = true;
 	}
 	rc = n ? read_xml(body ? body : "", n, url, out) : SITEMAP_OK;
-	free(plain);
+	free(plain.p);
 	return rc;
 }
 

@@ -271,11 +271,14 @@ bool warc_compressed_already(const char *content_encoding, const char *content_t
 }
 
 static void digests(struct warc_block *b, const char *head, size_t head_len,
-		    const char *payload, size_t payload_len)
+		    const char *payload, size_t payload_len, const char *payload_digest)
 {
 	struct digest d;
 
-	digest_sha1(payload, payload_len, b->payload_digest);
+	if (payload_digest)
+		snprintf(b->payload_digest, sizeof(b->payload_digest), "%s", payload_digest);
+	else
+		digest_sha1(payload, payload_len, b->payload_digest);
 	digest_init(&d);
 	digest_update(&d, head, head_len);
 	digest_update(&d, payload, payload_len);
@@ -283,8 +286,8 @@ static void digests(struct warc_block *b, const char *head, size_t head_len,
 }
 
 int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
-	      const char *payload, size_t payload_len, bool compressed,
-	      struct warc_block *b)
+	      const char *payload, size_t payload_len,
+	      const char *payload_digest, bool compressed, struct warc_block *b)
 {
 	struct buf out = { 0 };
 	size_t bound, n;
@@ -295,7 +298,7 @@ int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
 	    !buf_add(&p->plain, payload, payload_len) ||
 	    !buf_add(&p->plain, "\r\n\r\n", 4))
 		return ENOMEM;
-	digests(b, head, head_len, payload, payload_len);
+	digests(b, head, head_len, payload, payload_len, payload_digest);
 	b->len = p->plain.len;
 	b->crc = (uint32_t)libdeflate_crc32(0, p->plain.p, p->plain.len);
 	if (compressed) {
@@ -627,7 +630,7 @@ static int response(struct warc *w, const struct warc_exchange *x,
 	if (x->block)
 		return response_of(w, x, x->block, id, date, ref);
 	if ((err = warc_pack(w->packer, x->head, x->head_len, x->payload,
-			     x->payload_len, x->compressed, &own)))
+			     x->payload_len, x->payload_digest, x->compressed, &own)))
 		return err;
 	err = response_of(w, x, &own, id, date, ref);
 	warc_block_release(&own);

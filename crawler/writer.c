@@ -231,6 +231,7 @@ static void archive(struct writer *w, struct record *r)
 		.payload_len = a->raw_len,
 		.block = a->packed,
 		.compressed = warc_compressed_already(r->content_encoding, a->content_type),
+		.payload_digest = a->digest[0] ? a->digest : NULL,
 		.truncated = truncation(a),
 	};
 	struct warc_ref ref;

@@ -72,9 +72,9 @@ struct fetch_config {
 	const char *client_key;
 	bool http11;               /* never HTTP/2 */
 	/* --warc: keep the request as sent and the body as received
-	 * (response.request, .raw). libcurl then decodes nothing; gzip and
-	 * deflate, the only codings asked for, are inflated here for the
-	 * body and the cap. */
+	 * (response.request, .raw). Either way libcurl decodes nothing: the
+	 * codings asked for (gzip, deflate, br, zstd) are undone here
+	 * (decode.h) for the body and the cap. */
 	bool archive;
 	/* Once the headers are in: what becomes of the body of the request
 	 * with this tag and kind. resp has status, content_type, location and

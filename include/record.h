@@ -139,10 +139,6 @@ const char *record_strs_next(const struct record_strs *l, const char *s);
 bool record_strs_has(const struct record_strs *l, const char *s);
 void record_strs_release(struct record_strs *l);
 
-/* Set r->digest from the len bytes of body: "sha1:" and the base32 of
- * their SHA-1, as WARC-Payload-Digest and CDX files write it. */
-void record_set_digest(struct record *r, const void *body, size_t len);
-
 const char *record_via_name(enum record_via via);
 
 /* Wall clock in milliseconds since the epoch, as fetched_at_ms holds. */

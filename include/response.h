@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "digest.h"
 #include "record.h"
 
 struct warc_block;
@@ -42,7 +43,8 @@ struct response {
 				  fields as received (CRLF), NUL-terminated;
 				  at most RESPONSE_MAX_HEADER_BYTES; or NULL */
 	size_t headers_len;
-	char *body;            /* decoded body when it was kept, else NULL */
+	char *body;            /* decoded body when it was kept, else NULL
+				  (decode.c undoes the Content-Encoding) */
 	size_t body_len;
 	bool truncated;        /* body stops at the size cap; more was sent */
 	/* With fetch_config.archive (--warc), the exchange as it went, for
@@ -61,6 +63,10 @@ struct response {
 				  ended after the headers, none downloaded */
 	uint64_t bytes;        /* body bytes received, decoded */
 	uint64_t wire_bytes;   /* body bytes received, before decoding */
+	/* sha1 of the body as received (Content-Encoding kept, the chunked
+	 * framing off: the WARC payload), of all that was taken (raw, with
+	 * --warc), hashed as it came; "" when no body was read (refused). */
+	char digest[DIGEST_SHA1_LEN];
 	int64_t retry_after_ms; /* Retry-After of the reply; -1 when none */
 	int64_t fetched_at_ms; /* wall clock at the start, ms since the epoch */
 	struct response_timings timings;

@@ -5,7 +5,7 @@
  * Pure: the crawl hands a fetched body here and admits what comes back.
  * The body is gzip when its bytes say so (1f 8b), whatever the
  * Content-Type: libcurl only undoes a Content-Encoding, not a .gz file,
- * so this inflates it (zlib). The XML goes through libxml2's streaming
+ * so this inflates it (decode.h). The XML goes through libxml2's streaming
  * reader (no tree), without network or DTD loading. The protocol's limits
  * are ours: 50,000 entries and 50 MB uncompressed per file; reading stops
  * there and the result says so, keeping what came before. An XML error

@@ -58,10 +58,12 @@ struct warc_packer *warc_packer_new(void);
 void warc_packer_free(struct warc_packer *p);
 
 /* Pack head (as received) and payload (as received) into *b, which then
- * owns what it points to (warc_block_release). 0 or an errno. */
+ * owns what it points to (warc_block_release). payload_digest: the
+ * payload's, as the fetch hashed it, or NULL: hashed here. 0 or an
+ * errno. */
 int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
-	      const char *payload, size_t payload_len, bool compressed,
-	      struct warc_block *b);
+	      const char *payload, size_t payload_len,
+	      const char *payload_digest, bool compressed, struct warc_block *b);
 void warc_block_release(struct warc_block *b);
 
 /* Whether a payload is compressed already: a Content-Encoding other than
@@ -84,6 +86,8 @@ struct warc_exchange {
 	const char *payload;     /* body as received (Content-Encoding kept) */
 	size_t payload_len;
 	bool compressed;         /* warc_compressed_already said so */
+	const char *payload_digest; /* payload's "sha1:...", as the fetch hashed
+				       it; NULL: hashed here */
 	const char *truncated;   /* WARC-Truncated reason ("length"), or NULL */
 };
 

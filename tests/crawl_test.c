@@ -19,6 +19,7 @@
 #include "ctx.h"
 #include "parse.h"
 #include "site.h"
+#include "testgz.h"
 #include "testsrv.h"
 #include "visited.h"
 
@@ -671,9 +672,10 @@ Test(crawl, user_agent_and_extra_headers_reach_the_server_on_every_request)
 		cr_expect_str_eq(log[i].user_agent, "test-agent/1.0");
 		cr_expect(strstr(log[i].headers, "X-Crawl-Test: yes\n"), "%s", log[i].headers);
 		cr_expect(strstr(log[i].headers, "Accept-Language: fr\n"), "%s", log[i].headers);
-		/* CURLOPT_ACCEPT_ENCODING "": every encoding libcurl can decode. */
-		cr_expect(strstr(log[i].headers, "Accept-Encoding: ") &&
-			  strstr(log[i].headers, "gzip"), "%s", log[i].headers);
+		/* Every coding decode.c undoes. */
+		cr_expect(strstr(log[i].headers,
+				 "Accept-Encoding: gzip, deflate, br, zstd\n"),
+			  "%s", log[i].headers);
 	}
 	testsrv_log_free(log, n);
 	free(seed);
@@ -701,6 +703,59 @@ Test(crawl, gzip_bodies_are_decoded_before_parsing_and_counting)
 		     (json_int_t)strlen(HTML("<a href='/z'>z</a>")));
 	run_free(&run);
 	testsrv_stop(srv);
+}
+
+Test(crawl, br_zstd_and_deflate_bodies_are_decoded_before_parsing_and_counting)
+{
+	static const char br_page[] = HTML("<a href='/y'>y</a>");
+	static const char zstd_page[] = HTML("<a href='/x'>x</a>");
+	static const char deflate_page[] = HTML("the end");
+	size_t blen, zlen, dlen;
+	char *br = testenc("br", br_page, strlen(br_page), &blen);
+	char *zs = testenc("zstd", zstd_page, strlen(zstd_page), &zlen);
+	char *df = testenc("rawdeflate", deflate_page, strlen(deflate_page), &dlen);
+	struct testsrv_route routes[] = {
+		{ "/", { .body = br, .body_len = blen, .headers = "Content-Encoding: br\n" } },
+		{ "/y", { .body = zs, .body_len = zlen, .headers = "Content-Encoding: zstd\n" } },
+		{ "/x", { .body = df, .body_len = dlen,
+			  .headers = "Content-Encoding: deflate\n" } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 3, NULL);
+
+	cr_expect_eq(run.n, 3, "each page decoded and its link found");
+	cr_expect_eq(rec_int(record_at(srv, &run, "/"), "bytes"), (long long)strlen(br_page));
+	cr_expect_eq(rec_int(record_at(srv, &run, "/y"), "bytes"),
+		     (long long)strlen(zstd_page));
+	cr_expect_eq(rec_int(record_at(srv, &run, "/x"), "wire_bytes"), (long long)dlen);
+	run_free(&run);
+	testsrv_stop(srv);
+	free(br);
+	free(zs);
+	free(df);
+}
+
+Test(crawl, a_body_cut_inside_its_gzip_stream_is_an_http_error)
+{
+	static const char page[] = HTML("<a href='/z'>z</a>");
+	size_t n;
+	char *gz = testgz(page, strlen(page), &n);
+	struct testsrv_route routes[] = {
+		/* Content-Length says what was sent: only the coding is cut. */
+		{ "/", { .body = gz, .body_len = n / 2, .headers = "Content-Encoding: gzip\n" } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 1, NULL);
+	json_t *r = record_at(srv, &run, "/");
+	const char *msg = json_string_value(json_object_get(json_object_get(r, "error"),
+							    "message"));
+
+	expect_record(srv, &run, "/", 200, "http");
+	cr_assert_not_null(msg);
+	cr_expect(strstr(msg, "ends inside its gzip stream"), "%s", msg);
+	run_free(&run);
+	testsrv_stop(srv);
+	free(gz);
 }
 
 static void max_size_64k(struct crawl_config *cfg)

@@ -4,7 +4,8 @@
  * line's "warc" naming the gzip member of its own response record, the
  * body kept as it came (gzip stays gzip), a duplicate payload a revisit, a
  * cut body WARC-Truncated, files rotated at --warc-max-size; and warcio.js
- * indexes what was written, when make deps could install it. */
+ * indexes what was written, when make deps could install it. The issue's
+ * "done when" is the 2,000-page crawl with images, CSS, gzip and br. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #include "warc_read.h"
 
 #define HTML(body) "<!doctype html><html><head><title>t</title></head><body>" body "</body></html>"
-#define MAX_RECS 4096
+#define MAX_RECS 8192
 
 static char dir[64];
 
@@ -124,6 +125,12 @@ static void check_lines(const struct run *run)
 		cr_expect(!strcmp(type, "response") || !strcmp(type, "revisit"), "%s", type);
 		cr_expect_str_eq(warc_rec_field(&rec, "WARC-Target-URI"), rec_str(line, "url"));
 		warc_rec_check_digests(&rec);
+		/* The line's digest is the archive's: one hash of the body as
+		 * received, Content-Encoding and all. */
+		if (!json_is_null(json_object_get(line, "digest")))
+			cr_expect_str_eq(rec_str(line, "digest"),
+					 warc_rec_field(&rec, "WARC-Payload-Digest"),
+					 "%s", rec_str(line, "url"));
 		warc_recs_free(&rec, 1);
 	}
 }
@@ -203,6 +210,99 @@ Test(warc, a_site_crawl_archives_every_fetch_and_its_lines_point_at_it,
 	testsrv_stop(srv);
 }
 
+/* Response records whose header block says Content-Encoding: coding. */
+static size_t count_coded(const struct archive *a, const char *coding)
+{
+	char want[64];
+	size_t n = 0;
+
+	snprintf(want, sizeof(want), "\r\nContent-Encoding: %s\r\n", coding);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct warc_rec *r = &a->recs[i];
+		const char *end;
+
+		if (strcmp(warc_rec_field(r, "WARC-Type"), "response") != 0 ||
+		    !(end = strstr(r->block, "\r\n\r\n")))
+			continue;
+		n += memmem(r->block, (size_t)(end - r->block) + 2, want, strlen(want)) != NULL;
+	}
+	return n;
+}
+
+/* The lines of a crawl, counted by what they are. */
+struct tally {
+	size_t pages, css, images, missing, moved, decoded_br, decoded_gzip;
+};
+
+static struct tally tally_lines(const struct run *run)
+{
+	struct tally t = { 0 };
+
+	for (size_t i = 0; i < run->n; i++) {
+		json_t *line = run->recs[i];
+		long status = rec_status(line);
+		const char *type = rec_str(line, "content_type");
+		const char *coding = rec_str(line, "content_encoding");
+
+		if (status >= 200 && status < 300)
+			cr_expect_not_null(rec_str(line, "digest"), "%s has no digest",
+					   rec_str(line, "url"));
+		t.missing += status == 404;
+		t.moved += status == 301 || status == 302;
+		if (status != 200 || !type)
+			continue;
+		t.pages += strncmp(type, "text/html", 9) == 0;
+		t.css += strcmp(type, "text/css") == 0;
+		t.images += strcmp(type, "image/png") == 0;
+		t.decoded_br += coding && strcmp(coding, "br") == 0;
+		t.decoded_gzip += coding && strcmp(coding, "gzip") == 0;
+	}
+	return t;
+}
+
+Test(warc, a_2000_page_site_with_assets_gzip_and_br_reads_back_whole,
+     .init = setup, .fini = teardown, .timeout = 120)
+{
+	struct site site = { .seed = 10, .pages = 2000, .links = 8, .page_bytes = 1500,
+			     .specials = true, .assets = true, .encodings = true };
+	struct testsrv *srv = testsrv_start("127.0.0.230", NULL, 0, site_handler, &site);
+	char *origin = testsrv_url(srv, ""), *seed = testsrv_url(srv, "/");
+	struct crawl_config cfg;
+	struct run run;
+	struct tally t;
+
+	site.origin = origin;
+	run_config(&cfg, &seed, 1);
+	cfg.resources = true;
+	cfg.warc = open_warc(0);
+	run_crawl(&cfg, &run);
+	cr_assert_eq(warc_free(cfg.warc), 0);
+	read_archive(&arch); /* every block and payload digest recomputed */
+	cr_expect_eq(count_type(&arch, "response") + count_type(&arch, "revisit"),
+		     testsrv_nrequests(srv), "every fetch archived");
+	cr_expect_gt(count_coded(&arch, "gzip"), 0, "a gzip response archived");
+	cr_expect_gt(count_coded(&arch, "br"), 0, "a br response archived");
+	check_lines(&run); /* each 2xx line's record, and its digest */
+	t = tally_lines(&run);
+	/* Every page was read, br and gzip ones too: page i links to i+1
+	 * (and page 0 is "/" as well as /p/0.html). */
+	cr_expect_eq(t.pages, site.pages + 1, "%zu pages", t.pages);
+	cr_expect_gt(t.decoded_br, 600);
+	cr_expect_gt(t.decoded_gzip, 600);
+	cr_expect_eq(t.css, 4, "every stylesheet");
+	cr_expect_eq(t.images, 10, "the pages' images and the stylesheets' url()s");
+	cr_expect_gt(t.missing, 0);
+	cr_expect_gt(t.moved, 0);
+	warcio_indexes("index", arch.n);
+	warcio_indexes("cdx-index", run.n);
+	warc_recs_free(arch.recs, arch.n);
+	arch.n = 0;
+	free(origin);
+	free(seed);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
 Test(warc, a_gzip_body_is_archived_as_it_came_and_parsed_decoded,
      .init = setup, .fini = teardown, .timeout = 30)
 {
@@ -220,6 +320,7 @@ Test(warc, a_gzip_body_is_archived_as_it_came_and_parsed_decoded,
 	struct crawl_config cfg;
 	struct run run;
 	const char *body;
+	char sha[38];
 
 	run_config(&cfg, &seed, 1);
 	cfg.warc = open_warc(0);
@@ -235,6 +336,10 @@ Test(warc, a_gzip_body_is_archived_as_it_came_and_parsed_decoded,
 	cr_expect(strstr(resp->block, "Content-Encoding: gzip\r\n"));
 	cr_expect_eq(resp->block_len - (size_t)(body - resp->block), sizeof(gz));
 	cr_expect_eq(memcmp(body, gz, sizeof(gz)), 0, "the gzip bytes as sent");
+	warc_sha1(gz, sizeof(gz), sha);
+	cr_expect_str_eq(rec_str(run_must_find(&run, seed), "digest"), sha,
+			 "the record's digest is of the gzip bytes");
+	cr_expect_str_eq(warc_rec_field(resp, "WARC-Payload-Digest"), sha);
 	check_lines(&run);
 	warc_recs_free(arch.recs, arch.n);
 	free(seed);

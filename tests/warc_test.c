@@ -423,7 +423,7 @@ Test(warc, a_block_packed_ahead_is_framed_into_one_member, .init = setup,
 
 	cr_assert_not_null(pk);
 	cr_assert_eq(warc_pack(pk, x.head, x.head_len, x.payload, x.payload_len,
-			       false, &b), 0);
+			       NULL, false, &b), 0);
 	x.block = &b;
 	x.payload = NULL;
 	x.payload_len = 0;

@@ -12,10 +12,12 @@
  * absolute forms, and nothing links to "/" itself. */
 #include "site.h"
 
+#include <brotli/encode.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* One page in this many links to the special paths. */
 #define SITE_SPECIAL_EVERY 20
@@ -24,6 +26,9 @@
 #define SITE_SPECIAL_KINDS 4
 #define SITE_LINKS_PER_SECTION 6
 #define SITE_HREF_MAX 160
+/* k in /css/<k>.css, /img/bg<k>.png; and /img/<k>.png, as pages name them. */
+#define SITE_CSS_KEYS 4
+#define SITE_IMG_KEYS 5
 
 enum site_salt {
 	SALT_SPECIAL_PAGE = 1,
@@ -53,6 +58,8 @@ enum site_kind {
 	KIND_LOOP_A,
 	KIND_LOOP_B,
 	KIND_FILE,
+	KIND_CSS,       /* /css/<k>.css, with assets */
+	KIND_IMAGE,     /* /img/..., with assets */
 };
 
 struct site_link {
@@ -328,8 +335,11 @@ static void write_page(const struct site *site, size_t i,
 	uint64_t state = site_pick(site, i, SALT_TEXT);
 
 	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-		   "<meta charset=\"utf-8\">\n<title>Page %zu</title>\n"
-		   "</head>\n<body>\n<h1 id=\"top\">Page %zu</h1>\n", i, i);
+		   "<meta charset=\"utf-8\">\n<title>Page %zu</title>\n", i);
+	if (site->assets)
+		buf_printf(b, "<link rel=\"stylesheet\" href=\"/css/%zu.css\">\n",
+			   i % SITE_CSS_KEYS);
+	buf_printf(b, "</head>\n<body>\n<h1 id=\"top\">Page %zu</h1>\n", i);
 	buf_printf(b, "<!-- generated page %zu of %zu, seed %llu -->\n", i,
 		   site->pages, (unsigned long long)site->seed);
 	buf_printf(b, "<img src=\"/img/%zu.png\" alt=\"figure %zu\">\n",
@@ -365,10 +375,36 @@ static bool parse_index(const char *s, const char *suffix, size_t *out)
 	return true;
 }
 
+/* /img/logo.png, /img/bg<k>.png or /img/<k>.png (after "/img/"). */
+static bool is_image(const char *name)
+{
+	size_t k;
+
+	if (strcmp(name, "logo.png") == 0)
+		return true;
+	if (strncmp(name, "bg", 2) == 0)
+		return parse_index(name + 2, ".png", &k) && k < SITE_CSS_KEYS;
+	return parse_index(name, ".png", &k) && k < SITE_IMG_KEYS;
+}
+
+static enum site_kind classify_asset(const char *path, size_t *k)
+{
+	if (strncmp(path, "/css/", 5) == 0 && parse_index(path + 5, ".css", k) &&
+	    *k < SITE_CSS_KEYS)
+		return KIND_CSS;
+	if (strncmp(path, "/img/", 5) == 0 && is_image(path + 5))
+		return KIND_IMAGE;
+	return KIND_NONE;
+}
+
 static enum site_kind classify(const struct site *site, const char *path,
 			       size_t *k)
 {
+	enum site_kind asset;
+
 	*k = 0;
+	if (site->assets && (asset = classify_asset(path, k)) != KIND_NONE)
+		return asset;
 	if (strcmp(path, "/") == 0)
 		return site->pages ? KIND_PAGE : KIND_NONE;
 	if (strncmp(path, "/p/", 3) == 0 && parse_index(path + 3, ".html", k))
@@ -402,6 +438,8 @@ unsigned site_status(const struct site *site, const char *path,
 	switch (classify(site, path, &k)) {
 	case KIND_PAGE:
 	case KIND_FILE:
+	case KIND_CSS:
+	case KIND_IMAGE:
 		return 200;
 	case KIND_REDIRECT:
 		snprintf(location, 64, "/r2/%zu", k);
@@ -480,6 +518,115 @@ static bool file_reply(const struct site *site, size_t k,
 	return true;
 }
 
+/* A stylesheet whose url()s name two images, one root-relative and one
+ * relative to /css/. */
+static bool css_reply(size_t k, struct testsrv_reply *reply, void **free_body)
+{
+	char *p;
+
+	if (asprintf(&p, "body { background: url(/img/bg%zu.png) no-repeat; }\n"
+			 "h1 { background-image: url(\"../img/%zu.png\"); }\n",
+		     k, k % SITE_IMG_KEYS) < 0) {
+		reply->status = 500;
+		return true;
+	}
+	reply->content_type = "text/css";
+	reply->body = p;
+	*free_body = (void *)free;
+	return true;
+}
+
+/* A PNG signature and a few bytes of the path, so images differ. */
+static bool image_reply(const char *path, struct testsrv_reply *reply,
+			void **free_body)
+{
+	char *p;
+	int n = asprintf(&p, "\x89PNG\r\n\x1a\n%s", path);
+
+	if (n < 0) {
+		reply->status = 500;
+		return true;
+	}
+	reply->content_type = "image/png";
+	reply->body = p;
+	reply->body_len = (size_t)n;
+	*free_body = (void *)free;
+	return true;
+}
+
+/* The coding the body of path (kind, k) goes out in, or NULL. */
+static const char *coding_for(const struct site *site, enum site_kind kind, size_t k,
+			      const char *accept)
+{
+	const char *c = NULL;
+
+	if (!site->encodings || !accept)
+		return NULL;
+	if (kind == KIND_PAGE)
+		c = k % 3 == 1 ? "gzip" : k % 3 == 2 ? "br" : NULL;
+	else if (kind == KIND_CSS)
+		c = k % 2 ? "gzip" : NULL;
+	return c && strstr(accept, c) ? c : NULL;
+}
+
+static char *gzip_of(const char *in, size_t n, size_t *outlen)
+{
+	z_stream z = { 0 };
+	char *out = NULL;
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	*outlen = deflateBound(&z, (uLong)n);
+	if ((out = malloc(*outlen))) {
+		z.next_in = (Bytef *)(uintptr_t)in;
+		z.avail_in = (uInt)n;
+		z.next_out = (Bytef *)out;
+		z.avail_out = (uInt)*outlen;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END) {
+			*outlen = z.total_out;
+		} else {
+			free(out);
+			out = NULL;
+		}
+	}
+	deflateEnd(&z);
+	return out;
+}
+
+/* Quality 5: brotli's default 11 would be most of a test's CPU. */
+static char *br_of(const char *in, size_t n, size_t *outlen)
+{
+	char *out;
+
+	*outlen = BrotliEncoderMaxCompressedSize(n);
+	if (!*outlen || !(out = malloc(*outlen)))
+		return NULL;
+	if (!BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, n,
+				   (const uint8_t *)in, outlen, (uint8_t *)out)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The reply's body (malloc'd, freed with free) in coding instead; left as
+ * it is when the encoder fails. */
+static void encode_reply(const char *coding, struct testsrv_reply *reply)
+{
+	size_t n = reply->body_len ? reply->body_len : strlen(reply->body), len;
+	char *enc = strcmp(coding, "gzip") == 0 ? gzip_of(reply->body, n, &len) :
+						  br_of(reply->body, n, &len);
+
+	if (!enc)
+		return;
+	free((void *)reply->body);
+	reply->body = enc;
+	reply->body_len = len;
+	reply->headers = strcmp(coding, "gzip") == 0 ?
+				 "Content-Encoding: gzip\nVary: Accept-Encoding\n" :
+				 "Content-Encoding: br\nVary: Accept-Encoding\n";
+}
+
 /* One block holds the short body and, after it, the Location: the body is
  * what free_body frees, and the header is copied before that. */
 static bool redirect_reply(unsigned status, const char *location,
@@ -510,10 +657,22 @@ bool site_handler(void *arg, const char *path, struct testsrv_reply *reply,
 	const struct site *site = arg;
 	char location[64];
 	size_t k;
+	enum site_kind kind = classify(site, path, &k);
+	const char *coding = coding_for(site, kind, k, reply->accept_encoding);
 
-	switch (classify(site, path, &k)) {
+	switch (kind) {
 	case KIND_PAGE:
-		return page_reply(site, k, reply, free_body);
+		page_reply(site, k, reply, free_body);
+		if (coding && reply->status == 0)
+			encode_reply(coding, reply);
+		return true;
+	case KIND_CSS:
+		css_reply(k, reply, free_body);
+		if (coding && reply->status == 0)
+			encode_reply(coding, reply);
+		return true;
+	case KIND_IMAGE:
+		return image_reply(path, reply, free_body);
 	case KIND_FILE:
 		return file_reply(site, k, reply, free_body);
 	case KIND_REDIRECT:

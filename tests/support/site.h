@@ -10,6 +10,13 @@
  *   /r/<k>             301 to /r2/<k>, which 302s to /p/<k % pages>.html
  *   /loop/a            301 to /loop/b, which 301s back to /loop/a
  *   /files/<k>.bin     200, application/octet-stream, not HTML
+ * With assets, every page has a stylesheet and the images it names are
+ * there:
+ *   /css/<k>.css       200, text/css, url()s of /img/bg<k>.png and /img/<k>.png
+ *   /img/<k>.png, /img/logo.png, /img/bg<k>.png   200, image/png
+ * With encodings, a request whose Accept-Encoding names gzip or br gets
+ * some pages and stylesheets in that Content-Encoding: page i in gzip when
+ * i % 3 == 1, in br when i % 3 == 2; stylesheet k in gzip when k is odd.
  * Every page is reachable from page 0 (page i links to i+1) and the links
  * make cycles (pages link back to lower numbers).
  *
@@ -30,6 +37,8 @@ struct site {
 	size_t links;       /* links per page (at least 2) */
 	size_t page_bytes;  /* approximate body size of a page */
 	bool specials;      /* include 404s, redirects, the loop, binaries */
+	bool assets;        /* stylesheets, and the images pages name */
+	bool encodings;     /* gzip and br bodies (see above) */
 	const char *origin; /* "http://IP:PORT" for absolute links; NULL: none */
 };
 /* With testsrv the port is known only once it runs: set origin after

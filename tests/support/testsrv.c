@@ -388,6 +388,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	r = find_route(s, c, rq->uri);
 	from_route = r != NULL;
+	answer.accept_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     "Accept-Encoding");
 	if (!r && s->handler &&
 	    s->handler(s->handler_arg, rq->uri, &answer, &free_body))
 		r = &answer;

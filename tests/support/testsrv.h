@@ -27,6 +27,9 @@ struct testsrv_reply {
 	const char *location;     /* Location header, or NULL */
 	const char *headers;      /* extra "Name: value\n" lines, or NULL */
 	unsigned delay_ms;        /* wait this long before answering */
+	/* In, for a handler: the request's Accept-Encoding, or NULL. Valid
+	 * for the call. */
+	const char *accept_encoding;
 };
 
 struct testsrv_route {
