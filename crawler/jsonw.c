@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static bool reserve(struct jsonw *w, size_t n)
 {
 	size_t cap = w->cap ? w->cap : 1024;
@@ -70,39 +72,6 @@ void jsonw_key(struct jsonw *w, const char *key)
 	w->comma = false;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	/* Overlongs and surrogates show up in the second byte's range. */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return n;
-}
-
 /* The escape of an ASCII byte that needs one, into out; its length. */
 static size_t escape(unsigned char c, char out[8])
 {
@@ -156,12 +125,15 @@ void jsonw_strn(struct jsonw *w, const char *s, size_t n)
 		if (u[i] < 0x80) {
 			put(w, esc, escape(u[i], esc));
 			i++;
-		} else if ((k = utf8_seq_len(u + i, n - i))) {
-			put(w, s + i, k);
-			i += k;
 		} else {
-			put(w, "\xEF\xBF\xBD", 3); /* U+FFFD */
-			i++;
+			bool ok;
+
+			k = utf8_char(u + i, n - i, &ok);
+			if (ok)
+				put(w, s + i, k);
+			else
+				put(w, "\xEF\xBF\xBD", 3); /* U+FFFD */
+			i += k;
 		}
 	}
 	put_char(w, '"');

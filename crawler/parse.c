@@ -24,6 +24,7 @@
 
 #include "css.h"
 #include "url.h"
+#include "utf8.h"
 
 /* Longest title kept, in bytes of UTF-8. */
 #define TITLE_MAX 4096
@@ -788,38 +789,6 @@ static void on_text(void *user, const xmlChar *text, int len)
 	}
 }
 
-/* How many bytes at s make one character: a well-formed UTF-8 sequence
- * (Unicode table 3-7: no overlong forms, no surrogates, nothing past
- * U+10FFFF), *ok set; or else the maximal malformed subpart, which the
- * WHATWG decoder turns into one U+FFFD, *ok clear. NUL counts as malformed:
- * it would end the title early. */
-static size_t utf8_len(const unsigned char *s, size_t n, bool *ok)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len, i;
-
-	*ok = s[0] >= 0x01 && s[0] <= 0x7F;
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 1;
-	len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	for (i = 1; i < len && i < n; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	*ok = i == len;
-	return i;
-}
-
 /* The collected title as valid UTF-8 of at most TITLE_MAX bytes, cut at a
  * character boundary. Malformed bytes get this far when the server names
  * UTF-8 and sends something else: with an encoder in place libxml2 passes
@@ -835,7 +804,7 @@ static enum parse_status title_finish(const struct parse_state *st,
 
 	while (i < st->title_len) {
 		bool ok;
-		size_t len = utf8_len(in + i, st->title_len - i, &ok);
+		size_t len = utf8_char(in + i, st->title_len - i, &ok);
 		const char *c = ok ? st->title + i : fffd;
 		size_t clen = ok ? len : sizeof(fffd) - 1;
 

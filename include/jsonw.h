@@ -3,9 +3,9 @@
  * hash entry per field and a pass to print it: a third of the writer's
  * time per page.
  *
- * Strings are written as valid UTF-8 whatever they hold: a byte that is
- * not part of a well-formed sequence (RFC 3629) becomes U+FFFD, so a page
- * with a broken title still gives a line every JSON reader takes. Escapes
+ * Strings are written as valid UTF-8 whatever they hold: each maximal
+ * ill-formed subpart (utf8_char) becomes U+FFFD, so a page with a broken
+ * title still gives a line every JSON reader takes. Escapes
  * are the short ones JSON has and \u00XX for other control characters;
  * nothing else is escaped.
  *

@@ -70,15 +70,17 @@ Test(jsonw, well_formed_utf8_passes_as_it_is)
 		      "\"\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBF\"");
 }
 
-Test(jsonw, each_byte_outside_a_well_formed_sequence_becomes_u_fffd)
+/* Unicode's "U+FFFD per maximal subpart", as the WHATWG decoder does. */
+Test(jsonw, each_maximal_ill_formed_subpart_becomes_one_u_fffd)
 {
 	/* A lone continuation, an overlong '/', a surrogate, past U+10FFFF,
-	 * a sequence cut by the end. */
-	static const char in[] = "a\x80" "b\xC0\xAF" "c\xED\xA0\x80" "d\xF4\x90\x80\x80" "e\xE2\x82";
+	 * a sequence cut by a letter, one cut by the end. */
+	static const char in[] = "a\x80" "b\xC0\xAF" "c\xED\xA0\x80" "d\xF4\x90\x80\x80"
+				 "e\xE2\x82z" "f\xF0\x9F\x98";
 
 	expect_string(in, sizeof(in) - 1,
 		      "\"a" FFFD "b" FFFD FFFD "c" FFFD FFFD FFFD
-		      "d" FFFD FFFD FFFD FFFD "e" FFFD FFFD "\"");
+		      "d" FFFD FFFD FFFD FFFD "e" FFFD "z" "f" FFFD "\"");
 }
 
 Test(jsonw, a_string_is_its_n_bytes_not_up_to_a_nul)
