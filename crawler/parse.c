@@ -650,7 +650,9 @@ static void add_element_links(struct parse_state *st, const char *name,
 	for (size_t i = 0; i < ARRAY_SIZE(link_attrs); i++) {
 		const struct link_attr *la = &link_attrs[i];
 
-		if (strcmp(name, la->element) != 0 ||
+		/* Every element walks the whole table: the first letter
+		 * passes over most rows without a call. */
+		if (name[0] != la->element[0] || strcmp(name, la->element) != 0 ||
 		    !(v = row_value(la, atts)) || !rule_holds(st, la, atts, rel, v))
 			continue;
 		if (la->value == VALUE_SRCSET)
