@@ -358,7 +358,8 @@ static void parse_page(struct crawl *c, struct page *pg, struct warc_packer *pk)
 void *crawl_parser_main(void *arg)
 {
 	struct crawl *c = arg;
-	struct warc_packer *pk = c->cfg.warc ? warc_packer_new() : NULL;
+	struct warc_packer *pk =
+		c->cfg.warc && warc_packs(c->cfg.warc) ? warc_packer_new() : NULL;
 	void *item;
 
 	/* After a cancel the pages already fetched are still parsed: they are

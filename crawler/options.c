@@ -806,7 +806,8 @@ static const struct option_spec table[] = {
 	  "add \"outlinks\", every link of the page, to its record",
 	  FLAG(crawl.links, true) },
 	{ "warc", 0, "FILE", NULL,
-	  "archive every request and response in WARC files FILE-NNNNN.warc.gz",
+	  "archive every request and response in WARC files FILE-NNNNN.warc.gz "
+	  "(uncompressed FILE-NNNNN.warc when FILE ends in .warc)",
 	  set_warc },
 	{ "warc-max-size", 0, "SIZE", "1G",
 	  "start the next WARC file before one grows past SIZE", set_warc_max_size },

@@ -50,6 +50,7 @@ struct warc {
 	char **names;             /* every file of the series so far */
 	unsigned nfiles;
 	unsigned next;            /* number of the next file of the series */
+	bool gzip;                /* FILE-NNNNN.warc.gz, not .warc */
 	int fd;                   /* the current file, or -1 */
 	uint64_t size;            /* its length in bytes */
 	bool empty;               /* it holds only its warcinfo */
@@ -197,18 +198,29 @@ static bool record_head(struct warc *w, uint64_t content_length)
 }
 
 /* A record whose block is stored, b1 then b2, as one gzip member at the
- * end of w->out. *len: the member's length. */
+ * end of w->out (or as it is, in a .warc series). *len: the member's
+ * length. */
 static int member_stored(struct warc *w, const char *b1, size_t n1,
 			 const char *b2, size_t n2, uint64_t *len)
 {
 	size_t start = w->out.len;
+	bool ok;
 
-	if (!record_head(w, (uint64_t)n1 + n2) || !buf_add(&w->plain, b1, n1) ||
-	    !buf_add(&w->plain, b2, n2) || !buf_add(&w->plain, "\r\n\r\n", 4) ||
-	    !buf_add(&w->out, gzip_header, sizeof(gzip_header)) ||
-	    !stored_blocks(&w->out, w->plain.p, w->plain.len, true) ||
-	    !gzip_trailer(&w->out, (uint32_t)libdeflate_crc32(0, w->plain.p, w->plain.len),
-			  w->plain.len))
+	if (!record_head(w, (uint64_t)n1 + n2))
+		return ENOMEM;
+	if (!w->gzip)
+		ok = buf_add(&w->out, w->plain.p, w->plain.len) &&
+		     buf_add(&w->out, b1, n1) && buf_add(&w->out, b2, n2) &&
+		     buf_add(&w->out, "\r\n\r\n", 4);
+	else
+		ok = buf_add(&w->plain, b1, n1) && buf_add(&w->plain, b2, n2) &&
+		     buf_add(&w->plain, "\r\n\r\n", 4) &&
+		     buf_add(&w->out, gzip_header, sizeof(gzip_header)) &&
+		     stored_blocks(&w->out, w->plain.p, w->plain.len, true) &&
+		     gzip_trailer(&w->out,
+				  (uint32_t)libdeflate_crc32(0, w->plain.p, w->plain.len),
+				  w->plain.len);
+	if (!ok)
 		return ENOMEM;
 	w->head.len = 0;
 	*len = w->out.len - start;
@@ -270,11 +282,12 @@ bool warc_compressed_already(const char *content_encoding, const char *content_t
 	       mediatype_compressed(content_type);
 }
 
-static void digests(struct warc_block *b, const char *head, size_t head_len,
-		    const char *payload, size_t payload_len, const char *payload_digest)
+void warc_digests(struct warc_block *b, const char *head, size_t head_len,
+		  const char *payload, size_t payload_len, const char *payload_digest)
 {
 	struct digest d;
 
+	*b = (struct warc_block){ .payload_len = payload_len };
 	if (payload_digest)
 		snprintf(b->payload_digest, sizeof(b->payload_digest), "%s", payload_digest);
 	else
@@ -292,13 +305,12 @@ int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
 	struct buf out = { 0 };
 	size_t bound, n;
 
-	*b = (struct warc_block){ .payload_len = payload_len };
+	warc_digests(b, head, head_len, payload, payload_len, payload_digest);
 	p->plain.len = 0;
 	if (!buf_add(&p->plain, head, head_len) ||
 	    !buf_add(&p->plain, payload, payload_len) ||
 	    !buf_add(&p->plain, "\r\n\r\n", 4))
 		return ENOMEM;
-	digests(b, head, head_len, payload, payload_len, payload_digest);
 	b->len = p->plain.len;
 	b->crc = (uint32_t)libdeflate_crc32(0, p->plain.p, p->plain.len);
 	if (compressed) {
@@ -361,6 +373,18 @@ static int flush_out(struct warc *w)
 	return 0;
 }
 
+bool warc_path_gzipped(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len <= 5 || strcmp(path + len - 5, ".warc") != 0;
+}
+
+bool warc_packs(const struct warc *w)
+{
+	return w->gzip;
+}
+
 char *warc_file_name(const char *path, unsigned n)
 {
 	size_t len = strlen(path), cut = len;
@@ -372,8 +396,8 @@ char *warc_file_name(const char *path, unsigned n)
 		cut = len - 5;
 	if (!(name = malloc(cut + sizeof("-00000.warc.gz") + 8)))
 		return NULL;
-	snprintf(name, cut + sizeof("-00000.warc.gz") + 8, "%.*s-%05u.warc.gz",
-		 (int)cut, path, n);
+	snprintf(name, cut + sizeof("-00000.warc.gz") + 8, "%.*s-%05u%s",
+		 (int)cut, path, n, warc_path_gzipped(path) ? ".warc.gz" : ".warc");
 	return name;
 }
 
@@ -501,6 +525,7 @@ struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	w->cfg = *cfg;
+	w->gzip = warc_path_gzipped(cfg->path);
 	w->cfg.path = w->path;
 	w->cfg.info = w->info;
 	if (!w->cfg.max_digests)
@@ -617,6 +642,9 @@ static int response_of(struct warc *w, const struct warc_exchange *x,
 		return member_stored(w, x->head, x->head_len, NULL, 0, &ref->length);
 	if (b->payload_len && !x->truncated)
 		remember(w, b->payload_digest, id, date, x->uri);
+	if (!b->packed)
+		return member_stored(w, x->head, x->head_len, x->payload,
+				     x->payload_len, &ref->length);
 	return member_packed(w, b, &ref->length);
 }
 
@@ -628,9 +656,13 @@ static int response(struct warc *w, const struct warc_exchange *x,
 	int err;
 
 	if (x->block)
-		return response_of(w, x, x->block, id, date, ref);
-	if ((err = warc_pack(w->packer, x->head, x->head_len, x->payload,
-			     x->payload_len, x->payload_digest, x->compressed, &own)))
+		return w->gzip ? response_of(w, x, x->block, id, date, ref) : EINVAL;
+	if (!w->gzip)
+		warc_digests(&own, x->head, x->head_len, x->payload, x->payload_len,
+			     x->payload_digest);
+	else if ((err = warc_pack(w->packer, x->head, x->head_len, x->payload,
+				  x->payload_len, x->payload_digest, x->compressed,
+				  &own)))
 		return err;
 	err = response_of(w, x, &own, id, date, ref);
 	warc_block_release(&own);

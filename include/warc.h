@@ -2,7 +2,9 @@
  * per record (a reader can seek to any record and inflate it alone).
  *
  * FILE names the series: a trailing ".warc.gz" (or ".warc") is taken off
- * and each file is FILE-NNNNN.warc.gz, numbered from 00000. A file opens
+ * and each file is FILE-NNNNN.warc.gz, numbered from 00000; a FILE that
+ * ends in ".warc" makes FILE-NNNNN.warc files instead, records as they
+ * are, with no gzip (wget's --no-warc-compression: no CPU for deflate). A file opens
  * with a warcinfo record; the next one starts when an exchange would take
  * the file past max_bytes (a file holds at least one exchange whatever its
  * size).
@@ -66,6 +68,18 @@ int warc_pack(struct warc_packer *p, const char *head, size_t head_len,
 	      const char *payload_digest, bool compressed, struct warc_block *b);
 void warc_block_release(struct warc_block *b);
 
+struct warc;
+
+/* The records of w are gzip members, so a block packed ahead is of use
+ * (in a .warc series it is not: the writer must be given the payload). */
+bool warc_packs(const struct warc *w);
+/* Whether path names a gzipped series (it does not end in ".warc"). */
+bool warc_path_gzipped(const char *path);
+
+/* Only b's digests (no packing), for a record written as it is. */
+void warc_digests(struct warc_block *b, const char *head, size_t head_len,
+		  const char *payload, size_t payload_len, const char *payload_digest);
+
 /* Whether a payload is compressed already: a Content-Encoding other than
  * identity, or a compressed media type (mediatype_compressed). Deflating
  * it again would cost a page's CPU and save nothing. */
@@ -99,7 +113,6 @@ struct warc_ref {
 	bool revisit;            /* the record is a revisit */
 };
 
-struct warc;
 
 /* NULL on failure, with the reason in err. */
 struct warc *warc_new(const struct warc_config *cfg, char *err, size_t errlen);

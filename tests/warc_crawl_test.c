@@ -38,13 +38,16 @@ static void teardown(void)
 	cr_expect_eq(system(cmd), 0);
 }
 
+/* The series' suffix: ".warc.gz", or ".warc" for an uncompressed one. */
+static const char *suffix = ".warc.gz";
+
 static struct warc *open_warc(uint64_t max_bytes)
 {
 	char path[128], err[256];
 	struct warc_config cfg = { .path = path, .max_bytes = max_bytes };
 	struct warc *w;
 
-	snprintf(path, sizeof(path), "%s/crawl.warc.gz", dir);
+	snprintf(path, sizeof(path), "%s/crawl%s", dir, suffix);
 	w = warc_new(&cfg, err, sizeof(err));
 	cr_assert_not_null(w, "%s", err);
 	return w;
@@ -61,16 +64,19 @@ struct archive {
 static void read_archive(struct archive *a)
 {
 	for (a->files = 0;; a->files++) {
-		char *name = warc_file_name(dir, a->files), path[160];
+		char series[128], *path;
 		size_t first = a->n;
 		FILE *f;
 
-		snprintf(path, sizeof(path), "%s/crawl-%05u.warc.gz", dir, a->files);
-		free(name);
-		if (!(f = fopen(path, "rb")))
+		snprintf(series, sizeof(series), "%s/crawl%s", dir, suffix);
+		cr_assert_not_null(path = warc_file_name(series, a->files));
+		if (!(f = fopen(path, "rb"))) {
+			free(path);
 			break;
+		}
 		fclose(f);
 		a->n += warc_read_file(path, a->recs + a->n, MAX_RECS - a->n);
+		free(path);
 		cr_assert_str_eq(warc_rec_field(&a->recs[first], "WARC-Type"), "warcinfo");
 		for (size_t i = first; i < a->n; i++) {
 			const char *type = warc_rec_field(&a->recs[i], "WARC-Type");
@@ -166,7 +172,7 @@ static void warcio_indexes(const char *cmd_name, size_t want_min)
 			    "not read back by warcio");
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "%s %s %s/crawl-*.warc.gz 2>&1", warcio, cmd_name, dir);
+	snprintf(cmd, sizeof(cmd), "%s %s %s/crawl-*%s 2>&1", warcio, cmd_name, dir, suffix);
 	cr_assert_not_null(p = popen(cmd, "r"));
 	while (fgets(line, sizeof(line), p))
 		n++;
@@ -176,12 +182,13 @@ static void warcio_indexes(const char *cmd_name, size_t want_min)
 
 static struct archive arch;
 
-Test(warc, a_site_crawl_archives_every_fetch_and_its_lines_point_at_it,
-     .init = setup, .fini = teardown, .timeout = 60)
+/* A crawl of the generated site archived: every fetch once, robots.txt
+ * too, every line pointing at its record, warcio reading it all. */
+static void site_crawl_archived(const char *ip)
 {
 	struct site site = { .seed = 7, .pages = 40, .links = 8, .page_bytes = 2000,
 			     .specials = true };
-	struct testsrv *srv = testsrv_start("127.0.0.120", NULL, 0, site_handler, &site);
+	struct testsrv *srv = testsrv_start(ip, NULL, 0, site_handler, &site);
 	char *origin = testsrv_url(srv, ""), *seed = testsrv_url(srv, "/"), *robots;
 	struct crawl_config cfg;
 	struct run run;
@@ -208,6 +215,21 @@ Test(warc, a_site_crawl_archives_every_fetch_and_its_lines_point_at_it,
 	free(seed);
 	run_free(&run);
 	testsrv_stop(srv);
+}
+
+Test(warc, a_site_crawl_archives_every_fetch_and_its_lines_point_at_it,
+     .init = setup, .fini = teardown, .timeout = 60)
+{
+	site_crawl_archived("127.0.0.120");
+}
+
+/* The same as an uncompressed series (FILE.warc): no page is packed on a
+ * parser thread, the writer writes each record as it is. */
+Test(warc, an_uncompressed_series_archives_the_same_crawl,
+     .init = setup, .fini = teardown, .timeout = 60)
+{
+	suffix = ".warc";
+	site_crawl_archived("127.0.0.127");
 }
 
 /* Response records whose header block says Content-Encoding: coding. */

@@ -87,13 +87,13 @@ Test(warc, a_file_opens_with_warcinfo_and_names_its_series, .init = setup,
 	warc_recs_free(recs, n);
 }
 
-Test(warc, file_names_drop_the_suffix_and_count_from_zero)
+Test(warc, file_names_keep_the_suffix_kind_and_count_from_zero)
 {
 	char *a = warc_file_name("out.warc.gz", 0), *b = warc_file_name("dir/x.warc", 12),
 	     *c = warc_file_name("plain", 3);
 
 	cr_expect_str_eq(a, "out-00000.warc.gz");
-	cr_expect_str_eq(b, "dir/x-00012.warc.gz");
+	cr_expect_str_eq(b, "dir/x-00012.warc");
 	cr_expect_str_eq(c, "plain-00003.warc.gz");
 	free(a);
 	free(b);
@@ -445,4 +445,56 @@ Test(warc, a_block_packed_ahead_is_framed_into_one_member, .init = setup,
 	for (size_t i = 0; i < n; i++)
 		warc_rec_check_digests(&recs[i]);
 	warc_recs_free(recs, n);
+}
+
+/* A FILE ending in ".warc" is a series of uncompressed files: records as
+ * they are, one after the other, each line's offset and length still the
+ * response record's, read back by warcio too. */
+Test(warc, a_series_named_dot_warc_is_written_uncompressed, .init = setup,
+     .fini = teardown)
+{
+	char path[128], name[160], err[256], cmd[512], out[4096];
+	struct warc_config cfg = { .path = path, .info = "robots: obey\r\n" };
+	struct warc_exchange x = exchange("http://a.test/a", "hello world");
+	struct warc_ref ref, again;
+	struct warc_rec recs[8], one;
+	const char *warcio = warc_reader();
+	struct warc *w;
+	FILE *p;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/crawl.warc", dir);
+	cr_assert_not_null(w = warc_new(&cfg, err, sizeof(err)), "%s", err);
+	cr_expect_not(warc_packs(w), "nothing is packed for a .warc series");
+	cr_assert_eq(warc_write(w, &x, &ref), 0);
+	x.uri = "http://a.test/b";
+	cr_assert_eq(warc_write(w, &x, &again), 0);
+	cr_expect(again.revisit);
+	snprintf(name, sizeof(name), "%s/crawl-00000.warc", dir);
+	cr_expect_str_eq(ref.file, name);
+	cr_assert_eq(warc_free(w), 0);
+	cr_assert_not_null(p = fopen(name, "rb"));
+	n = fread(out, 1, 8, p);
+	fclose(p);
+	cr_expect(n == 8 && !memcmp(out, "WARC/1.1", 8), "the file is plain WARC");
+	n = read_records(name, recs, 8);
+	cr_assert_eq(n, 5);
+	for (size_t i = 0; i < n; i++)
+		warc_rec_check_digests(&recs[i]);
+	cr_expect_eq(recs[2].offset, ref.offset);
+	cr_expect_eq(recs[2].length, ref.length);
+	cr_assert(warc_read_member(name, ref.offset, ref.length, &one));
+	cr_expect_str_eq(warc_rec_field(&one, "WARC-Type"), "response");
+	cr_expect_eq(memcmp(one.block + sizeof(head) - 1, "hello world", 11), 0);
+	warc_recs_free(&one, 1);
+	warc_recs_free(recs, n);
+	if (!warcio)
+		cr_skip_test("warcio is not installed (make deps installs it with npm)");
+	snprintf(cmd, sizeof(cmd), "%s index %s 2>&1", warcio, name);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", out);
+	cr_expect(strstr(out, "\"warc-type\":\"response\""), "%s", out);
+	cr_expect(strstr(out, "\"warc-type\":\"revisit\""), "%s", out);
 }

@@ -306,6 +306,7 @@ static_site() { # pages runs wget2|alone|warc|warcgz
 	: >"$tmp/w2"
 	: >"$tmp/a"
 	: >"$tmp/w1runs"
+	: >"$tmp/aplain"
 	for _ in $(seq "$runs"); do
 		run_crawler "$limit" $CONC $CONC "$site" >>"$tmp/c"
 		[ "$with" = wget2 ] &&
@@ -316,7 +317,11 @@ static_site() { # pages runs wget2|alone|warc|warcgz
 			rm -rf "$tmp/warc" && mkdir -p "$tmp/warc"
 			run_crawler "$limit" $CONC $CONC --warc "$tmp/warc/bench.warc.gz" "$site" >>"$tmp/a"
 		fi
-		[ "$with" = warc ] && run_wget_warc $((limit * 4)) "$site" >>"$tmp/w1runs"
+		if [ "$with" = warc ]; then
+			rm -rf "$tmp/warcplain" && mkdir -p "$tmp/warcplain"
+			run_crawler "$limit" $CONC $CONC --warc "$tmp/warcplain/bench.warc" "$site" >>"$tmp/aplain"
+			run_wget_warc $((limit * 4)) "$site" >>"$tmp/w1runs"
+		fi
 	done
 	stop_server
 	read -r cn cw crate ccpu crss cshare <<<"$(medians "$tmp/c")"
@@ -337,6 +342,11 @@ static_site() { # pages runs wget2|alone|warc|warcgz
 		rm -rf "$tmp/warc"
 	fi
 	if [ "$with" = warc ]; then
+		read -r an aw arate acpu arss ashare <<<"$(medians "$tmp/aplain")"
+		printf "$STATIC_FMT" "$pages" "+.warc" "$an" "$aw" "$arate" "$acpu" - "$arss" "$ashare" \
+			"$(awk -v a="$acpu" -v c="$ccpu" 'BEGIN { if (c + 0 > 0) printf "cpu%+.0f%%", (a / c - 1) * 100; else printf "-" }')"
+		echo "          +.warc: --warc FILE.warc, the uncompressed series ($(du -sh "$tmp/warcplain" | cut -f1))"
+		rm -rf "$tmp/warcplain"
 		read -r gn gw grate gcpu grss gshare <<<"$(medians "$tmp/w1runs")"
 		printf "$STATIC_FMT" "$pages" "wget-warc" "$gn" "$gw" "$grate" "$gcpu" - "$grss" "$gshare" \
 			"$(awk -v a="$acpu" -v g="$gcpu" 'BEGIN { if (a + 0 > 0 && g + 0 > 0) printf "cpu%.2fx", g / a; else printf "-" }')"

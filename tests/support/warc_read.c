@@ -73,6 +73,36 @@ static char *inflate_member(const char *in, size_t n, size_t *used, size_t *out_
 	return out;
 }
 
+/* The length of the uncompressed record at in (a .warc series): its
+ * named fields, the blank line, Content-Length bytes and two CRLFs. */
+static size_t plain_record_len(const char *in, size_t n)
+{
+	const char *end = memmem(in, n, "\r\n\r\n", 4), *cl;
+	size_t head;
+
+	cr_assert_not_null(end, "a record without its blank line");
+	head = (size_t)(end - in) + 4;
+	cl = memmem(in, head, "\r\nContent-Length: ", 18);
+	cr_assert_not_null(cl, "no Content-Length");
+	return head + strtoull(cl + 18, NULL, 10) + 4;
+}
+
+/* The record at in: inflated from its gzip member, or copied as it is
+ * when it is not gzip (a .warc series). *used: its length in the file. */
+static char *take_record(const char *in, size_t n, size_t *used, size_t *out_len)
+{
+	char *out;
+
+	if (n < 2 || (unsigned char)in[0] != 0x1f || (unsigned char)in[1] != 0x8b) {
+		*used = *out_len = plain_record_len(in, n);
+		cr_assert_leq(*used, n, "a record cut short");
+		cr_assert_not_null(out = malloc(*used));
+		memcpy(out, in, *used);
+		return out;
+	}
+	return inflate_member(in, n, used, out_len);
+}
+
 /* One record from the inflated member; asserts its framing. */
 static void parse(const char *p, size_t n, struct warc_rec *r)
 {
@@ -127,7 +157,7 @@ size_t warc_read_file(const char *path, struct warc_rec *out, size_t max)
 		char *rec;
 
 		cr_assert_lt(n, max, "more than %zu records in %s", max, path);
-		rec = inflate_member(file + at, len - at, &used, &rlen);
+		rec = take_record(file + at, len - at, &used, &rlen);
 		out[n] = (struct warc_rec){ .offset = at, .length = used };
 		parse(rec, rlen, &out[n]);
 		free(rec);
@@ -148,7 +178,7 @@ bool warc_read_member(const char *path, uint64_t offset, uint64_t length,
 		free(file);
 		return false;
 	}
-	rec = inflate_member(file + offset, (size_t)length, &used, &rlen);
+	rec = take_record(file + offset, (size_t)length, &used, &rlen);
 	cr_assert_eq(used, length, "the member is not %llu bytes", (unsigned long long)length);
 	*out = (struct warc_rec){ .offset = offset, .length = length };
 	parse(rec, rlen, out);
