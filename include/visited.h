@@ -20,7 +20,9 @@ struct visited;
 
 enum visited_status {
 	VISITED_OK = 0,
-	VISITED_NOMEM, /* out of memory */
+	VISITED_NOMEM,       /* out of memory */
+	VISITED_UNAVAILABLE, /* the backend's server could not be reached or
+				refused the command */
 };
 
 /* The set in this process's memory; NULL when out of memory. */
@@ -34,7 +36,9 @@ void visited_free(struct visited *v);
  * time. *nfresh (if not NULL) is set to the number of fresh URLs. On
  * failure the URLs before the one that failed were added and marked,
  * those from it on were not (fresh is false) and *nfresh counts the
- * ones marked. */
+ * ones marked. VISITED_UNAVAILABLE marks none, and the batch may have
+ * been added all the same (the reply was lost): its URLs are lost to the
+ * crawl, which the caller must not hide. */
 enum visited_status visited_add_batch(struct visited *v, char *const *urls,
 				      size_t n, bool *fresh, size_t *nfresh);
 
