@@ -5,7 +5,7 @@
 PREFIX    ?= /usr/local
 CC        ?= cc
 PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib \
-             libbrotlidec libzstd libdeflate
+             libbrotlidec libzstd libdeflate hiredis
 # gnutls: tests make their certificates with it and require client
 # certificates in libmicrohttpd's handshake (tests/support/testca.c).
 # libbrotlienc: the tests brotli what a test server sends (libzstd, above,
@@ -16,7 +16,7 @@ DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libpsl-dev libidn2-dev zlib1g-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
              libmimalloc-dev libgnutls28-dev openssl nginx-light nettle-dev \
-             libbrotli-dev libzstd-dev libdeflate-dev
+             libbrotli-dev libzstd-dev libdeflate-dev redis-server libhiredis-dev
 
 comma     := ,
 # The WARC reader the tests use (make deps installs it with npm).

@@ -4,8 +4,10 @@
  * functions; a backend fills struct visited_ops and hands its state to
  * visited_new. Every backend keys a URL by visited_fingerprint, the 64-bit
  * XXH3 of the canonical URL (two URLs collide with probability about
- * n^2 / 2^65: one in 10^7 at 2 million URLs). The one backend so far,
- * visited_memory_new, is a dense table of fingerprints: 16 bytes per URL.
+ * n^2 / 2^65: one in 10^7 at 2 million URLs). visited_memory_new is a
+ * dense table of fingerprints in this process: 16 bytes per URL;
+ * visited_redis_new keeps them in Redis, shared by every worker of a crawl
+ * (docs/DISTRIBUTED.md).
  *
  * Every call is thread-safe. A page's links go in as one batch (one lock,
  * or one round trip, per page, not per link). */
@@ -27,6 +29,25 @@ enum visited_status {
 
 /* The set in this process's memory; NULL when out of memory. */
 struct visited *visited_memory_new(void);
+
+/* The set of crawl crawl_name in the Redis at redis_url
+ * ("redis://HOST[:PORT][/DB]"), shared with every other set made on the
+ * same crawl name there; what the crawl has already seen stays (a worker
+ * joining later sees it). A crawl name is 1 to 128 of [A-Za-z0-9._-].
+ * NULL with the reason in err when the URL or name is bad, Redis cannot
+ * be reached, or it refuses the set's scripts. On this backend has and
+ * count answer false and 0 when Redis cannot be reached. */
+struct visited *visited_redis_new(const char *redis_url, const char *crawl_name,
+				  char *err, size_t errlen);
+
+/* Delete every key of crawl crawl_name in the Redis at redis_url (its
+ * visited set and anything else under C:{crawl_name}:), for tests and the
+ * collector that ends a crawl. VISITED_UNAVAILABLE with the reason in err
+ * when the URL or name is bad, or Redis cannot be reached or refuses;
+ * VISITED_NOMEM. */
+enum visited_status visited_redis_delete(const char *redis_url,
+					 const char *crawl_name, char *err,
+					 size_t errlen);
 
 /* Frees v and its backend's state; NULL is fine. */
 void visited_free(struct visited *v);
