@@ -5,8 +5,8 @@
  * crawl's bucket sets C:{name}:seen:<bucket>: a set of integers is an
  * intset in Redis, 8 bytes a member, for as long as it holds at most
  * set-max-intset-entries (512 by default) members; past that it becomes a
- * hash table at about 60 bytes a member. So the number of buckets grows
- * with the set by linear hashing, in the add script itself: each bucket
+ * hash table of strings, several times the size. So the number of buckets
+ * grows with the set by linear hashing, in the add script itself: each bucket
  * holds about LOAD members on average and at most twice that, under the
  * default limit at any size, with no server setting changed. The bucket
  * count is C:{name}:seen:b, the URL count C:{name}:seen:n; the {name} hash
