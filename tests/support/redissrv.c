@@ -4,7 +4,7 @@
  * bound to port 0, which is closed before redis-server binds it, and a
  * start that finds it taken meanwhile (redis-server exits) tries another.
  * A restart keeps the port: what the tests hold is its URL. redis-server
- * is ready when it answers with its own process id. */
+ * is ready when it answers with its own process id, its AOF loaded. */
 #include "redissrv.h"
 
 #include <arpa/inet.h>
@@ -64,16 +64,18 @@ static pid_t spawn(const struct redissrv *s)
 	return pid;
 }
 
-/* Whether the redis-server on port answers, and is pid: another test's
- * may have taken the port while this one's was failing to. */
+/* Whether the redis-server on port is pid (another test's may have taken
+ * the port while this one's was failing to) and has loaded its AOF: INFO
+ * answers while it loads, most commands say LOADING. */
 static bool answers(unsigned short port, pid_t pid)
 {
 	const struct timeval tv = { .tv_sec = 1 };
 	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-	redisReply *rep = c && !c->err ? redisCommand(c, "INFO server") : NULL;
+	redisReply *rep = c && !c->err ? redisCommand(c, "INFO server persistence") : NULL;
 	const char *at = rep && rep->type == REDIS_REPLY_STRING ?
 			 strstr(rep->str, "\r\nprocess_id:") : NULL;
-	bool ok = at && strtol(at + strlen("\r\nprocess_id:"), NULL, 10) == pid;
+	bool ok = at && strtol(at + strlen("\r\nprocess_id:"), NULL, 10) == pid &&
+		  strstr(rep->str, "\r\nloading:0\r\n");
 
 	freeReplyObject(rep);
 	redisFree(c);
