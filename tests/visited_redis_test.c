@@ -2,7 +2,7 @@
  * conformance suite (visited_test.c, run on it by make check): bad input
  * and an unreachable or refusing Redis give NULL and a message; sets on
  * one crawl name share their URLs (the workers of a crawl), sets on two do
- * not; deleting a crawl leaves none of its keys; a Redis that restarted or
+ * not, also adding at once; deleting a crawl leaves none of its keys; a Redis that restarted or
  * lost its scripts is used again; a Redis gone fails a batch as a value;
  * the buckets stay intsets, and the memory a URL costs at 1,000,000. Each
  * test has a redis-server of its own (tests/support/redissrv.h). */
@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <hiredis.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,78 @@ Test(visited_redis, two_crawls_do_not_see_each_other, .init = start, .fini = sto
 	visited_free(b);
 }
 
+/* 4 sets on one crawl, as 4 workers with a connection each, add the same
+ * URLs in overlapping batches at once: each URL is fresh to one of them. */
+#define WORKERS 4
+#define SHARED 5000
+#define WORKER_BATCH 101
+
+struct worker {
+	struct visited *v;
+	char **urls;
+	int *fresh_to;      /* per URL: the workers it was fresh to, as bits */
+	pthread_mutex_t *lock; /* guards fresh_to */
+	size_t start;
+	int id;
+	bool failed;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	char *batch[WORKER_BATCH];
+	size_t idx[WORKER_BATCH];
+	bool fresh[WORKER_BATCH];
+
+	for (size_t done = 0; done < SHARED && !w->failed; done += WORKER_BATCH) {
+		size_t n = SHARED - done < WORKER_BATCH ? SHARED - done : WORKER_BATCH;
+
+		for (size_t k = 0; k < n; k++) {
+			idx[k] = (w->start + done + k) % SHARED;
+			batch[k] = w->urls[idx[k]];
+		}
+		w->failed = visited_add_batch(w->v, batch, n, fresh, NULL) != VISITED_OK;
+		pthread_mutex_lock(w->lock);
+		for (size_t k = 0; k < n; k++)
+			if (fresh[k])
+				w->fresh_to[idx[k]] |= 1 << w->id;
+		pthread_mutex_unlock(w->lock);
+	}
+	return NULL;
+}
+
+Test(visited_redis, sets_on_one_crawl_at_once_admit_each_url_to_one_of_them,
+     .init = start, .fini = stop)
+{
+	static char *urls[SHARED];
+	static int fresh_to[SHARED];
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct worker w[WORKERS];
+	pthread_t th[WORKERS];
+	size_t once = 0;
+
+	for (size_t i = 0; i < SHARED; i++)
+		cr_assert_geq(asprintf(&urls[i], "http://h%zu.test/%zu", i % 7, i), 0);
+	for (int t = 0; t < WORKERS; t++) {
+		w[t] = (struct worker){ .v = set_of("together"), .urls = urls,
+					.fresh_to = fresh_to, .lock = &lock,
+					.start = (size_t)t * SHARED / WORKERS, .id = t };
+		cr_assert_eq(pthread_create(&th[t], NULL, worker_run, &w[t]), 0);
+	}
+	for (int t = 0; t < WORKERS; t++) {
+		pthread_join(th[t], NULL);
+		cr_expect_not(w[t].failed, "worker %d", t);
+	}
+	for (size_t i = 0; i < SHARED; i++)
+		once += __builtin_popcount((unsigned)fresh_to[i]) == 1;
+	cr_expect_eq(once, SHARED, "URLs fresh to exactly one worker");
+	cr_expect_eq(visited_count(w[0].v), SHARED);
+	for (int t = 0; t < WORKERS; t++)
+		visited_free(w[t].v);
+	for (size_t i = 0; i < SHARED; i++)
+		free(urls[i]);
+}
+
 Test(visited_redis, deleting_a_crawl_leaves_none_of_its_keys_and_the_others,
      .init = start, .fini = stop)
 {
@@ -284,24 +357,30 @@ static long long used_memory(void)
 	return n;
 }
 
-/* The buckets of crawl name that Redis keeps as intsets, and the largest. */
-static long long intset_buckets(const char *name, long long buckets, long long *largest)
-{
-	long long intsets = 0;
+/* What the buckets of a crawl hold. */
+struct buckets {
+	long long intsets; /* kept as intsets */
+	long long largest; /* members of the largest */
+	long long members; /* in all */
+};
 
-	*largest = 0;
-	for (long long i = 0; i < buckets; i++) {
+static struct buckets buckets_of(const char *name, long long n)
+{
+	struct buckets b = { 0 };
+
+	for (long long i = 0; i < n; i++) {
 		redisReply *enc = redisCommand(admin, "OBJECT ENCODING C:{%s}:seen:%lld", name, i);
 		redisReply *card = redisCommand(admin, "SCARD C:{%s}:seen:%lld", name, i);
 
 		cr_assert(enc && card && card->type == REDIS_REPLY_INTEGER);
-		intsets += enc->type == REDIS_REPLY_STRING && strcmp(enc->str, "intset") == 0;
-		if (card->integer > *largest)
-			*largest = card->integer;
+		b.intsets += enc->type == REDIS_REPLY_STRING && strcmp(enc->str, "intset") == 0;
+		if (card->integer > b.largest)
+			b.largest = card->integer;
+		b.members += card->integer;
 		freeReplyObject(enc);
 		freeReplyObject(card);
 	}
-	return intsets;
+	return b;
 }
 
 static long long get_integer(const char *key)
@@ -326,7 +405,8 @@ Test(visited_redis, a_million_urls_stay_in_intsets_and_cost_about_9_bytes_each,
 	static char text[BATCH][48];
 	char *urls[BATCH];
 	static bool fresh[BATCH];
-	long long before = used_memory(), after, buckets, largest, intsets;
+	long long before = used_memory(), after, nbuckets;
+	struct buckets b;
 	double per_url;
 
 	for (size_t i = 0; i < BATCH; i++)
@@ -339,14 +419,19 @@ Test(visited_redis, a_million_urls_stay_in_intsets_and_cost_about_9_bytes_each,
 	}
 	after = used_memory();
 	cr_expect_eq(visited_count(v), MILLION);
-	buckets = get_integer("C:{million}:seen:b");
-	intsets = intset_buckets("million", buckets, &largest);
+	nbuckets = get_integer("C:{million}:seen:b");
+	b = buckets_of("million", nbuckets);
 	per_url = (double)(after - before) / MILLION;
 	cr_log_info("visited_redis: %d URLs: %.2f bytes of Redis memory per URL "
 		    "(used_memory %lld -> %lld), %lld buckets, the largest %lld",
-		    MILLION, per_url, before, after, buckets, largest);
-	cr_expect_eq(intsets, buckets, "every bucket an intset");
-	cr_expect_lt(largest, 512, "under set-max-intset-entries");
+		    MILLION, per_url, before, after, nbuckets, b.largest);
+	cr_expect_eq(b.members, MILLION, "each URL in one bucket, after every split");
+	cr_expect_eq(b.intsets, nbuckets, "every bucket an intset");
+	cr_expect_lt(b.largest, 512, "under set-max-intset-entries");
 	cr_expect_lt(per_url, 32.0);
+	for (size_t i = 0; i < MILLION; i += 997) {
+		snprintf(text[0], sizeof(text[0]), "http://h%zu.test/page/%zu", i % 97, i);
+		cr_assert(visited_has(v, text[0]), "%s is found in its bucket", text[0]);
+	}
 	visited_free(v);
 }
