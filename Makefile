@@ -5,7 +5,7 @@
 PREFIX    ?= /usr/local
 CC        ?= cc
 PKGS      := libcurl libxml-2.0 jansson libpsl libxxhash libidn2 nettle zlib \
-             libbrotlidec libzstd libdeflate
+             libbrotlidec libzstd libdeflate hiredis
 # gnutls: tests make their certificates with it and require client
 # certificates in libmicrohttpd's handshake (tests/support/testca.c).
 # libbrotlienc: the tests brotli what a test server sends (libzstd, above,
@@ -16,7 +16,7 @@ DEBS      := build-essential pkg-config libcurl4-openssl-dev libxml2-dev \
              libpsl-dev libidn2-dev zlib1g-dev libmicrohttpd-dev jq groff-base man-db \
              clang libclang-rt-14-dev clang-tidy cppcheck valgrind \
              libmimalloc-dev libgnutls28-dev openssl nginx-light nettle-dev \
-             libbrotli-dev libzstd-dev libdeflate-dev
+             libbrotli-dev libzstd-dev libdeflate-dev redis-server libhiredis-dev
 
 comma     := ,
 # The WARC reader the tests use (make deps installs it with npm).
@@ -119,6 +119,14 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay warci
 	@! grep -q "ERROR: LeakSanitizer" $(BUILD)/test.log || \
 		{ echo "make check: a test leaked (see $(BUILD)/test.log; for whole stacks run" \
 		  "it again with ASAN_OPTIONS=fast_unwind_on_malloc=0 and no suppressions)"; exit 1; }
+	@# The visited set's conformance suite again, on a real redis-server.
+	{ TEST_BACKEND=redis ASAN_OPTIONS=malloc_context_size=2 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+		$(BUILD)/test-crawler --filter 'visited/*' 2>&1; echo $$? >$(BUILD)/test-redis.status; } | \
+		tee $(BUILD)/test-redis.log
+	@test "$$(cat $(BUILD)/test-redis.status)" = 0
+	@! grep -q "ERROR: LeakSanitizer" $(BUILD)/test-redis.log || \
+		{ echo "make check: a test leaked (see $(BUILD)/test-redis.log)"; exit 1; }
 	E2E_VALGRIND=$(if $(SANITIZER),,1) tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check

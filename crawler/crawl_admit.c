@@ -4,6 +4,7 @@
  * frontier in one batch and journaled; the rest are counted once by
  * reason. Runs on parser threads and on the fetch thread, also after the
  * crawl stopped (pages fetched before the stop are still parsed). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "crawl_impl.h"
@@ -73,6 +74,26 @@ static enum admit_status no_memory(struct crawl *c)
 {
 	ctx_cancel(&c->ctx, CRAWL_FAILED);
 	return ADMIT_NOMEM;
+}
+
+/* So would a visited set that cannot answer (its Redis is gone): the
+ * batch's URLs may be marked seen there with no one to fetch them. */
+static enum admit_status visited_failed(struct crawl *c, enum visited_status st)
+{
+	if (st != VISITED_UNAVAILABLE)
+		return no_memory(c);
+	ctx_cancel(&c->ctx, CRAWL_FAILED);
+	return ADMIT_UNAVAILABLE;
+}
+
+void crawl_admit_failed(struct record *r, enum admit_status rc, const char *lost)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s: %s",
+		 rc == ADMIT_UNAVAILABLE ? "the visited set is unavailable" : "out of memory",
+		 lost);
+	record_set_err(r, RECORD_ERR_INTERNAL, msg);
 }
 
 /* The item it, link src of batch b, as the journal keeps it:
@@ -177,8 +198,12 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 		in[nin++] = b->links[i];
 	}
 	/* Those marked before the failure are admitted all the same. */
-	if (nin && visited_add_batch(c->visited, in, nin, fresh, NULL) != VISITED_OK)
-		rc = no_memory(c);
+	if (nin) {
+		enum visited_status vs = visited_add_batch(c->visited, in, nin, fresh, NULL);
+
+		if (vs != VISITED_OK)
+			rc = visited_failed(c, vs);
+	}
 	for (size_t i = 0; i < nin; i++) {
 		int why;
 
@@ -196,7 +221,7 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 	 * wake-up is a system call on each side. */
 	if (nq) {
 		keep_lastmods(c, b, items, src, nq);
-		if (queue(c, b, items, src, nq, st) != ADMIT_OK)
+		if (queue(c, b, items, src, nq, st) != ADMIT_OK && rc == ADMIT_OK)
 			rc = ADMIT_NOMEM;
 		drop_lastmods(c, b, items, src, st, nq);
 		evloop_wake(c->loop);
@@ -223,6 +248,7 @@ static void readmit(void *arg, const struct journal_entry *e)
 	struct crawl *c = arg;
 	char *u = (char *)e->url;
 	bool fresh = false;
+	enum visited_status vs;
 	struct frontier_item it = {
 		.url = e->url, .parent = e->parent, .depth = e->depth,
 		.flags = readmit_flags(e),
@@ -231,8 +257,10 @@ static void readmit(void *arg, const struct journal_entry *e)
 
 	if (c->cfg.max_depth >= 0 && e->depth > (unsigned long)c->cfg.max_depth)
 		return;
-	if (visited_add_batch(c->visited, &u, 1, &fresh, NULL) != VISITED_OK ||
-	    !fresh)
+	vs = visited_add_batch(c->visited, &u, 1, &fresh, NULL);
+	if (vs != VISITED_OK)
+		visited_failed(c, vs);
+	if (!fresh)
 		return;
 	if (c->cfg.recorded && visited_has(c->cfg.recorded, e->url))
 		return;

@@ -54,6 +54,7 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 	char *target = NULL, msg[160];
 	uint64_t chain[e->redirects + 1];
 	enum url_status st;
+	enum admit_status rc;
 	/* A resource's target is the resource: fetched, not parsed. */
 	static const unsigned char resource = PARSE_LINK_RESOURCE;
 	/* So is a sitemap's, at its nesting (http to https, most often). */
@@ -88,9 +89,9 @@ static void follow_redirect(struct crawl *c, const struct frontier_lease *e,
 		memcpy(chain, e->chain, e->redirects * sizeof(*chain));
 	chain[e->redirects] = visited_fingerprint(e->url);
 	b.links = &r->location;
-	if (crawl_admit(c, &b) != ADMIT_OK)
-		record_set_err(r, RECORD_ERR_INTERNAL,
-			       "out of memory: the redirect's target was not queued");
+	rc = crawl_admit(c, &b);
+	if (rc != ADMIT_OK)
+		crawl_admit_failed(r, rc, "the redirect's target was not queued");
 }
 
 /* A transfer's lease ends: its URL is fetched, or goes back to the queue
@@ -338,12 +339,14 @@ static void parse_page(struct crawl *c, struct page *pg, struct warc_packer *pk)
 	 * X-Robots-Tag header's nofollow counts as the <meta>'s. */
 	if (!(pr.nofollow || crawl_robots_says(r, "nofollow")) ||
 	    c->cfg.follow_nofollow) {
+		enum admit_status rc;
+
 		b.links = pr.links;
 		b.flags = pr.flags;
 		b.n = pr.nlinks;
-		if (crawl_admit(c, &b) != ADMIT_OK && r->err == RECORD_ERR_NONE)
-			record_set_err(r, RECORD_ERR_INTERNAL,
-				       "out of memory: the page's links were not all queued");
+		rc = crawl_admit(c, &b);
+		if (rc != ADMIT_OK && r->err == RECORD_ERR_NONE)
+			crawl_admit_failed(r, rc, "the page's links were not all queued");
 	}
 	if (c->cfg.links) {
 		r->outlinks = pr.links;

@@ -201,6 +201,7 @@ static void admit_entries(struct crawl *c, struct record *r, unsigned flags,
 	struct batch b = { .parent = r->url, .depth = r->depth + 1,
 			   .links = sr->urls, .lastmods = sr->lastmods,
 			   .n = sr->nurls, .via = RECORD_VIA_SITEMAP };
+	enum admit_status rc;
 
 	if (sr->kind == SITEMAP_INDEX) {
 		if (nest >= SITEMAP_MAX_NESTING) {
@@ -211,9 +212,9 @@ static void admit_entries(struct crawl *c, struct record *r, unsigned flags,
 		b.depth = r->depth;
 		b.entry_flags = ENTRY_SITEMAP | nest << ENTRY_NESTING_SHIFT;
 	}
-	if (crawl_admit(c, &b) != ADMIT_OK && r->err == RECORD_ERR_NONE)
-		record_set_err(r, RECORD_ERR_INTERNAL,
-			       "out of memory: the sitemap's URLs were not all queued");
+	rc = crawl_admit(c, &b);
+	if (rc != ADMIT_OK && r->err == RECORD_ERR_NONE)
+		crawl_admit_failed(r, rc, "the sitemap's URLs were not all queued");
 }
 
 /* A parser thread reads a sitemap page; its record gets sitemap_urls

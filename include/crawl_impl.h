@@ -136,12 +136,16 @@ enum admit_status {
 	ADMIT_OK = 0,
 	ADMIT_NOMEM = 1, /* out of memory: links of the batch were lost, and
 			    the crawl is stopping (failed) */
+	ADMIT_UNAVAILABLE = 2, /* the visited set could not answer: likewise */
 };
 
 /* crawl_admit.c: queue the fresh URLs of b that pass scope and trap rules;
  * and the seeds, or, resuming, what the journal had admitted. */
 enum admit_status crawl_admit(struct crawl *c, const struct batch *b);
 void crawl_admit_seeds(struct crawl *c);
+/* The record r says that what crawl_admit failed with (rc) lost what it
+ * was given ("the page's links were not all queued"). */
+void crawl_admit_failed(struct record *r, enum admit_status rc, const char *lost);
 
 /* crawl_schedule.c: start robots.txt requests and transfers while permits
  * and ready URLs last; returns when the next paced origin is ready

@@ -4,8 +4,10 @@
  * functions; a backend fills struct visited_ops and hands its state to
  * visited_new. Every backend keys a URL by visited_fingerprint, the 64-bit
  * XXH3 of the canonical URL (two URLs collide with probability about
- * n^2 / 2^65: one in 10^7 at 2 million URLs). The one backend so far,
- * visited_memory_new, is a dense table of fingerprints: 16 bytes per URL.
+ * n^2 / 2^65: one in 10^7 at 2 million URLs). visited_memory_new is a
+ * dense table of fingerprints in this process: 16 bytes per URL;
+ * visited_redis_new keeps them in Redis, shared by every worker of a crawl
+ * (docs/DISTRIBUTED.md).
  *
  * Every call is thread-safe. A page's links go in as one batch (one lock,
  * or one round trip, per page, not per link). */
@@ -20,11 +22,32 @@ struct visited;
 
 enum visited_status {
 	VISITED_OK = 0,
-	VISITED_NOMEM, /* out of memory */
+	VISITED_NOMEM,       /* out of memory */
+	VISITED_UNAVAILABLE, /* the backend's server could not be reached or
+				refused the command */
 };
 
 /* The set in this process's memory; NULL when out of memory. */
 struct visited *visited_memory_new(void);
+
+/* The set of crawl crawl_name in the Redis at redis_url
+ * ("redis://HOST[:PORT][/DB]"), shared with every other set made on the
+ * same crawl name there; what the crawl has already seen stays (a worker
+ * joining later sees it). A crawl name is 1 to 128 of [A-Za-z0-9._-].
+ * NULL with the reason in err when the URL or name is bad, Redis cannot
+ * be reached, or it refuses the set's scripts. On this backend has and
+ * count answer false and 0 when Redis cannot be reached. */
+struct visited *visited_redis_new(const char *redis_url, const char *crawl_name,
+				  char *err, size_t errlen);
+
+/* Delete every key of crawl crawl_name in the Redis at redis_url (its
+ * visited set and anything else under C:{crawl_name}:), for tests and the
+ * collector that ends a crawl. VISITED_UNAVAILABLE with the reason in err
+ * when the URL or name is bad, or Redis cannot be reached or refuses;
+ * VISITED_NOMEM. */
+enum visited_status visited_redis_delete(const char *redis_url,
+					 const char *crawl_name, char *err,
+					 size_t errlen);
 
 /* Frees v and its backend's state; NULL is fine. */
 void visited_free(struct visited *v);
@@ -34,7 +57,9 @@ void visited_free(struct visited *v);
  * time. *nfresh (if not NULL) is set to the number of fresh URLs. On
  * failure the URLs before the one that failed were added and marked,
  * those from it on were not (fresh is false) and *nfresh counts the
- * ones marked. */
+ * ones marked. VISITED_UNAVAILABLE marks none, and the batch may have
+ * been added all the same (the reply was lost): its URLs are lost to the
+ * crawl, which the caller must not hide. */
 enum visited_status visited_add_batch(struct visited *v, char *const *urls,
 				      size_t n, bool *fresh, size_t *nfresh);
 

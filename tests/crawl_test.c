@@ -247,20 +247,21 @@ static struct run crawl_routes(struct testsrv **srv, const struct testsrv_route 
 
 /* ---- out of memory ------------------------------------------------------ */
 
-/* A visited set that takes the seeds and then has no memory for any batch:
- * what a page's links, or a redirect's target, meet when memory runs out. */
+/* A visited set that takes the seeds and then fails every batch with
+ * `failure`: what a page's links, or a redirect's target, meet when memory
+ * runs out (or the set's Redis is gone). */
 static atomic_int batches;
+static enum visited_status failure;
 
-static enum visited_status no_memory_after_seeds(void *state, char *const *urls,
-						 size_t n, bool *fresh,
-						 size_t *nfresh)
+static enum visited_status fail_after_seeds(void *state, char *const *urls,
+					    size_t n, bool *fresh, size_t *nfresh)
 {
 	if (atomic_fetch_add(&batches, 1) == 0)
 		return visited_add_batch(state, urls, n, fresh, nfresh);
 	for (size_t i = 0; i < n; i++)
 		fresh[i] = false;
 	*nfresh = 0;
-	return VISITED_NOMEM;
+	return failure;
 }
 
 static bool inner_has(void *state, const char *url)
@@ -279,7 +280,7 @@ static void inner_free(void *state)
 }
 
 static const struct visited_ops failing_ops = {
-	.add_batch = no_memory_after_seeds,
+	.add_batch = fail_after_seeds,
 	.has = inner_has,
 	.count = inner_count,
 	.free = inner_free,
@@ -293,6 +294,13 @@ static struct visited *failing_visited(void)
 
 static void visited_out_of_memory(struct crawl_config *cfg)
 {
+	failure = VISITED_NOMEM;
+	cfg->new_visited = failing_visited;
+}
+
+static void visited_unavailable(struct crawl_config *cfg)
+{
+	failure = VISITED_UNAVAILABLE;
 	cfg->new_visited = failing_visited;
 }
 
@@ -314,6 +322,29 @@ Test(crawl, a_page_whose_links_found_no_memory_says_so_in_its_record)
 	cr_expect(rec_err_msg(r) && strstr(rec_err_msg(r), "links"),
 		  "the message names what was lost: %s", rec_err_msg(r));
 	cr_expect_eq(testsrv_hits(srv, "/a") + testsrv_hits(srv, "/b"), 0);
+	run_free(&run);
+	testsrv_stop(srv);
+}
+
+Test(crawl, a_page_whose_links_met_an_unavailable_visited_set_says_so_in_its_record)
+{
+	static const struct testsrv_route routes[] = {
+		{ "/", { .body = HTML("<a href='/a'>a</a>") } },
+		{ "/a", { .body = HTML("a") } },
+	};
+	struct testsrv *srv;
+	struct run run = crawl_routes(&srv, routes, 2, visited_unavailable);
+	json_t *r;
+
+	cr_expect_eq(run.res.stop, CRAWL_FAILED, "its links may be lost as seen");
+	cr_assert_eq(run.n, 1, "records: %zu", run.n);
+	r = record_at(srv, &run, "/");
+	expect_rec(r, 200, "internal");
+	cr_expect(rec_err_msg(r) &&
+		  strcmp(rec_err_msg(r), "the visited set is unavailable: "
+					 "the page's links were not all queued") == 0,
+		  "the message says why and what was lost: %s", rec_err_msg(r));
+	cr_expect_eq(testsrv_hits(srv, "/a"), 0);
 	run_free(&run);
 	testsrv_stop(srv);
 }

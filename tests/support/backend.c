@@ -2,20 +2,54 @@
 #include "backend.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "frontier.h"
+#include "redissrv.h"
 #include "visited.h"
 
 struct backend {
 	const char *name;
 	struct visited *(*visited_new)(void);
+	/* NULL: none yet (the frontier suite is not run on that row) */
 	struct frontier *(*frontier_new)(const struct frontier_config *cfg);
 };
 
+/* The redis row's server: one per test process (Criterion runs each test
+ * in a process of its own), started by the first set the test makes and
+ * stopped when the process exits (or killed with it, redissrv.h). */
+static struct redissrv *redis_server;
+
+static void redis_server_stop(void)
+{
+	redissrv_stop(redis_server);
+	redis_server = NULL;
+}
+
+/* Each set is a crawl of its own name, so two sets of a test share
+ * nothing, as two sets in memory do. */
+static struct visited *redis_visited_new(void)
+{
+	static unsigned sets;
+	char name[64], err[256];
+	struct visited *v;
+
+	if (!redis_server) {
+		redis_server = redissrv_start(false);
+		cr_assert_eq(atexit(redis_server_stop), 0);
+	}
+	snprintf(name, sizeof(name), "test-%d-%u", (int)getpid(), sets++);
+	v = visited_redis_new(redis_server->url, name, err, sizeof(err));
+	cr_assert_not_null(v, "redis: %s", err);
+	return v;
+}
+
 static const struct backend backends[] = {
 	{ "memory", visited_memory_new, frontier_memory_new },
+	{ "redis", redis_visited_new, NULL },
 };
 
 static const struct backend *backend(void)
@@ -26,7 +60,7 @@ static const struct backend *backend(void)
 	if (!want || !*want)
 		return &backends[0];
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (!strcmp(backends[i].name, want))
+		if (strcmp(backends[i].name, want) == 0)
 			b = &backends[i];
 	cr_assert_not_null(b, "TEST_BACKEND=%s: no such backend", want);
 	return b;
@@ -47,7 +81,11 @@ struct visited *backend_visited_new(void)
 
 struct frontier *backend_frontier_new(const struct frontier_config *cfg)
 {
-	struct frontier *f = backend()->frontier_new(cfg);
+	struct frontier *f;
+
+	cr_assert_not_null(backend()->frontier_new, "%s: no frontier on this backend yet",
+			   backend_name());
+	f = backend()->frontier_new(cfg);
 
 	cr_assert_not_null(f, "%s: cannot make a frontier", backend_name());
 	return f;
