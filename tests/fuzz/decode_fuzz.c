@@ -50,6 +50,21 @@ static enum decode_status run(const char *coding, const uint8_t *in, size_t n,
 	return st;
 }
 
+/* libzstd passes on a raw block's bytes as they come when fed in pieces,
+ * but checks the block whole when it has all of it: near the cap one run
+ * may stop there and the other find the corruption first, short of the
+ * cap by less than a block (128 KiB). Either way the body is refused. */
+static bool cap_or_corrupt(enum decode_status a, const struct out *oa,
+			   enum decode_status b, const struct out *ob)
+{
+	const struct out *corrupt = a == DECODE_CORRUPT ? oa : ob;
+
+	if (!((a == DECODE_STOPPED && b == DECODE_CORRUPT) ||
+	      (a == DECODE_CORRUPT && b == DECODE_STOPPED)))
+		return false;
+	return corrupt->len + 128 * 1024 >= OUT_CAP;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct out whole, pieces;
@@ -66,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	whole.len = pieces.len = 0;
 	a = run(coding, data + 2, size - 2, size, &whole);
 	b = run(coding, data + 2, size - 2, step, &pieces);
-	FUZZ_CHECK(a == b);
+	FUZZ_CHECK(a == b || cap_or_corrupt(a, &whole, b, &pieces));
 	/* Stopped at the cap, each run stops at a piece of its own; at an
 	 * error, what the call that found it made may be lost (libzstd does
 	 * not count it): then one output starts the other. */
