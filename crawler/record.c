@@ -10,7 +10,6 @@
 #include <time.h>
 #include <uthash.h>
 
-#include "digest.h"
 #include "jsonw.h"
 #include "response.h"
 
