@@ -15,25 +15,17 @@
  * A batch is one EVALSHA of the add script, which admits each member and
  * returns a '1' or '0' for each. The scripts are loaded at connect and
  * again when Redis answers NOSCRIPT (it restarted and lost its script
- * cache); that command did not run, so it is sent once more.
- *
- * `lock` guards the one connection: a command and its reply go in turn,
- * so the lock is held across that I/O; it is the only lock taken here and
- * no call waits on anything else while holding it. */
+ * cache); that command did not run, so it is sent once more (rconn.h
+ * has the connection and its lock). */
 #include "visited.h"
 
-#include <errno.h>
-#include <hiredis.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REDIS_DEFAULT_PORT 6379
-#define REDIS_TIMEOUT_S 10  /* connect and each reply */
-#define CRAWL_NAME_MAX 128
+#include "rconn.h"
+
 #define FP_DIGITS 21        /* "-9223372036854775808" and its NUL */
 
 /* Shared by both scripts: a member's bucket among b, by linear hashing on
@@ -114,230 +106,15 @@
 	"local b = tonumber(redis.call('GET', KEYS[1])) or 1\n" \
 	"return redis.call('SISMEMBER', ARGV[1] .. bucket(low(ARGV[2]), b, level(b)), ARGV[2])\n"
 
-struct script {
-	const char *text;
-	char sha[41]; /* as SCRIPT LOAD answered */
-};
+enum { SCRIPT_ADD, SCRIPT_HAS, NSCRIPTS };
 
 struct redis {
-	pthread_mutex_t lock; /* guards conn and the scripts' SHAs */
-	redisContext *conn;   /* NULL while not connected */
-	char *host;           /* where to connect again */
-	int port;
-	int db;               /* SELECTed on every connection */
+	struct rconn *conn;           /* the one connection (rconn.h) */
 	char *count_key;      /* C:{name}:seen:n */
 	char *buckets_key;    /* C:{name}:seen:b */
 	char *prefix;         /* C:{name}:seen: */
-	struct script add, has;
+	struct rconn_script scripts[NSCRIPTS];
 };
-
-/* Where a redis:// URL points. */
-struct endpoint {
-	char host[256];
-	int port;
-	int db;
-};
-
-/* A decimal in [0, max] spanning exactly [s, end); -1 if not. */
-static long parse_number(const char *s, const char *end, long max)
-{
-	char *stop;
-	long v;
-
-	if (s == end || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &stop, 10);
-	return errno == 0 && stop == end && v <= max ? v : -1;
-}
-
-/* "redis://HOST[:PORT][/DB]"; false if it is not one. */
-static bool parse_url(const char *url, struct endpoint *ep)
-{
-	static const char scheme[] = "redis://";
-	const char *host = url, *end, *colon, *slash;
-	size_t len;
-
-	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
-		return false;
-	host += sizeof(scheme) - 1;
-	end = host + strlen(host);
-	slash = memchr(host, '/', (size_t)(end - host));
-	ep->db = slash ? (int)parse_number(slash + 1, end, 1 << 20) : 0;
-	if (slash)
-		end = slash;
-	colon = memchr(host, ':', (size_t)(end - host));
-	ep->port = colon ? (int)parse_number(colon + 1, end, 65535) :
-			   REDIS_DEFAULT_PORT;
-	len = (size_t)((colon ? colon : end) - host);
-	if (ep->db < 0 || ep->port <= 0 || !len || len >= sizeof(ep->host))
-		return false;
-	memcpy(ep->host, host, len);
-	ep->host[len] = '\0';
-	return true;
-}
-
-/* Names go into key names and SCAN patterns: none of Redis's glob
- * characters, no hash-tag brace, no separator. */
-static bool valid_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	return len && len <= CRAWL_NAME_MAX &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-") == len;
-}
-
-/* Both checked, with the message for the one that is wrong. */
-static bool check_args(const char *url, const char *name, struct endpoint *ep,
-		       char *err, size_t errlen)
-{
-	if (!parse_url(url, ep)) {
-		snprintf(err, errlen, "%s: not a redis://HOST[:PORT][/DB] URL", url);
-		return false;
-	}
-	if (!valid_name(name)) {
-		snprintf(err, errlen, "crawl name \"%s\": want 1 to %d of A-Z a-z 0-9 . _ -",
-			 name, CRAWL_NAME_MAX);
-		return false;
-	}
-	return true;
-}
-
-/* Run a command; a reply that is an error becomes NULL with the error in
- * err (freed). */
-static redisReply *run(redisContext *c, char *err, size_t errlen, int argc,
-		       const char **argv, const size_t *argvlen)
-{
-	redisReply *rep = redisCommandArgv(c, argc, argv, argvlen);
-
-	if (!rep) {
-		snprintf(err, errlen, "%s", c->errstr);
-		return NULL;
-	}
-	if (rep->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "%s", rep->str);
-		freeReplyObject(rep);
-		return NULL;
-	}
-	return rep;
-}
-
-/* SELECT db unless it is 0; false with the reason in err. */
-static bool select_db(redisContext *c, int db, char *err, size_t errlen)
-{
-	char num[16];
-	const char *argv[] = { "SELECT", num };
-	redisReply *rep;
-
-	if (!db)
-		return true;
-	snprintf(num, sizeof(num), "%d", db);
-	rep = run(c, err, errlen, 2, argv, NULL);
-	freeReplyObject(rep);
-	return rep != NULL;
-}
-
-/* A connection ready for commands (a timeout on each reply, so a Redis
- * that hangs fails the call instead of the crawl's threads); NULL with the
- * reason in err. */
-static redisContext *connect_to(const char *host, int port, int db, char *err,
-				size_t errlen)
-{
-	const struct timeval tv = { .tv_sec = REDIS_TIMEOUT_S };
-	redisContext *c = redisConnectWithTimeout(host, port, tv);
-
-	if (!c) {
-		snprintf(err, errlen, "redis %s:%d: out of memory", host, port);
-		return NULL;
-	}
-	if (c->err || redisSetTimeout(c, tv) != REDIS_OK) {
-		snprintf(err, errlen, "redis %s:%d: %s", host, port, c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	if (!select_db(c, db, err, errlen)) {
-		redisFree(c);
-		return NULL;
-	}
-	return c;
-}
-
-static bool load_script(redisContext *c, struct script *s, char *err, size_t errlen)
-{
-	const char *argv[] = { "SCRIPT", "LOAD", s->text };
-	redisReply *rep = run(c, err, errlen, 3, argv, NULL);
-	bool ok = rep && rep->type == REDIS_REPLY_STRING && rep->len < sizeof(s->sha);
-
-	if (ok)
-		memcpy(s->sha, rep->str, rep->len + 1);
-	else if (rep)
-		snprintf(err, errlen, "unexpected reply to SCRIPT LOAD");
-	freeReplyObject(rep);
-	return ok;
-}
-
-static bool load_scripts_locked(struct redis *r, char *err, size_t errlen)
-{
-	return load_script(r->conn, &r->add, err, errlen) &&
-	       load_script(r->conn, &r->has, err, errlen);
-}
-
-/* Whether an idle connection was closed by the other end: it is sent
- * nothing unasked, so anything to read is its end (Redis restarted). A
- * command sent there would be lost with no way to tell whether it ran. */
-static bool closed_by_peer(const redisContext *c)
-{
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
-
-	return poll(&p, 1, 0) != 0;
-}
-
-/* Connected, with the scripts loaded: on first use after a connection was
- * lost, a new one. False when Redis cannot be reached. */
-static bool ready_locked(struct redis *r)
-{
-	char err[128];
-
-	if (r->conn && !r->conn->err && !closed_by_peer(r->conn))
-		return true;
-	redisFree(r->conn);
-	r->conn = connect_to(r->host, r->port, r->db, err, sizeof(err));
-	if (r->conn && load_scripts_locked(r, err, sizeof(err)))
-		return true;
-	redisFree(r->conn);
-	r->conn = NULL;
-	return false;
-}
-
-/* EVALSHA of script s with argv[0] and argv[1] left for it to fill in;
- * reloads the scripts and runs it once more when Redis lost them. NULL
- * when Redis cannot be reached or refuses. */
-static redisReply *eval_locked(struct redis *r, struct script *s, int argc,
-			       const char **argv, size_t *argvlen)
-{
-	char err[128];
-	redisReply *rep;
-
-	if (!ready_locked(r))
-		return NULL;
-	argv[0] = "EVALSHA";
-	argvlen[0] = strlen(argv[0]);
-	argv[1] = s->sha;
-	argvlen[1] = strlen(s->sha);
-	rep = redisCommandArgv(r->conn, argc, argv, argvlen);
-	if (rep && rep->type == REDIS_REPLY_ERROR &&
-	    strncmp(rep->str, "NOSCRIPT", 8) == 0 &&
-	    load_scripts_locked(r, err, sizeof(err))) {
-		freeReplyObject(rep);
-		rep = redisCommandArgv(r->conn, argc, argv, argvlen);
-	}
-	if (rep && rep->type == REDIS_REPLY_ERROR) {
-		freeReplyObject(rep);
-		return NULL;
-	}
-	return rep;
-}
 
 /* A fingerprint as the member Redis keeps in an intset: the same 64 bits
  * read as signed (an intset holds int64). */
@@ -405,9 +182,7 @@ static enum visited_status redis_add_batch(void *state, char *const *urls,
 	argv = add_args(r, urls, n, &lens);
 	if (!argv)
 		return VISITED_NOMEM;
-	pthread_mutex_lock(&r->lock);
-	rep = eval_locked(r, &r->add, (int)(6 + n), argv, lens);
-	pthread_mutex_unlock(&r->lock);
+	rep = rconn_eval(r->conn, &r->scripts[SCRIPT_ADD], (int)(6 + n), argv, lens);
 	free(argv);
 	ok = rep && read_fresh(rep, n, fresh, nfresh);
 	freeReplyObject(rep);
@@ -429,9 +204,7 @@ static bool redis_has(void *state, const char *url)
 	redisReply *rep;
 	bool found;
 
-	pthread_mutex_lock(&r->lock);
-	rep = eval_locked(r, &r->has, 6, argv, lens);
-	pthread_mutex_unlock(&r->lock);
+	rep = rconn_eval(r->conn, &r->scripts[SCRIPT_HAS], 6, argv, lens);
 	found = rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
 	freeReplyObject(rep);
 	return found;
@@ -441,14 +214,9 @@ static size_t redis_count(void *state)
 {
 	struct redis *r = state;
 	const char *argv[] = { "GET", r->count_key };
-	redisReply *rep = NULL;
-	char err[128];
+	redisReply *rep = rconn_command(r->conn, 2, argv, NULL);
 	size_t n = 0;
 
-	pthread_mutex_lock(&r->lock);
-	if (ready_locked(r))
-		rep = run(r->conn, err, sizeof(err), 2, argv, NULL);
-	pthread_mutex_unlock(&r->lock);
 	if (rep && rep->type == REDIS_REPLY_STRING)
 		n = (size_t)strtoull(rep->str, NULL, 10);
 	freeReplyObject(rep);
@@ -461,9 +229,7 @@ static void redis_free(void *state)
 
 	if (!r)
 		return;
-	redisFree(r->conn);
-	pthread_mutex_destroy(&r->lock);
-	free(r->host);
+	rconn_free(r->conn);
 	free(r->count_key);
 	free(r->buckets_key);
 	free(r->prefix);
@@ -477,21 +243,16 @@ static const struct visited_ops redis_ops = {
 	.free = redis_free,
 };
 
-/* The state for crawl name at ep, not yet connected; NULL when out of
- * memory. */
-static struct redis *redis_state_new(const struct endpoint *ep, const char *name)
+/* The state for crawl name, not yet connected; NULL when out of memory. */
+static struct redis *redis_state_new(const char *name)
 {
 	struct redis *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
-	pthread_mutex_init(&r->lock, NULL);
-	r->port = ep->port;
-	r->db = ep->db;
-	r->add.text = LUA_ADD;
-	r->has.text = LUA_HAS;
-	r->host = strdup(ep->host);
-	if (!r->host || asprintf(&r->count_key, "C:{%s}:seen:n", name) < 0 ||
+	r->scripts[SCRIPT_ADD].text = LUA_ADD;
+	r->scripts[SCRIPT_HAS].text = LUA_HAS;
+	if (asprintf(&r->count_key, "C:{%s}:seen:n", name) < 0 ||
 	    asprintf(&r->buckets_key, "C:{%s}:seen:b", name) < 0 ||
 	    asprintf(&r->prefix, "C:{%s}:seen:", name) < 0) {
 		redis_free(r);
@@ -503,27 +264,18 @@ static struct redis *redis_state_new(const struct endpoint *ep, const char *name
 struct visited *visited_redis_new(const char *redis_url, const char *crawl_name,
 				  char *err, size_t errlen)
 {
-	struct endpoint ep;
+	struct rconn_endpoint ep;
 	struct redis *r;
 
-	if (!check_args(redis_url, crawl_name, &ep, err, errlen))
+	if (!rconn_check(redis_url, crawl_name, &ep, err, errlen))
 		return NULL;
-	r = redis_state_new(&ep, crawl_name);
+	r = redis_state_new(crawl_name);
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	r->conn = connect_to(r->host, r->port, r->db, err, errlen);
+	r->conn = rconn_new(&ep, r->scripts, NSCRIPTS, "the visited set's", err, errlen);
 	if (!r->conn) {
-		redis_free(r);
-		return NULL;
-	}
-	if (!load_scripts_locked(r, err, errlen)) {
-		char why[128];
-
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "redis %s:%d refused the visited set's scripts: %s",
-			 r->host, r->port, why);
 		redis_free(r);
 		return NULL;
 	}
@@ -553,7 +305,7 @@ static bool unlink_keys(redisContext *c, const redisReply *keys, char *err,
 		argv[i + 1] = keys->element[i]->str;
 		lens[i + 1] = keys->element[i]->len;
 	}
-	rep = run(c, err, errlen, (int)argc, argv, lens);
+	rep = rconn_run(c, err, errlen, (int)argc, argv, lens);
 	free(argv);
 	freeReplyObject(rep);
 	return rep != NULL;
@@ -565,7 +317,7 @@ static bool delete_step(redisContext *c, const char *pattern, char *cursor,
 			size_t cursorlen, char *err, size_t errlen)
 {
 	const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "1000" };
-	redisReply *rep = run(c, err, errlen, 6, argv, NULL);
+	redisReply *rep = rconn_run(c, err, errlen, 6, argv, NULL);
 	bool ok = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
 		  rep->element[0]->type == REDIS_REPLY_STRING &&
 		  rep->element[1]->type == REDIS_REPLY_ARRAY;
@@ -584,18 +336,18 @@ enum visited_status visited_redis_delete(const char *redis_url,
 					 const char *crawl_name, char *err,
 					 size_t errlen)
 {
-	struct endpoint ep;
+	struct rconn_endpoint ep;
 	redisContext *c;
 	char *pattern, cursor[32] = "0";
 	bool ok;
 
-	if (!check_args(redis_url, crawl_name, &ep, err, errlen))
+	if (!rconn_check(redis_url, crawl_name, &ep, err, errlen))
 		return VISITED_UNAVAILABLE;
 	if (asprintf(&pattern, "C:{%s}:*", crawl_name) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return VISITED_NOMEM;
 	}
-	c = connect_to(ep.host, ep.port, ep.db, err, errlen);
+	c = rconn_connect(&ep, err, errlen);
 	ok = c != NULL;
 	while (ok) {
 		ok = delete_step(c, pattern, cursor, sizeof(cursor), err, errlen);
