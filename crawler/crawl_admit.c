@@ -89,10 +89,11 @@ static enum admit_status visited_failed(struct crawl *c, enum visited_status st)
 void crawl_admit_failed(struct record *r, enum admit_status rc, const char *lost)
 {
 	char msg[160];
+	const char *why = rc == ADMIT_UNAVAILABLE ? "the visited set is unavailable" :
+			  rc == ADMIT_FRONTIER_UNAVAILABLE ? "the frontier is unavailable" :
+			  "out of memory";
 
-	snprintf(msg, sizeof(msg), "%s: %s",
-		 rc == ADMIT_UNAVAILABLE ? "the visited set is unavailable" : "out of memory",
-		 lost);
+	snprintf(msg, sizeof(msg), "%s: %s", why, lost);
 	record_set_err(r, RECORD_ERR_INTERNAL, msg);
 }
 
@@ -125,8 +126,15 @@ static enum admit_status queue(struct crawl *c, const struct batch *b,
 
 	if (j)
 		journal_batch_begin(j);
-	if (frontier_push_batch(c->frontier, items, n, st) != FRONTIER_OK)
+	switch (frontier_push_batch(c->frontier, items, n, st)) {
+	case FRONTIER_OK:
+		break;
+	case FRONTIER_UNAVAILABLE:
+		rc = ADMIT_FRONTIER_UNAVAILABLE;
+		break;
+	default:
 		rc = ADMIT_NOMEM;
+	}
 	if (c->cfg.hook && items[0].parent)
 		c->cfg.hook(c->cfg.hook_arg, CRAWL_HOOK_ADMIT_HALFWAY, items[0].parent);
 	for (size_t i = 0; j && i < n; i++) {
@@ -140,7 +148,9 @@ static enum admit_status queue(struct crawl *c, const struct batch *b,
 	for (size_t i = 0; i < n; i++)
 		if (st[i] == FRONTIER_HOST_FULL)
 			atomic_fetch_add(&c->skipped[CRAWL_SKIP_HOST_LIMIT], 1);
-	return rc == ADMIT_OK ? rc : no_memory(c);
+	if (rc != ADMIT_OK)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	return rc;
 }
 
 /* A sitemap's <lastmod>s wait for their URLs' records: kept before the
@@ -221,8 +231,10 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 	 * wake-up is a system call on each side. */
 	if (nq) {
 		keep_lastmods(c, b, items, src, nq);
-		if (queue(c, b, items, src, nq, st) != ADMIT_OK && rc == ADMIT_OK)
-			rc = ADMIT_NOMEM;
+		enum admit_status qrc = queue(c, b, items, src, nq, st);
+
+		if (qrc != ADMIT_OK && rc == ADMIT_OK)
+			rc = qrc;
 		drop_lastmods(c, b, items, src, st, nq);
 		evloop_wake(c->loop);
 	}

@@ -108,14 +108,23 @@ static bool gets_credentials(const struct crawl *c, const char *url)
 		       sizeof(*c->auth_origins), key_cmp) != NULL;
 }
 
+/* Whether a take handed something out. A frontier that cannot answer
+ * (out of memory, or its Redis is gone) fails the crawl, as a push that
+ * cannot queue does: what it holds would never be fetched. */
+static bool taken(struct crawl *c, enum frontier_status rc)
+{
+	if (rc != FRONTIER_OK && rc != FRONTIER_NONE)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	return rc == FRONTIER_OK;
+}
+
 /* Ask every origin that came up gated for its robots.txt, as far as
  * permits go; it stays shut until on_robots. */
 static void start_robots(struct crawl *c)
 {
 	struct frontier_gate g;
 
-	while (!fetch_pool_full(c->pool) &&
-	       frontier_take_gated(c->frontier, &g) == FRONTIER_OK) {
+	while (!fetch_pool_full(c->pool) && taken(c, frontier_take_gated(c->frontier, &g))) {
 		/* On the heap: an origin is as long as its userinfo. */
 		size_t n = strlen(g.origin) + sizeof("/robots.txt");
 		char *url = malloc(n);
@@ -153,8 +162,7 @@ int64_t crawl_schedule(struct crawl *c)
 		enum record_err refused;
 		const char *why;
 
-		if (frontier_take_ready(c->frontier, ctx_now_ns(), &wake, &e) !=
-		    FRONTIER_OK)
+		if (!taken(c, frontier_take_ready(c->frontier, ctx_now_ns(), &wake, &e)))
 			break;
 		refused = e.policy ? origin_refuses(e.policy, e.url, &why) :
 				     RECORD_ERR_NONE;

@@ -137,6 +137,7 @@ enum admit_status {
 	ADMIT_NOMEM = 1, /* out of memory: links of the batch were lost, and
 			    the crawl is stopping (failed) */
 	ADMIT_UNAVAILABLE = 2, /* the visited set could not answer: likewise */
+	ADMIT_FRONTIER_UNAVAILABLE = 3, /* the frontier could not: likewise */
 };
 
 /* crawl_admit.c: queue the fresh URLs of b that pass scope and trap rules;

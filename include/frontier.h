@@ -4,7 +4,8 @@
  *
  * An interface over a backend (STYLE.md 15): callers use the frontier_*
  * functions; a backend fills struct frontier_ops and hands its state to
- * frontier_new. The one backend so far is frontier_memory_new. Every call
+ * frontier_new. The backends are frontier_memory_new and frontier_redis_new
+ * (docs/DISTRIBUTED.md). Every call
  * is thread-safe: parser threads push, the fetch thread takes, opens
  * origins and ends leases, the writer completes.
  *
@@ -41,6 +42,9 @@ struct frontier_config {
 				     deeper URLs are refused and the crawl
 				     goes level by level */
 	bool gated;               /* new origins wait for frontier_open */
+	int64_t lease_ttl_ns;     /* Redis: a lease not ended this long after
+				     its take is taken back; 0 is
+				     FRONTIER_LEASE_TTL_NS */
 	void (*free_policy)(void *policy); /* frees frontier_open's policy */
 };
 
@@ -48,7 +52,13 @@ enum frontier_status {
 	FRONTIER_OK = 0,
 	FRONTIER_NONE,            /* nothing to hand out now */
 	FRONTIER_NOMEM,           /* out of memory */
+	FRONTIER_UNAVAILABLE,     /* the backend's server could not be reached
+				     or refused: the call did nothing, or
+				     (pushes) may have queued the batch */
 };
+
+/* The lease TTL when the config gives none: 10 minutes. */
+#define FRONTIER_LEASE_TTL_NS (600 * (int64_t)1000000000)
 
 /* What frontier_push_batch copies into the frontier. */
 struct frontier_item {
@@ -106,13 +116,29 @@ struct frontier_counts {
  * copy of its URL as their parent. NULL when out of memory. */
 struct frontier *frontier_memory_new(const struct frontier_config *cfg);
 
+/* The frontier of crawl crawl_name in the Redis at redis_url
+ * ("redis://HOST[:PORT][/DB]"), shared by every process that makes one on
+ * that name; what is there is kept. Times (now_ns, not_before_ns) are
+ * compared across processes, so they must come from one clock, and below
+ * 2^53 ns (Lua's numbers are doubles). NULL with the reason in err when
+ * the arguments are wrong, Redis cannot be reached or refuses the scripts,
+ * or memory is short. A call that fails for Redis reasons returns
+ * FRONTIER_UNAVAILABLE; the void ones (done, skip, retry, open, complete)
+ * cannot say so, and make every later take and push of this frontier
+ * return it, since its state in Redis may be wrong. */
+struct frontier *frontier_redis_new(const char *redis_url,
+				    const char *crawl_name,
+				    const struct frontier_config *cfg,
+				    char *err, size_t errlen);
+
 /* Frees f, its queued URLs and the policies; leases and gates must have
  * ended. NULL is fine. */
 void frontier_free(struct frontier *f);
 
 /* Queue the n items (one lock, or one round trip, per batch); status[i]
- * says what became of items[i]. Returns FRONTIER_NOMEM when out of memory:
- * the items from the one that failed on are FRONTIER_FAILED. */
+ * says what became of items[i]. Returns FRONTIER_NOMEM when out of memory
+ * (the items from the one that failed on are FRONTIER_FAILED), or
+ * FRONTIER_UNAVAILABLE (all are FRONTIER_FAILED). */
 enum frontier_status frontier_push_batch(struct frontier *f,
 					 const struct frontier_item *items,
 					 size_t n,
@@ -121,7 +147,7 @@ enum frontier_status frontier_push_batch(struct frontier *f,
 /* Lease the next URL of the next origin that is open, under its cap, whose
  * start time has come (now_ns, monotonic) and, with a max depth, whose next
  * URL is no deeper than the shallowest depth pending; FRONTIER_NONE if
- * there is none. *wake_ns (if not NULL) is lowered to when a paced origin
+ * there is none, FRONTIER_UNAVAILABLE (Redis) if it could not tell. *wake_ns (if not NULL) is lowered to when a paced origin
  * becomes ready. The origin's next start is now_ns plus its delay. */
 enum frontier_status frontier_take_ready(struct frontier *f, int64_t now_ns,
 					 int64_t *wake_ns,
@@ -144,7 +170,8 @@ void frontier_skip(struct frontier *f, const struct frontier_lease *l);
 void frontier_retry(struct frontier *f, const struct frontier_lease *l,
 		    int64_t not_before_ns);
 
-/* A gated origin not handed out before; FRONTIER_NONE if there is none.
+/* A gated origin not handed out before; FRONTIER_NONE if there is none,
+ * FRONTIER_UNAVAILABLE as frontier_take_ready.
  * Its gate stays shut until frontier_open. */
 enum frontier_status frontier_take_gated(struct frontier *f,
 					 struct frontier_gate *out);
