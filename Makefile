@@ -119,14 +119,19 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay warci
 	@! grep -q "ERROR: LeakSanitizer" $(BUILD)/test.log || \
 		{ echo "make check: a test leaked (see $(BUILD)/test.log; for whole stacks run" \
 		  "it again with ASAN_OPTIONS=fast_unwind_on_malloc=0 and no suppressions)"; exit 1; }
-	@# The visited set's conformance suite again, on a real redis-server.
-	{ TEST_BACKEND=redis ASAN_OPTIONS=malloc_context_size=2 \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-		$(BUILD)/test-crawler --filter 'visited/*' 2>&1; echo $$? >$(BUILD)/test-redis.status; } | \
-		tee $(BUILD)/test-redis.log
-	@test "$$(cat $(BUILD)/test-redis.status)" = 0
-	@! grep -q "ERROR: LeakSanitizer" $(BUILD)/test-redis.log || \
-		{ echo "make check: a test leaked (see $(BUILD)/test-redis.log)"; exit 1; }
+	@# The visited set's and the frontier's conformance suites again, on a
+	@# real redis-server.
+	@for suite in visited frontier; do \
+		{ TEST_BACKEND=redis ASAN_OPTIONS=malloc_context_size=2 \
+		  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+			$(BUILD)/test-crawler --filter "$$suite/*" 2>&1; \
+		  echo $$? >$(BUILD)/test-redis-$$suite.status; } | \
+			tee $(BUILD)/test-redis-$$suite.log; \
+		test "$$(cat $(BUILD)/test-redis-$$suite.status)" = 0 || exit 1; \
+		! grep -q "ERROR: LeakSanitizer" $(BUILD)/test-redis-$$suite.log || \
+			{ echo "make check: a test leaked (see $(BUILD)/test-redis-$$suite.log)"; \
+			  exit 1; }; \
+	done
 	E2E_VALGRIND=$(if $(SANITIZER),,1) tests/e2e.sh $(BUILD)/crawler $(BUILD)/sitegen
 
 test: check

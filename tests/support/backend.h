@@ -2,7 +2,7 @@
  * frontier_test.c) run against. The suites see only the ops table; this
  * makes the set or frontier under test. TEST_BACKEND names the backend:
  * "memory" (the default) or "redis" (a redis-server the row starts for the
- * test; visited sets only so far). A backend adds a row to the table in
+ * test). A backend adds a row to the table in
  * backend.c and the same suites run against it. */
 #ifndef CRAWLER_TEST_BACKEND_H
 #define CRAWLER_TEST_BACKEND_H
