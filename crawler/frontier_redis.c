@@ -245,6 +245,7 @@ enum { S_PUSH, S_TAKE, S_END, S_RETRY, S_GATED, S_OPEN, S_COMPLETE, NSCRIPTS };
 /* The policy an origin was opened with here, and its name for gates. */
 struct local_origin {
 	void *policy;             /* owned; NULL if none (yet) */
+	struct local_origin *all_next; /* every one, for redis_free */
 	UT_hash_handle hh;
 	char origin[];
 };
@@ -266,6 +267,7 @@ struct fredis {
 	atomic_bool broken;           /* a call that cannot say so failed */
 	pthread_mutex_t lock;         /* guards origins and last */
 	struct local_origin *origins; /* uthash by origin */
+	struct local_origin *all;     /* the same, a plain list */
 	struct frontier_counts last;  /* the counts last read */
 };
 
@@ -612,6 +614,8 @@ static struct local_origin *local_get(struct fredis *r, const char *origin, size
 	if (!o && (o = calloc(1, sizeof(*o) + len + 1))) {
 		memcpy(o->origin, origin, len);
 		HASH_ADD(hh, r->origins, origin[0], len, o);
+		o->all_next = r->all;
+		r->all = o;
 	}
 	pthread_mutex_unlock(&r->lock);
 	return o;
@@ -704,12 +708,14 @@ static void redis_counts(void *state, struct frontier_counts *out)
 static void redis_free(void *state)
 {
 	struct fredis *r = state;
-	struct local_origin *o, *tmp;
 
 	if (!r)
 		return;
-	HASH_ITER(hh, r->origins, o, tmp) {
-		HASH_DEL(r->origins, o);
+	HASH_CLEAR(hh, r->origins);
+	while (r->all) {
+		struct local_origin *o = r->all;
+
+		r->all = o->all_next;
 		if (o->policy && r->cfg.free_policy)
 			r->cfg.free_policy(o->policy);
 		free(o);
