@@ -8,38 +8,16 @@
 
 #include "utf8.h"
 
-static bool reserve(struct jsonw *w, size_t n)
-{
-	size_t cap = w->cap ? w->cap : 1024;
-	char *p;
-
-	if (w->failed)
-		return false;
-	if (w->len + n <= w->cap)
-		return true;
-	while (cap < w->len + n)
-		cap *= 2;
-	if (!(p = realloc(w->p, cap))) {
-		w->failed = true;
-		return false;
-	}
-	w->p = p;
-	w->cap = cap;
-	return true;
-}
-
+/* The first failure is kept: later steps do nothing. */
 static void put(struct jsonw *w, const void *s, size_t n)
 {
-	if (!n || !reserve(w, n))
-		return;
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
+	if (!w->failed && !buf_add(&w->b, s, n))
+		w->failed = true;
 }
 
 static void put_char(struct jsonw *w, char c)
 {
-	if (reserve(w, 1))
-		w->p[w->len++] = c;
+	put(w, &c, 1);
 }
 
 /* A value (or key) starts: after another, a comma. */
@@ -190,14 +168,14 @@ char *jsonw_take_line(struct jsonw *w, size_t *len)
 		jsonw_release(w);
 		return NULL;
 	}
-	line = w->p;
-	*len = w->len - 1;
+	line = w->b.p;
+	*len = w->b.len - 1;
 	*w = (struct jsonw)JSONW_INIT;
 	return line;
 }
 
 void jsonw_release(struct jsonw *w)
 {
-	free(w->p);
+	free(w->b.p);
 	*w = (struct jsonw)JSONW_INIT;
 }

@@ -21,6 +21,7 @@
 #include <libdeflate.h>
 #include <zlib.h> /* crc32_combine */
 
+#include "buf.h"
 #include "crawl.h"
 #include "digest.h"
 #include "mediatype.h"
@@ -36,11 +37,6 @@ struct seen {
 	struct seen *older;      /* the one remembered before, to free them all */
 	UT_hash_handle hh;
 	char uri[];              /* WARC-Target-URI of the first record */
-};
-
-struct buf {
-	char *p;
-	size_t len, cap;
 };
 
 struct warc {
@@ -65,33 +61,6 @@ struct warc {
 	uint8_t rand[256];        /* getrandom's bytes, used 16 at a time */
 	size_t rand_left;
 };
-
-static bool buf_reserve(struct buf *b, size_t n)
-{
-	char *p;
-	size_t cap = b->cap ? b->cap : 4096;
-
-	if (b->len + n <= b->cap)
-		return true;
-	while (cap < b->len + n)
-		cap *= 2;
-	if (!(p = realloc(b->p, cap)))
-		return false;
-	b->p = p;
-	b->cap = cap;
-	return true;
-}
-
-static bool buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (!n)
-		return true;
-	if (!buf_reserve(b, n))
-		return false;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return true;
-}
 
 /* One named field; value NULL or "" leaves it out. */
 static bool field(struct buf *b, const char *name, const char *value)

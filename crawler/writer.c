@@ -230,7 +230,9 @@ static void archive(struct writer *w, struct record *r)
 		.payload = a->raw ? a->raw : "",
 		.payload_len = a->raw_len,
 		.block = a->packed,
-		.compressed = warc_compressed_already(r->content_encoding, a->content_type),
+		/* Packed already, its block says how. */
+		.compressed = !a->packed &&
+			      warc_compressed_already(r->content_encoding, a->content_type),
 		.payload_digest = a->digest[0] ? a->digest : NULL,
 		.truncated = truncation(a),
 	};

@@ -19,15 +19,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 struct jsonw {
-	char *p;
-	size_t len, cap;
+	struct buf b;
 	bool comma;        /* a value came last: the next one needs a comma */
 	bool failed;       /* out of memory: the text is lost */
 };
 
 /* An empty writer (no allocation until the first byte). */
-#define JSONW_INIT { NULL, 0, 0, false, false }
+#define JSONW_INIT { { NULL, 0, 0 }, false, false }
 
 void jsonw_begin(struct jsonw *w, char bracket);   /* '{' or '[' */
 void jsonw_end(struct jsonw *w, char bracket);     /* '}' or ']' */

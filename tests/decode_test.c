@@ -170,23 +170,29 @@ Test(decode, a_list_of_codings_is_undone_from_the_last)
 	free(plain);
 }
 
-Test(decode, gzip_members_one_after_another_are_one_body)
+/* Two streams of coding one after the other decode as one body. */
+static void expect_two_streams_one_body(const char *coding)
 {
 	size_t alen, blen;
-	char *a = testgz("first ", 6, &alen), *b = testgz("second", 6, &blen);
+	char *a = testenc(coding, "first ", 6, &alen), *b = testenc(coding, "second", 6, &blen);
 	char *both = malloc(alen + blen);
 	struct out o = out_new(64);
 
 	cr_assert(both);
 	memcpy(both, a, alen);
 	memcpy(both + alen, b, blen);
-	cr_expect_eq(run("gzip", both, alen + blen, 1, &o), DECODE_OK);
+	cr_expect_eq(run(coding, both, alen + blen, 1, &o), DECODE_OK);
 	cr_expect_eq(o.len, 12);
 	cr_expect_eq(memcmp(o.p, "first second", 12), 0);
 	free(o.p);
 	free(both);
 	free(a);
 	free(b);
+}
+
+Test(decode, gzip_members_one_after_another_are_one_body)
+{
+	expect_two_streams_one_body("gzip");
 }
 
 Test(decode, bytes_after_the_end_of_a_stream_are_ignored)
@@ -318,19 +324,5 @@ Test(decode, a_frame_of_a_legacy_zstd_format_is_corrupt)
 
 Test(decode, zstd_frames_one_after_another_are_one_body)
 {
-	size_t alen, blen;
-	char *a = testenc("zstd", "first ", 6, &alen), *b = testenc("zstd", "second", 6, &blen);
-	char *both = malloc(alen + blen);
-	struct out o = out_new(64);
-
-	cr_assert(both);
-	memcpy(both, a, alen);
-	memcpy(both + alen, b, blen);
-	cr_expect_eq(run("zstd", both, alen + blen, 1, &o), DECODE_OK);
-	cr_expect_eq(o.len, 12);
-	cr_expect_eq(memcmp(o.p, "first second", 12), 0);
-	free(o.p);
-	free(both);
-	free(a);
-	free(b);
+	expect_two_streams_one_body("zstd");
 }
