@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define REDIS_DEFAULT_PORT 6379
+#define RETRY_FIRST_MS 100  /* the first wait before trying again */
+#define RETRY_MAX_MS 5000   /* the longest wait between tries */
 #define REDIS_TIMEOUT_S 10  /* connect and each reply */
 
 struct rconn {
@@ -21,6 +24,9 @@ struct rconn {
 	struct rconn_endpoint ep;      /* where to connect again */
 	struct rconn_script *scripts;  /* borrowed */
 	size_t nscripts;
+	int64_t retry_ns;              /* rconn_retry's budget; 0: no retries */
+	FILE *log;                     /* where retries are told */
+	char why[128];                 /* why the last try failed */
 };
 
 /* A decimal in [0, max] spanning exactly [s, end); -1 if not. */
@@ -189,6 +195,7 @@ static bool ready_locked(struct rconn *r)
 	r->conn = rconn_connect(&r->ep, err, sizeof(err));
 	if (r->conn && load_scripts_locked(r, err, sizeof(err)))
 		return true;
+	snprintf(r->why, sizeof(r->why), "%s", err);
 	redisFree(r->conn);
 	r->conn = NULL;
 	return false;
@@ -242,35 +249,113 @@ static redisReply *eval_locked(struct rconn *r, struct rconn_script *s, int argc
 		freeReplyObject(rep);
 		rep = redisCommandArgv(r->conn, argc, argv, argvlen);
 	}
+	if (!rep)
+		snprintf(r->why, sizeof(r->why), "%s", r->conn->errstr);
 	if (rep && rep->type == REDIS_REPLY_ERROR) {
+		snprintf(r->why, sizeof(r->why), "%s", rep->str);
 		freeReplyObject(rep);
 		return NULL;
 	}
 	return rep;
 }
 
-redisReply *rconn_eval(struct rconn *r, struct rconn_script *s, int argc,
-		       const char **argv, size_t *argvlen)
+static redisReply *command_locked(struct rconn *r, struct rconn_script *s,
+				  int argc, const char **argv, size_t *argvlen)
 {
+	if (s)
+		return eval_locked(r, s, argc, argv, argvlen);
+	if (!ready_locked(r))
+		return NULL;
+	return rconn_run(r->conn, r->why, sizeof(r->why), argc, argv, argvlen);
+}
+
+/* Whether a failure is Redis being away (no connection, a lost reply, a
+ * server still loading its AOF or busy with a script), which waiting can
+ * mend; an error the command itself earned is not. */
+static bool transient_locked(const struct rconn *r)
+{
+	static const char *const busy[] = { "LOADING", "BUSY", "MASTERDOWN",
+					    "TRYAGAIN" };
+
+	if (!r->conn || r->conn->err)
+		return true;
+	for (size_t i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+		if (strncmp(r->why, busy[i], strlen(busy[i])) == 0)
+			return true;
+	return false;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Wait before the next try, saying so; false when the budget is spent. */
+static bool wait_locked(struct rconn *r, int64_t since, int *wait_ms)
+{
+	struct timespec ts;
+
+	if (!r->retry_ns || mono_ns() - since + *wait_ms * 1000000LL > r->retry_ns)
+		return false;
+	/* The command may have run with its reply lost: every script of the
+	 * crawl is safe to run again (docs/DISTRIBUTED.md, Failures). */
+	redisFree(r->conn);
+	r->conn = NULL;
+	if (r->log)
+		fprintf(r->log, "crawler: Redis at %s:%d: %s; trying again in %.1fs\n",
+			r->ep.host, r->ep.port, r->why, *wait_ms / 1000.0);
+	ts = (struct timespec){ .tv_sec = *wait_ms / 1000,
+				.tv_nsec = (*wait_ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	*wait_ms = *wait_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : *wait_ms * 2;
+	return true;
+}
+
+/* A command or script, tried again while Redis is away and the retry
+ * budget lasts. */
+static redisReply *call(struct rconn *r, struct rconn_script *s, int argc,
+			const char **argv, size_t *argvlen)
+{
+	int64_t since = 0;
+	int wait_ms = RETRY_FIRST_MS;
 	redisReply *rep;
 
 	pthread_mutex_lock(&r->lock);
-	rep = eval_locked(r, s, argc, argv, argvlen);
+	while (!(rep = command_locked(r, s, argc, argv, argvlen)) &&
+	       transient_locked(r)) {
+		if (!since)
+			since = mono_ns();
+		if (!wait_locked(r, since, &wait_ms))
+			break;
+	}
+	if (rep && since && r->log)
+		fprintf(r->log, "crawler: Redis at %s:%d answers again\n",
+			r->ep.host, r->ep.port);
 	pthread_mutex_unlock(&r->lock);
 	return rep;
+}
+
+redisReply *rconn_eval(struct rconn *r, struct rconn_script *s, int argc,
+		       const char **argv, size_t *argvlen)
+{
+	return call(r, s, argc, argv, argvlen);
 }
 
 redisReply *rconn_command(struct rconn *r, int argc, const char **argv,
 			  const size_t *argvlen)
 {
-	redisReply *rep = NULL;
-	char err[128];
+	return call(r, NULL, argc, argv, (size_t *)argvlen);
+}
 
+void rconn_retry(struct rconn *r, int64_t budget_ns, FILE *log)
+{
 	pthread_mutex_lock(&r->lock);
-	if (ready_locked(r))
-		rep = rconn_run(r->conn, err, sizeof(err), argc, argv, argvlen);
+	r->retry_ns = budget_ns;
+	r->log = log;
 	pthread_mutex_unlock(&r->lock);
-	return rep;
 }
 
 void rconn_free(struct rconn *r)

@@ -15,8 +15,12 @@
 #include <hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #define RCONN_NAME_MAX 128
+/* How long a worker or the collector keeps trying a Redis that is away. */
+#define RCONN_RETRY_NS (300 * (int64_t)1000000000)
 
 struct rconn;
 
@@ -64,6 +68,13 @@ redisReply *rconn_eval(struct rconn *r, struct rconn_script *s, int argc,
 /* A plain command; NULL as rconn_eval. */
 redisReply *rconn_command(struct rconn *r, int argc, const char **argv,
 			  const size_t *argvlen);
+
+/* From now on a command or script that fails because Redis is away (no
+ * connection, a reply lost, LOADING, BUSY) is tried again with backoff
+ * (0.1 s doubling to 5 s), each wait told on log (if not NULL), until
+ * budget_ns have passed since the first failure; then it fails as
+ * before. Off (0) when the connection is made. */
+void rconn_retry(struct rconn *r, int64_t budget_ns, FILE *log);
 
 /* Closes the connection; NULL is fine. */
 void rconn_free(struct rconn *r);
