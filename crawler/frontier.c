@@ -75,6 +75,44 @@ void frontier_open(struct frontier *f, const struct frontier_gate *g,
 	f->ops->open(f->state, g, policy, delay_ns, now_ns);
 }
 
+void frontier_open_shared(struct frontier *f, const struct frontier_gate *g,
+			  void *policy, const char *text, size_t len,
+			  int64_t delay_ns, int64_t now_ns)
+{
+	if (f->ops->open_shared)
+		f->ops->open_shared(f->state, g, policy, text, len, delay_ns, now_ns);
+	else
+		f->ops->open(f->state, g, policy, delay_ns, now_ns);
+}
+
+bool frontier_admits(const struct frontier *f)
+{
+	return f->ops->admit_batch != NULL;
+}
+
+enum frontier_status frontier_admit_batch(struct frontier *f,
+					  const struct frontier_item *items,
+					  const char *const *skip, size_t n,
+					  enum frontier_push_status *status)
+{
+	if (!f->ops->admit_batch) {
+		for (size_t i = 0; i < n; i++)
+			status[i] = FRONTIER_FAILED;
+		return FRONTIER_UNAVAILABLE;
+	}
+	return f->ops->admit_batch(f->state, items, skip, n, status);
+}
+
+enum frontier_status frontier_complete_batch(struct frontier *f,
+					     const struct frontier_result *r,
+					     size_t n, bool *ended)
+{
+	*ended = false;
+	if (!f->ops->complete_batch)
+		return FRONTIER_UNAVAILABLE;
+	return f->ops->complete_batch(f->state, r, n, ended);
+}
+
 bool frontier_complete(struct frontier *f, unsigned depth)
 {
 	return f->ops->complete(f->state, depth);

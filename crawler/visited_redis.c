@@ -25,84 +25,24 @@
 #include <string.h>
 
 #include "rconn.h"
+#include "seen_lua.h"
 
-#define FP_DIGITS 21        /* "-9223372036854775808" and its NUL */
-
-/* Shared by both scripts: a member's bucket among b, by linear hashing on
- * the low 30 bits of its fingerprint. Lua 5.1 has doubles only, so the low
- * bits are worked out from the member's decimal digits (each step stays
- * below 2^34, exact); a negative member is the fingerprint minus 2^64,
- * which the low bits do not see but for the sign. */
-#define LUA_BUCKETS \
-	"local LOW = 1073741824\n" \
-	"local function low(m)\n" \
-	"  local neg = string.byte(m, 1) == 45\n" \
-	"  local r = 0\n" \
-	"  for i = neg and 2 or 1, #m do\n" \
-	"    r = (r * 10 + string.byte(m, i) - 48) % LOW\n" \
-	"  end\n" \
-	"  if neg then r = (LOW - r) % LOW end\n" \
-	"  return r\n" \
-	"end\n" \
-	"local function level(b)\n" \
-	"  local p = 1\n" \
-	"  while p * 2 <= b do p = p * 2 end\n" \
-	"  return p\n" \
-	"end\n" \
-	"local function bucket(h, b, p)\n" \
-	"  local i = h % p\n" \
-	"  if i < b - p then i = h % (2 * p) end\n" \
-	"  return i\n" \
-	"end\n"
-
-/* KEYS: the count, the bucket count; ARGV: the bucket key prefix, then the
- * members. A member added raises the count; past LOAD members a bucket
- * on average, the next bucket in turn is split in two (into itself and
- * itself + p), so no bucket ever holds more than about 2 * LOAD. LOAD is
- * 192: twice that plus the spread of a random fill stays under 512. */
+/* KEYS: the count, the bucket count (the prefix's n and b: named so a
+ * cluster knows the slot); ARGV: the bucket key prefix, then the members.
+ * Returns a '1' for each fresh member, a '0' for each other. */
 #define LUA_ADD \
-	LUA_BUCKETS \
-	"local LOAD = 192\n" \
-	"local function split(prefix, b)\n" \
-	"  local p = level(b)\n" \
-	"  local s = b - p\n" \
-	"  local from = prefix .. s\n" \
-	"  local moved = {}\n" \
-	"  for _, m in ipairs(redis.call('SMEMBERS', from)) do\n" \
-	"    if low(m) % (2 * p) ~= s then moved[#moved + 1] = m end\n" \
-	"  end\n" \
-	"  if #moved > 0 then\n" \
-	"    redis.call('SADD', prefix .. (s + p), unpack(moved))\n" \
-	"    redis.call('SREM', from, unpack(moved))\n" \
-	"  end\n" \
-	"  return b + 1\n" \
-	"end\n" \
-	"local n = tonumber(redis.call('GET', KEYS[1])) or 0\n" \
-	"local b = tonumber(redis.call('GET', KEYS[2])) or 1\n" \
-	"local p = level(b)\n" \
-	"local out, fresh = {}, 0\n" \
+	SEEN_LUA_ADD \
+	"seen_open(ARGV[1])\n" \
+	"local out = {}\n" \
 	"for i = 2, #ARGV do\n" \
-	"  local m = ARGV[i]\n" \
-	"  if redis.call('SADD', ARGV[1] .. bucket(low(m), b, p), m) == 1 then\n" \
-	"    fresh = fresh + 1\n" \
-	"    out[i - 1] = '1'\n" \
-	"    if n + fresh > LOAD * b then\n" \
-	"      b = split(ARGV[1], b)\n" \
-	"      p = level(b)\n" \
-	"    end\n" \
-	"  else\n" \
-	"    out[i - 1] = '0'\n" \
-	"  end\n" \
+	"  out[i - 1] = seen_add(ARGV[i]) and '1' or '0'\n" \
 	"end\n" \
-	"if fresh > 0 then\n" \
-	"  redis.call('INCRBY', KEYS[1], fresh)\n" \
-	"  redis.call('SET', KEYS[2], b)\n" \
-	"end\n" \
+	"seen_close()\n" \
 	"return table.concat(out)\n"
 
 /* KEYS: the bucket count; ARGV: the bucket key prefix, the member. */
 #define LUA_HAS \
-	LUA_BUCKETS \
+	SEEN_LUA_BUCKETS \
 	"local b = tonumber(redis.call('GET', KEYS[1])) or 1\n" \
 	"return redis.call('SISMEMBER', ARGV[1] .. bucket(low(ARGV[2]), b, level(b)), ARGV[2])\n"
 
@@ -116,15 +56,6 @@ struct redis {
 	struct rconn_script scripts[NSCRIPTS];
 };
 
-/* A fingerprint as the member Redis keeps in an intset: the same 64 bits
- * read as signed (an intset holds int64). */
-static size_t member_of(uint64_t fp, char *buf)
-{
-	int64_t v;
-
-	memcpy(&v, &fp, sizeof(v));
-	return (size_t)snprintf(buf, FP_DIGITS, "%" PRId64, v);
-}
 
 /* The add script's arguments for n URLs: EVALSHA, SHA, 2, the two keys,
  * the prefix, then a member each, in one allocation with the members'
@@ -133,7 +64,7 @@ static const char **add_args(const struct redis *r, char *const *urls, size_t n,
 			     size_t **lens)
 {
 	size_t argc = 6 + n;
-	const char **argv = malloc(argc * (sizeof(*argv) + sizeof(size_t)) + n * FP_DIGITS);
+	const char **argv = malloc(argc * (sizeof(*argv) + sizeof(size_t)) + n * VISITED_MEMBER_MAX);
 	char *text;
 
 	if (!argv)
@@ -146,9 +77,9 @@ static const char **add_args(const struct redis *r, char *const *urls, size_t n,
 	argv[5] = r->prefix;
 	for (size_t i = 2; i < 6; i++)
 		(*lens)[i] = strlen(argv[i]);
-	for (size_t i = 0; i < n; i++, text += FP_DIGITS) {
+	for (size_t i = 0; i < n; i++, text += VISITED_MEMBER_MAX) {
 		argv[6 + i] = text;
-		(*lens)[6 + i] = member_of(visited_fingerprint(urls[i]), text);
+		(*lens)[6 + i] = visited_redis_member(visited_fingerprint(urls[i]), text);
 	}
 	return argv;
 }
@@ -197,10 +128,10 @@ static enum visited_status redis_add_batch(void *state, char *const *urls,
 static bool redis_has(void *state, const char *url)
 {
 	struct redis *r = state;
-	char member[FP_DIGITS];
+	char member[VISITED_MEMBER_MAX];
 	const char *argv[] = { NULL, NULL, "1", r->buckets_key, r->prefix, member };
 	size_t lens[] = { 0, 0, 1, strlen(r->buckets_key), strlen(r->prefix),
-			  member_of(visited_fingerprint(url), member) };
+			  visited_redis_member(visited_fingerprint(url), member) };
 	redisReply *rep;
 	bool found;
 
@@ -259,6 +190,14 @@ static struct redis *redis_state_new(const char *name)
 		return NULL;
 	}
 	return r;
+}
+
+size_t visited_redis_member(uint64_t fp, char *buf)
+{
+	int64_t v;
+
+	memcpy(&v, &fp, sizeof(v));
+	return (size_t)snprintf(buf, VISITED_MEMBER_MAX, "%" PRId64, v);
 }
 
 struct visited *visited_redis_new(const char *redis_url, const char *crawl_name,

@@ -46,6 +46,24 @@ struct frontier_config {
 				     its take is taken back; 0 is
 				     FRONTIER_LEASE_TTL_NS */
 	void (*free_policy)(void *policy); /* frees frontier_open's policy */
+	/* Redis only: the crawl shared by workers (docs/DISTRIBUTED.md). */
+	uint64_t max_pages;       /* new URLs handed out, crawl-wide; 0: no
+				     cap. Past it a take hands out none */
+	bool hold;                /* a lease is held from its take until
+				     frontier_complete_batch (its record is
+				     published), not only until done: a
+				     worker that dies in between loses it,
+				     and it is fetched again */
+	bool renew;               /* a thread renews the leases and gates
+				     held here every lease_ttl_ns / 3 */
+	int64_t clock_offset_ns;  /* added to each time given (monotonic),
+				     taken off each time returned: the
+				     crawl's clock, shared by its workers */
+	/* Another worker opened an origin with a policy and its text
+	 * (frontier_open_shared): the policy from that text, for this
+	 * process; NULL when out of memory. */
+	void *(*load_policy)(void *arg, const char *text, size_t len);
+	void *policy_arg;
 };
 
 enum frontier_status {
@@ -76,6 +94,8 @@ enum frontier_push_status {
 	FRONTIER_HOST_FULL,       /* the origin reached max_per_host */
 	FRONTIER_TOO_DEEP,        /* deeper than max_depth */
 	FRONTIER_FAILED,          /* not queued: the batch's status says why */
+	FRONTIER_SEEN,            /* frontier_admit_batch: admitted before */
+	FRONTIER_SKIPPED,         /* frontier_admit_batch: new, and skipped */
 };
 
 /* One URL handed out by frontier_take_ready: it holds one of its origin's
@@ -94,6 +114,8 @@ struct frontier_lease {
 	unsigned redirects;
 	unsigned attempts;        /* fetches of url tried before this lease */
 	unsigned flags;           /* the item's */
+	uint64_t ticket;          /* Redis: the lease's fencing token, for
+				     frontier_complete_batch; 0 in memory */
 };
 
 /* A gated origin handed out by frontier_take_gated, to learn its
@@ -109,6 +131,21 @@ struct frontier_counts {
 	size_t pending;           /* queued and not yet completed: the queued,
 				     the leased and those whose lease ended
 				     with their record still to write */
+	uint64_t taken;           /* Redis: new URLs handed out, crawl-wide */
+};
+
+/* What frontier_complete_batch publishes for one URL (Redis, with hold). */
+struct frontier_result {
+	uint64_t ticket;          /* its lease's; 0: no URL (an exchange to
+				     archive alone) */
+	unsigned depth;
+	const char *line;         /* its JSON line, or NULL */
+	size_t line_len;
+	const char *meta;         /* "STATUS ERR BYTES", with the line */
+	size_t meta_len;
+	const char *exchange;     /* exchange_pack's, or NULL */
+	size_t exchange_len;
+	size_t warc_at;           /* where in line the "warc" value's null is */
 };
 
 /* The frontier in this process's memory: one allocation per URL (a 32-byte
@@ -183,6 +220,36 @@ enum frontier_status frontier_take_gated(struct frontier *f,
 void frontier_open(struct frontier *f, const struct frontier_gate *g,
 		   void *policy, int64_t delay_ns, int64_t now_ns);
 
+/* frontier_open, and the policy's text for the other workers of a shared
+ * crawl (they make their policy of it with cfg.load_policy); text is
+ * copied. The memory backend ignores it. */
+void frontier_open_shared(struct frontier *f, const struct frontier_gate *g,
+			  void *policy, const char *text, size_t len,
+			  int64_t delay_ns, int64_t now_ns);
+
+/* Whether f admits URLs itself (frontier_admit_batch): the visited set and
+ * the queues in one step. */
+bool frontier_admits(const struct frontier *f);
+
+/* Redis: mark the n items' URLs seen and queue those that are new and have
+ * no skip[i] (a reason: a new one with a reason is counted under it and
+ * not queued), in one step, so no URL is ever seen and not queued;
+ * status[i] says what became of items[i] (FRONTIER_SEEN: not new). As
+ * frontier_push_batch otherwise. */
+enum frontier_status frontier_admit_batch(struct frontier *f,
+					  const struct frontier_item *items,
+					  const char *const *skip, size_t n,
+					  enum frontier_push_status *status);
+
+/* Redis, with hold: complete the n URLs and publish their results to the
+ * crawl's results stream, in one step; a result whose lease was taken
+ * back (its worker stopped past its expiry) is dropped: its URL will be
+ * recorded by whoever holds it now. *ended as frontier_complete says.
+ * FRONTIER_UNAVAILABLE when Redis could not be told. */
+enum frontier_status frontier_complete_batch(struct frontier *f,
+					     const struct frontier_result *r,
+					     size_t n, bool *ended);
+
 /* A URL queued at depth is finished with: its record is written, or it was
  * dropped; called once per URL queued, after its last lease ended. True
  * when that ended the pending work or, with a max depth, a level: what
@@ -213,6 +280,17 @@ struct frontier_ops {
 	enum frontier_status (*take_gated)(void *state, struct frontier_gate *out);
 	void (*open)(void *state, const struct frontier_gate *g, void *policy,
 		     int64_t delay_ns, int64_t now_ns);
+	/* Optional (NULL: not this backend's): */
+	void (*open_shared)(void *state, const struct frontier_gate *g,
+			    void *policy, const char *text, size_t len,
+			    int64_t delay_ns, int64_t now_ns);
+	enum frontier_status (*admit_batch)(void *state,
+					    const struct frontier_item *items,
+					    const char *const *skip, size_t n,
+					    enum frontier_push_status *status);
+	enum frontier_status (*complete_batch)(void *state,
+					       const struct frontier_result *r,
+					       size_t n, bool *ended);
 	bool (*complete)(void *state, unsigned depth);
 	void (*counts)(void *state, struct frontier_counts *out);
 	void (*free)(void *state);

@@ -40,6 +40,12 @@ struct visited *visited_memory_new(void);
 struct visited *visited_redis_new(const char *redis_url, const char *crawl_name,
 				  char *err, size_t errlen);
 
+/* A fingerprint as the Redis set keeps it (seen_lua.h): the same 64 bits
+ * read as signed, in decimal (an intset holds int64), into buf of
+ * VISITED_MEMBER_MAX bytes; returns its length. */
+#define VISITED_MEMBER_MAX 21 /* "-9223372036854775808" and its NUL */
+size_t visited_redis_member(uint64_t fp, char *buf);
+
 /* Delete every key of crawl crawl_name in the Redis at redis_url (its
  * visited set and anything else under C:{crawl_name}:), for tests and the
  * collector that ends a crawl. VISITED_UNAVAILABLE with the reason in err
