@@ -113,6 +113,7 @@ check: $(BUILD)/crawler $(BUILD)/sitegen $(BUILD)/test-crawler fuzz-replay warci
 	@# Criterion's own leak (tests/lsan.supp) from matching a test body.
 	{ ASAN_OPTIONS=malloc_context_size=2 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  CRAWLER_BIN=$(CURDIR)/$(BUILD)/crawler \
 		$(BUILD)/test-crawler $(TEST_ARGS) 2>&1; echo $$? >$(BUILD)/test.status; } | \
 		tee $(BUILD)/test.log
 	@test "$$(cat $(BUILD)/test.status)" = 0

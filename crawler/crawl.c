@@ -34,6 +34,9 @@
 #define PAGES_PER_PARSER 4   /* fetched bodies waiting per parser thread, at least */
 #define RESULTS_CAP 4096     /* records waiting for the writer */
 #define POLL_MS 1000         /* longest sleep of the fetch loop */
+/* A worker of a shared crawl is not woken by what the others queue or
+ * finish: it asks the frontier this often when it has nothing to do. */
+#define CLUSTER_POLL_MS 20
 
 static const char *const stop_names[] = {
 #define CRAWL_STOP_NAME(name, text) text,
@@ -261,7 +264,8 @@ static void wake_fetcher(void *arg)
  * paced origin, and no longer than POLL_MS. */
 static int sleep_ms(const struct crawl *c, int64_t wake_ns)
 {
-	int64_t ms = POLL_MS, left = ctx_remaining_ms(&c->ctx);
+	int64_t ms = c->cfg.cluster ? CLUSTER_POLL_MS : POLL_MS;
+	int64_t left = ctx_remaining_ms(&c->ctx);
 
 	if (left >= 0 && left < ms)
 		ms = left;
@@ -274,11 +278,23 @@ static int sleep_ms(const struct crawl *c, int64_t wake_ns)
 	return (int)ms;
 }
 
+/* URLs started against --max-pages: by this process, or by the whole
+ * crawl when it is shared (the frontier hands out no more past it). */
+static uint64_t pages_started(struct crawl *c)
+{
+	struct frontier_counts n;
+
+	if (!c->cfg.cluster)
+		return c->started;
+	frontier_counts(c->frontier, &n);
+	return n.taken;
+}
+
 /* The fetch loop: returns why it stopped. */
 static enum crawl_stop fetch_loop(struct crawl *c)
 {
 	for (;;) {
-		bool limit = c->cfg.max_pages && c->started >= c->cfg.max_pages;
+		bool limit = c->cfg.max_pages && pages_started(c) >= c->cfg.max_pages;
 		bool held;
 		int64_t wake;
 
@@ -304,6 +320,47 @@ static enum crawl_stop fetch_loop(struct crawl *c)
 static void free_origin(void *policy)
 {
 	origin_free(policy);
+}
+
+/* writer_config.publish: a worker's records to the crawl's results, their
+ * URLs completed. */
+static int publish(void *arg, const struct frontier_result *r, size_t n)
+{
+	struct crawl *c = arg;
+	bool ended;
+
+	switch (frontier_complete_batch(c->frontier, r, n, &ended)) {
+	case FRONTIER_OK:
+		if (ended)
+			evloop_wake(c->loop);
+		return 0;
+	case FRONTIER_NOMEM:
+		return ENOMEM;
+	default:
+		return ECONNABORTED;
+	}
+}
+
+/* The shared crawl's frontier (visited set included: frontier_admits). */
+static struct frontier *cluster_frontier(struct crawl *c,
+					 const struct frontier_config *base)
+{
+	const struct crawl_cluster *cl = c->cfg.cluster;
+	struct frontier_config frc = *base;
+	char err[256];
+	struct frontier *f;
+
+	frc.max_pages = c->cfg.max_pages;
+	frc.hold = true;
+	frc.renew = true;
+	frc.lease_ttl_ns = cl->lease_ttl_ns;
+	frc.clock_offset_ns = cl->clock_offset_ns;
+	frc.load_policy = crawl_robots_load;
+	frc.policy_arg = c;
+	f = frontier_redis_new(cl->redis_url, cl->name, &frc, err, sizeof(err));
+	if (!f)
+		fprintf(c->cfg.log ? c->cfg.log : stderr, "crawler: %s\n", err);
+	return f;
 }
 
 /* The least time between two starts on one origin: --delay, or the gap
@@ -334,9 +391,14 @@ static size_t pages_cap(const struct crawl_config *cfg)
  * a body up to --max-size: as many as pages may wait for the parsers, so
  * the archive's queue is bounded by --concurrency as the transfers are,
  * not by thousands of bodies. */
-static size_t results_cap(const struct crawl_config *cfg)
+static size_t results_cap(const struct crawl *c)
 {
-	return cfg->warc ? pages_cap(cfg) : RESULTS_CAP;
+	return crawl_archives(c) ? pages_cap(&c->cfg) : RESULTS_CAP;
+}
+
+bool crawl_archives(const struct crawl *c)
+{
+	return c->cfg.warc || (c->cfg.cluster && c->cfg.cluster->archive);
 }
 
 static enum crawl_status pipeline_start(struct crawl *c)
@@ -362,7 +424,7 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.client_cert = c->cfg.client_cert,
 		.client_key = c->cfg.client_key,
 		.http11 = c->cfg.http11,
-		.archive = c->cfg.warc != NULL,
+		.archive = crawl_archives(c),
 		.keep_body = crawl_keep_body,
 		.done = crawl_on_fetched,
 		.arg = c,
@@ -388,18 +450,23 @@ static enum crawl_status pipeline_start(struct crawl *c)
 		.journal = c->cfg.journal,
 		.warc = c->cfg.warc,
 		.checkpoint_ms = c->cfg.checkpoint_ms,
+		.publish = c->cfg.cluster ? publish : NULL,
 	};
 
-	c->frontier = (c->cfg.new_frontier ? c->cfg.new_frontier :
-					     frontier_memory_new)(&frc);
-	c->visited = (c->cfg.new_visited ? c->cfg.new_visited :
-					   visited_memory_new)();
+	if (c->cfg.cluster) {
+		c->frontier = cluster_frontier(c, &frc);
+	} else {
+		c->frontier = (c->cfg.new_frontier ? c->cfg.new_frontier :
+						     frontier_memory_new)(&frc);
+		c->visited = (c->cfg.new_visited ? c->cfg.new_visited :
+						   visited_memory_new)();
+	}
 	c->loop = evloop_new();
 	c->pool = c->loop ? fetch_pool_new(&fc, &c->ctx, c->loop) : NULL;
 	c->pages = chan_new(pages_cap(&c->cfg));
-	c->results = chan_new(results_cap(&c->cfg));
+	c->results = chan_new(results_cap(c));
 	c->parser_threads = calloc(c->cfg.parsers, sizeof(*c->parser_threads));
-	if (!c->frontier || !c->visited || !c->pool || !c->pages ||
+	if (!c->frontier || (!c->visited && !c->cfg.cluster) || !c->pool || !c->pages ||
 	    !c->results || !c->parser_threads)
 		return CRAWL_NOT_STARTED;
 	outbox_init(&c->pages_out, c->pages);
@@ -473,7 +540,7 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	visited_free(c->visited);
 }
 
-static const char *const skip_names[] = {
+const char *const crawl_skip_names[] = {
 #define CRAWL_SKIP_NAME(name, text) text,
 	CRAWL_SKIP_MAP(CRAWL_SKIP_NAME)
 #undef CRAWL_SKIP_NAME
@@ -484,7 +551,7 @@ static void summarize(struct crawl *c, struct crawl_result *out)
 	struct stats_end end = {
 		.seconds = out->seconds, .stop = stop_names[out->stop],
 		.not_fetched = out->not_fetched, .sitemaps = atomic_load(&c->sitemaps),
-		.skipped = out->skipped, .skip_names = skip_names,
+		.skipped = out->skipped, .skip_names = crawl_skip_names,
 		.nskip = CRAWL_SKIP_COUNT,
 	};
 

@@ -174,6 +174,70 @@ static void drop_lastmods(struct crawl *c, const struct batch *b,
 			free(crawl_lastmod_take(c, items[k].url));
 }
 
+/* The outcome of a shared frontier's admission, for this worker's own
+ * summary (the crawl's is counted in Redis). */
+static void count_shared(struct crawl *c, const struct batch *b, const size_t *src,
+			 const enum frontier_push_status *st, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int why = st[i] == FRONTIER_SKIPPED ? skip_reason(c, b, src[i]) :
+			  st[i] == FRONTIER_HOST_FULL ? CRAWL_SKIP_HOST_LIMIT : -1;
+
+		if (why >= 0)
+			atomic_fetch_add(&c->skipped[why], 1);
+	}
+}
+
+/* A shared crawl: the frontier marks the wanted links seen and queues the
+ * new ones that pass scope and trap rules in one step, so a worker killed
+ * between the two cannot leave a link seen and never queued. The rules
+ * are judged for every link, since only that step knows which are new. */
+static enum admit_status admit_shared(struct crawl *c, const struct batch *b)
+{
+	size_t n = b->n, nin = 0;
+	struct frontier_item *items; /* one allocation: the wanted links, */
+	const char **skip;           /* the reason each is skipped or NULL, */
+	size_t *src;                 /* where each is in b, */
+	enum frontier_push_status *st; /* and what became of it */
+	enum admit_status rc = ADMIT_OK;
+
+	items = malloc(n * (sizeof(*items) + sizeof(*skip) + sizeof(*src) +
+			    sizeof(*st)));
+	if (!items)
+		return no_memory(c);
+	skip = (const char **)(void *)(items + n);
+	src = (size_t *)(void *)(skip + n);
+	st = (enum frontier_push_status *)(void *)(src + n);
+	for (size_t i = 0; i < n; i++) {
+		int why;
+
+		if (!wanted(c, b, i))
+			continue;
+		why = skip_reason(c, b, i);
+		skip[nin] = why >= 0 ? crawl_skip_names[why] : NULL;
+		src[nin] = i;
+		items[nin++] = item_of(b, i);
+	}
+	if (nin) {
+		keep_lastmods(c, b, items, src, nin);
+		switch (frontier_admit_batch(c->frontier, items, skip, nin, st)) {
+		case FRONTIER_OK:
+			break;
+		case FRONTIER_NOMEM:
+			rc = no_memory(c);
+			break;
+		default:
+			ctx_cancel(&c->ctx, CRAWL_FAILED);
+			rc = ADMIT_FRONTIER_UNAVAILABLE;
+		}
+		count_shared(c, b, src, st, nin);
+		drop_lastmods(c, b, items, src, st, nin);
+		evloop_wake(c->loop);
+	}
+	free(items);
+	return rc;
+}
+
 /* Queue the fresh URLs of b that pass scope and trap rules; the fresh ones
  * that do not are counted by reason (skipped URLs go in the visited set
  * too, so each is counted once). The rules are judged for fresh URLs only:
@@ -193,6 +257,8 @@ enum admit_status crawl_admit(struct crawl *c, const struct batch *b)
 	 * journal (this run counts them as not fetched). */
 	if (!n || (c->cfg.max_depth >= 0 && b->depth > (unsigned long)c->cfg.max_depth))
 		return ADMIT_OK;
+	if (frontier_admits(c->frontier))
+		return admit_shared(c, b);
 	items = malloc(n * (sizeof(*items) + sizeof(*in) + sizeof(*src) +
 			    sizeof(*st) + sizeof(*fresh)));
 	if (!items)

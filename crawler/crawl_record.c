@@ -261,6 +261,7 @@ struct record *crawl_record_new(const struct crawl *c,
 	if (!r)
 		return NULL;
 	r->via = via_of(e);
+	r->ticket = e->ticket;
 	r->with_headers = c->cfg.record_headers;
 	return r;
 }

@@ -136,12 +136,17 @@ static bool retry_later(struct crawl *c, struct frontier_lease *e,
  * record would be taken for one: every recorded URL is done for a resumed
  * run. Its URL goes back to the frontier instead (this run counts it as not
  * fetched) and stays pending in the journal, for the next run to fetch.
- * Without --state there is no next run, and the record says what became of
- * the URL. */
+ * So does a worker's stopped by a signal: the shared crawl goes on, and
+ * another worker fetches it (the crawl's --max-time stops every worker,
+ * and the records say so). Without either there is no next run, and the
+ * record says what became of the URL. */
 static bool unanswered(struct crawl *c, struct frontier_lease *e,
 		       const struct response *res)
 {
-	if (res->err != RECORD_ERR_CANCELED || !c->cfg.journal)
+	bool resumable = c->cfg.journal ||
+			 (c->cfg.cluster && ctx_err(&c->ctx) != CTX_DEADLINE);
+
+	if (res->err != RECORD_ERR_CANCELED || !resumable)
 		return false;
 	lease_retry(c, e, 0);
 	return true;
@@ -257,7 +262,7 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
  * archived; its decoded body is no longer needed. Otherwise it is freed. */
 void crawl_keep_exchange(struct crawl *c, struct record *r, struct response *resp)
 {
-	if (!c->cfg.warc || !resp->status) {
+	if (!crawl_archives(c) || !resp->status) {
 		response_free(resp);
 		return;
 	}

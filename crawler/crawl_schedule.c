@@ -189,7 +189,7 @@ static void archive_robots(struct crawl *c, struct response *res)
 {
 	struct record *r;
 
-	if (!c->cfg.warc || !res->status || !res->final_url ||
+	if (!crawl_archives(c) || !res->status || !res->final_url ||
 	    !(r = record_new(res->final_url, NULL, 0))) {
 		response_free(res);
 		return;
@@ -199,19 +199,68 @@ static void archive_robots(struct crawl *c, struct response *res)
 	outbox_send(&c->records_out, r);
 }
 
+/* The answer to a robots.txt request as the other workers of a shared
+ * crawl read it (crawl_robots_load): "STATUS ERR MSGLEN\n", the message,
+ * the body; malloc'd, NULL when out of memory. */
+static char *robots_text(const struct response *res, size_t *len)
+{
+	const char *msg = res->err_msg ? res->err_msg : "";
+	size_t mlen = strlen(msg);
+	char head[64];
+	int n = snprintf(head, sizeof(head), "%d %d %zu\n", res->status,
+			 (int)res->err, mlen);
+	char *t = malloc((size_t)n + mlen + res->body_len + 1);
+
+	if (!t)
+		return NULL;
+	memcpy(t, head, (size_t)n);
+	memcpy(t + n, msg, mlen);
+	if (res->body_len)
+		memcpy(t + n + mlen, res->body, res->body_len);
+	*len = (size_t)n + mlen + res->body_len;
+	return t;
+}
+
+void *crawl_robots_load(void *arg, const char *text, size_t len)
+{
+	const struct crawl *c = arg;
+	const char *nl = memchr(text, '\n', len);
+	int status = 0, err = 0;
+	size_t mlen = 0;
+	char *msg;
+	struct origin *o;
+
+	if (!nl || sscanf(text, "%d %d %zu", &status, &err, &mlen) != 3 ||
+	    err < 0 || err >= RECORD_ERR_COUNT || mlen > len - (size_t)(nl + 1 - text))
+		return origin_new(0, RECORD_ERR_ROBOTS, "robots.txt unreadable in Redis",
+				  NULL, 0, c->agent);
+	msg = strndup(nl + 1, mlen);
+	if (!msg)
+		return NULL;
+	o = origin_new(status, (enum record_err)err, mlen ? msg : NULL,
+		       nl + 1 + mlen, len - (size_t)(nl + 1 + mlen - text), c->agent);
+	free(msg);
+	return o;
+}
+
 /* robots.txt answered: the origin's gate opens with its policy, paced by
- * its Crawl-delay (at most --max-delay). */
+ * its Crawl-delay (at most --max-delay); in a shared crawl, with the
+ * answer for the other workers. */
 void crawl_on_robots(struct crawl *c, struct frontier_gate *h,
 		      struct response *res)
 {
 	struct origin *o = origin_new(res->status, res->err, res->err_msg,
 				      res->body, res->body_len, c->agent);
 	int64_t delay = o ? origin_crawl_delay_ms(o) : -1;
+	size_t len = 0;
+	char *text = c->cfg.cluster ? robots_text(res, &len) : NULL;
 
 	crawl_sitemaps_of_robots(c, h->origin, o);
 	if (delay > c->cfg.max_delay_ms)
 		delay = c->cfg.max_delay_ms;
-	frontier_open(c->frontier, h, o, delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
+	frontier_open_shared(c->frontier, h, o, text, len,
+			     delay > 0 ? delay * 1000000 : 0, ctx_now_ns());
+	free(text);
 	free(h);
 	archive_robots(c, res);
 }

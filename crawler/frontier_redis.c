@@ -141,8 +141,9 @@
 
 /* ARGV[A]: the visited set's prefix; then for each URL its member in the
  * set, its skip reason ('' for none), origin, depth and item. Returns a
- * character each: as queue, or '2' seen before, '3' new and skipped (its
- * reason counted in skips). */
+ * character each: as queue, or '2' seen before, '3' new and skipped. The
+ * reasons are counted in the skips hash, an origin full (max_per_host) as
+ * the crawl's summary names it, "max_pages_per_host". */
 #define LUA_ADMIT \
 	LUA_COMMON \
 	LUA_QUEUE \
@@ -157,6 +158,9 @@
 	"    out[#out + 1] = '3'\n" \
 	"  else\n" \
 	"    out[#out + 1] = queue(ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])\n" \
+	"    if out[#out] == '1' then\n" \
+	"      redis.call('HINCRBY', P .. 'skips', 'max_pages_per_host', 1)\n" \
+	"    end\n" \
 	"  end\n" \
 	"end\n" \
 	"seen_close()\n" \

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster.h"
+#include "collector.h"
 #include "crawl.h"
 #include "ctx.h"
 #include "journal.h"
@@ -179,13 +181,16 @@ static bool nothing_fetched(const struct crawl_result *res)
 	return responses == 0 && (res->stats.pages || res->not_fetched);
 }
 
-static int exit_status(const struct crawl_result *res, int signo)
+/* A worker of a shared crawl may fetch nothing while the others fetch
+ * everything: only the collector, which sees the whole crawl, says so. */
+static int exit_status(const struct crawl_result *res, int signo, bool worker)
 {
 	switch (res->stop) {
 	case CRAWL_DONE:
 	case CRAWL_MAX_PAGES:
 	case CRAWL_MAX_TIME:
-		return nothing_fetched(res) ? EXIT_NOTHING_FETCHED : EXIT_SUCCESS;
+		return !worker && nothing_fetched(res) ? EXIT_NOTHING_FETCHED
+							: EXIT_SUCCESS;
 	case CRAWL_INTERRUPTED:
 		return 128 + (signo ? signo : SIGINT);
 	case CRAWL_FAILED:
@@ -202,7 +207,8 @@ static int run(struct options *o, struct signals *sig)
 	struct visited *recorded = NULL;
 	int status, rc;
 
-	rc = open_output(o->output, o->state_dir != NULL, &o->crawl.out_fd);
+	rc = o->crawl.cluster ? 0 : open_output(o->output, o->state_dir != NULL,
+						 &o->crawl.out_fd);
 	if (rc) {
 		fprintf(stderr, "crawler: cannot open '%s': %s\n", o->output,
 			strerror(rc));
@@ -238,12 +244,20 @@ static int run(struct options *o, struct signals *sig)
 		fprintf(stderr, "crawler: cannot start the crawl: out of memory or threads\n");
 		status = EXIT_FAILURE;
 	} else {
-		status = exit_status(&res, atomic_load(&sig->first));
+		status = exit_status(&res, atomic_load(&sig->first), o->crawl.cluster);
 	}
+	/* The crawl's time is up for every worker: the collector need not
+	 * wait for the others' leases to lapse to know why it ended. */
+	if (o->crawl.cluster && res.stop == CRAWL_MAX_TIME &&
+	    cluster_stop(o->redis, o->crawl_name, "max-time", err, sizeof(err)))
+		fprintf(stderr, "crawler: %s\n", err);
 	if (status == EXIT_NOTHING_FETCHED)
 		fprintf(stderr, "crawler: nothing could be fetched: no request got "
 			"an HTTP response (the records say why)\n");
-	if (res.write_errno)
+	if (res.write_errno && o->crawl.cluster)
+		fprintf(stderr, "crawler: cannot publish records to Redis: %s\n",
+			strerror(res.write_errno));
+	else if (res.write_errno)
 		fprintf(stderr, "crawler: cannot write output: %s\n",
 			strerror(res.write_errno));
 	else if (res.stop == CRAWL_FAILED)
@@ -269,6 +283,123 @@ out:
 	}
 	journal_close(o->crawl.journal);
 	visited_free(recorded);
+	return status;
+}
+
+/* The usage errors of joining a shared crawl exit 2, as a bad option does;
+ * Redis away or refusing exits 1. */
+static int join_status(enum cluster_status rc)
+{
+	return rc == CLUSTER_UNAVAILABLE || rc == CLUSTER_NOMEM ? EXIT_FAILURE
+								: EXIT_USAGE;
+}
+
+/* A worker joining with no crawl options takes the crawl's: its own local
+ * ones, then the stored ones, parsed again into *o (argv, in *keep, must
+ * outlive it). EXIT_SUCCESS, or EXIT_USAGE having said why. */
+static int adopt(struct options *o, const struct cluster_crawl *cl, char ***keep)
+{
+	size_t n = 1 + o->nlocal_args + cl->nargs, k = 0;
+	char **argv = calloc(n + 1, sizeof(*argv));
+	char err[512];
+	int rc = EXIT_SUCCESS;
+
+	*keep = argv;
+	if (!argv)
+		return EXIT_FAILURE;
+	argv[k++] = strdup("crawler");
+	for (size_t i = 0; i < o->nlocal_args; i++)
+		argv[k++] = strdup(o->local_args[i]);
+	for (size_t i = 0; i < cl->nargs; i++)
+		argv[k++] = strdup(cl->args[i]);
+	for (size_t i = 0; i < n; i++)
+		if (!argv[i])
+			return EXIT_FAILURE;
+	options_release(o);
+	if (options_parse(o, (int)n, argv, stdout, err, sizeof(err)) != OPTIONS_OK) {
+		fprintf(stderr, "crawler: the crawl's stored options: %s\n", err);
+		rc = EXIT_USAGE;
+	}
+	return rc;
+}
+
+static void free_argv(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* A worker of a shared crawl: join it (or start it), then crawl with its
+ * frontier, on its clock, until it is over. */
+static int run_worker(struct options *o, struct signals *sig)
+{
+	struct cluster_crawl cl;
+	struct crawl_cluster cc;
+	char err[512], **argv = NULL;
+	enum cluster_status rc;
+	int status;
+
+	rc = cluster_join(o->redis, o->crawl_name, o->crawl_args, o->ncrawl_args,
+			  o->crawl.max_time_ms, o->lease_ttl_ms * 1000000,
+			  &cl, err, sizeof(err));
+	if (rc != CLUSTER_OK) {
+		fprintf(stderr, "crawler: %s\n", err);
+		cluster_release(&cl);
+		return join_status(rc);
+	}
+	status = o->ncrawl_args ? EXIT_SUCCESS : adopt(o, &cl, &argv);
+	if (status == EXIT_SUCCESS) {
+		cc = (struct crawl_cluster){
+			.redis_url = o->redis, .name = o->crawl_name,
+			.lease_ttl_ns = o->lease_ttl_ms * 1000000,
+			.clock_offset_ns = cluster_clock_offset(&cl),
+			.archive = cl.archive,
+		};
+		o->crawl.cluster = &cc;
+		/* --max-time counts from the crawl's start, not this worker's. */
+		if (o->crawl.max_time_ms) {
+			int64_t left = o->crawl.max_time_ms -
+				       (cc.clock_offset_ns + ctx_now_ns()) / 1000000;
+
+			o->crawl.max_time_ms = left > 0 ? left : 1;
+		}
+		if (o->crawl.verbose)
+			fprintf(stderr, "crawler: %s crawl '%s'\n",
+				cl.created ? "started" : "joined", o->crawl_name);
+		status = run(o, sig);
+	}
+	cluster_release(&cl);
+	free_argv(argv);
+	return status;
+}
+
+/* The collector of a shared crawl: its records into --output (and
+ * --warc), its summary, its end. */
+static int run_collector(struct options *o, struct signals *sig)
+{
+	struct collector_config cfg = {
+		.redis_url = o->redis, .crawl_name = o->crawl_name,
+		.output = o->output, .warc = o->warc,
+		.warc_max_bytes = o->warc_max_bytes, .keep = o->keep,
+		.stop = &sig->root, .log = stderr,
+	};
+	struct crawl_result res;
+	char err[512];
+	enum collector_status rc;
+	int status;
+
+	memset(&res, 0, sizeof(res));
+	rc = collector_run(&cfg, &res, err, sizeof(err));
+	if (rc != COLLECTOR_OK) {
+		fprintf(stderr, "crawler: %s\n", err);
+		crawl_result_release(&res);
+		return rc == COLLECTOR_FAILED ? EXIT_FAILURE : EXIT_USAGE;
+	}
+	status = exit_status(&res, atomic_load(&sig->first), false);
+	if (write_summary(o, &res) != EXIT_SUCCESS)
+		status = EXIT_FAILURE;
+	crawl_result_release(&res);
 	return status;
 }
 
@@ -325,7 +456,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crawler: cannot start the signal thread\n");
 		return EXIT_FAILURE;
 	}
-	status = run(&opts, &sig);
+	if (opts.collect)
+		status = run_collector(&opts, &sig);
+	else if (opts.redis)
+		status = run_worker(&opts, &sig);
+	else
+		status = run(&opts, &sig);
 	pthread_kill(sig_thread, SIGUSR1);
 	pthread_join(sig_thread, NULL);
 	ctx_release(&sig.root);

@@ -40,6 +40,8 @@ struct option_spec {
 	size_t flag;
 	bool flag_value;
 	const char *group;  /* set on the first row of a group: its heading */
+	bool local;         /* each process of a shared crawl sets it for
+			       itself; the others shape the crawl */
 };
 
 #define FLAG(field, value) NULL, offsetof(struct options, field), value
@@ -787,37 +789,71 @@ static enum options_status set_checkpoint(struct options *o, const char *v,
 	return set_duration("checkpoint-interval", v, &o->crawl.checkpoint_ms, err, n);
 }
 
+static enum options_status set_redis(struct options *o, const char *v,
+				     char *err, size_t n)
+{
+	if (strncmp(v, "redis://", 8) != 0)
+		return fail(err, n, "redis", v, "is not redis://HOST[:PORT][/DB]");
+	o->redis = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_crawl(struct options *o, const char *v,
+				     char *err, size_t n)
+{
+	(void)err, (void)n;
+	o->crawl_name = v;
+	return OPTIONS_OK;
+}
+
+static enum options_status set_lease_ttl(struct options *o, const char *v,
+					 char *err, size_t n)
+{
+	if (set_duration("lease-ttl", v, &o->lease_ttl_ms, err, n))
+		return OPTIONS_USAGE;
+	if (o->lease_ttl_ms < 300)
+		return fail(err, n, "lease-ttl", v, "is shorter than 300ms");
+	return OPTIONS_OK;
+}
+
 /* --help and --version are answered in options_parse itself. The first
  * row of each group names it, in the order of the man page's sections. */
 static const struct option_spec table[] = {
 	{ "input-file", 'i', "FILE", NULL,
 	  "read seed URLs from FILE, one a line ('-': standard input)", set_input,
-	  .group = "Input and output" },
+	  .group = "Input and output",
+	  .local = true },
 	{ "sitemap", 0, "URL", NULL,
 	  "also read the sitemap at URL (repeatable)", set_sitemap },
 	{ "no-sitemaps", 0, NULL, NULL,
 	  "do not read the sitemaps robots.txt names",
 	  FLAG(crawl.robots_sitemaps, false) },
 	{ "output", 'o', "FILE", "standard output",
-	  "write the JSON Lines records to FILE", set_output },
+	  "write the JSON Lines records to FILE", set_output,
+	  .local = true },
 	{ "stats", 0, "FILE", "standard error",
-	  "write the summary object to FILE", set_stats },
+	  "write the summary object to FILE", set_stats,
+	  .local = true },
 	{ "links", 0, NULL, "off",
 	  "add \"outlinks\", every link of the page, to its record",
 	  FLAG(crawl.links, true) },
 	{ "warc", 0, "FILE", NULL,
 	  "archive every request and response in WARC files FILE-NNNNN.warc.gz "
 	  "(uncompressed FILE-NNNNN.warc when FILE ends in .warc)",
-	  set_warc },
+	  set_warc,
+	  .local = true },
 	{ "warc-max-size", 0, "SIZE", "1G",
-	  "start the next WARC file before one grows past SIZE", set_warc_max_size },
+	  "start the next WARC file before one grows past SIZE", set_warc_max_size,
+	  .local = true },
 	{ "headers", 0, NULL, "off",
 	  "add \"headers\", every response header, to each record",
 	  FLAG(crawl.record_headers, true) },
 	{ "state", 0, "DIR", NULL,
-	  "journal the crawl in DIR; the same command resumes it", set_state },
+	  "journal the crawl in DIR; the same command resumes it", set_state,
+	  .local = true },
 	{ "checkpoint-interval", 0, "DURATION", "1s",
-	  "with --state, fsync journal and output this often", set_checkpoint },
+	  "with --state, fsync journal and output this often", set_checkpoint,
+	  .local = true },
 	{ "scope", 0, "host|domain|subdomains|any", "host",
 	  "which links to follow, judged by the seeds", set_scope,
 	  .group = "Scope" },
@@ -859,10 +895,12 @@ static const struct option_spec table[] = {
 	  "follow rel=nofollow links and nofollow pages",
 	  FLAG(crawl.follow_nofollow, true) },
 	{ "concurrency", 'c', "N", "32", "most transfers in flight", set_concurrency,
-	  .group = "Concurrency" },
+	  .group = "Concurrency",
+	  .local = true },
 	{ "per-host", 0, "N", "8",
 	  "most transfers in flight to one origin (scheme, host, port)", set_per_host },
-	{ "parsers", 'p', "N", "online CPUs", "HTML parser threads", set_parsers },
+	{ "parsers", 'p', "N", "online CPUs", "HTML parser threads", set_parsers,
+	  .local = true },
 	{ "timeout", 't', "DURATION", "30s", "most time for one request", set_timeout,
 	  .group = "HTTP requests" },
 	{ "connect-timeout", 0, "DURATION", "10s", "most time to connect",
@@ -895,40 +933,68 @@ static const struct option_spec table[] = {
 	  FLAG(crawl.cookies, true) },
 	{ "load-cookies", 0, "FILE", NULL,
 	  "start the jar from a Netscape cookie file (implies --cookies)",
-	  set_load_cookies },
+	  set_load_cookies,
+	  .local = true },
 	{ "save-cookies", 0, "FILE", NULL,
 	  "write the jar to FILE when the crawl ends (implies --cookies)",
-	  set_save_cookies },
-	{ "proxy", 0, "URL", NULL, "send requests through this proxy", set_proxy },
+	  set_save_cookies,
+	  .local = true },
+	{ "proxy", 0, "URL", NULL, "send requests through this proxy", set_proxy,
+	  .local = true },
 	{ "insecure", 'k', NULL, NULL,
 	  "do not verify TLS certificates", FLAG(crawl.insecure, true) },
 	{ "ca-certificate", 0, "FILE", "system CAs",
 	  "trust only the CAs in PEM FILE (environment: CURL_CA_BUNDLE, "
-	  "SSL_CERT_FILE)", set_ca_certificate },
+	  "SSL_CERT_FILE)", set_ca_certificate,
+	  .local = true },
 	{ "ca-directory", 0, "DIR", "system CAs",
 	  "trust only the CAs in DIR, hashed by openssl rehash (environment: "
-	  "SSL_CERT_DIR)", set_ca_directory },
+	  "SSL_CERT_DIR)", set_ca_directory,
+	  .local = true },
 	{ "certificate", 0, "FILE", NULL,
 	  "send this PEM client certificate to servers that ask for one",
-	  set_certificate },
+	  set_certificate,
+	  .local = true },
 	{ "private-key", 0, "FILE", "in the certificate file",
-	  "the PEM private key of --certificate", set_private_key },
+	  "the PEM private key of --certificate", set_private_key,
+	  .local = true },
 	{ "http1.1", 0, NULL, NULL, "use HTTP/1.1, never HTTP/2",
 	  FLAG(crawl.http11, true) },
 	{ "quiet", 'q', NULL, NULL,
 	  "no progress line and no summary on standard error",
 	  FLAG(quiet, true),
-	  .group = "Reporting" },
+	  .group = "Reporting",
+	  .local = true },
 	{ "verbose", 'v', NULL, NULL,
 	  "a line on standard error for each fetched URL",
-	  FLAG(crawl.verbose, true) },
+	  FLAG(crawl.verbose, true),
+	  .local = true },
 	{ "progress", 0, NULL, "when standard error is a terminal",
-	  "draw a live status line on standard error", set_progress },
-	{ "no-progress", 0, NULL, NULL, "never draw the status line", set_no_progress },
+	  "draw a live status line on standard error", set_progress,
+	  .local = true },
+	{ "no-progress", 0, NULL, NULL, "never draw the status line", set_no_progress,
+	  .local = true },
+	{ "redis", 0, "URL", NULL,
+	  "work on a crawl shared through the Redis at URL "
+	  "(redis://HOST[:PORT][/DB]), with --crawl", set_redis,
+	  .group = "Many machines", .local = true },
+	{ "crawl", 0, "NAME", NULL,
+	  "the shared crawl's name; the first worker's URLs and options "
+	  "start it, later workers join it", set_crawl, .local = true },
+	{ "collect", 0, NULL, NULL,
+	  "be the crawl's collector: write its records to --output FILE "
+	  "(and --warc), then end it", FLAG(collect, true), .local = true },
+	{ "lease-ttl", 0, "DURATION", "5s",
+	  "a worker's hold on a URL lapses this long after it stops renewing "
+	  "it (it died)", set_lease_ttl, .local = true },
+	{ "keep", 0, NULL, NULL,
+	  "the collector leaves the crawl's keys in Redis when it ends",
+	  FLAG(keep, true), .local = true },
 	{ "help", 'h', NULL, NULL, "print this help and exit", NULL,
-	  .group = "Miscellaneous" },
-	{ "version", 'V', NULL, NULL, "print the version and exit", NULL },
-};
+	  .group = "Miscellaneous",
+	  .local = true },
+	{ "version", 'V', NULL, NULL, "print the version and exit", NULL,
+	  .local = true },};
 
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 #define LONG_ONLY_BASE 256 /* getopt codes for options with no letter */
@@ -1083,6 +1149,63 @@ static enum options_status request_options_done(struct options *o, char *err,
 	return OPTIONS_OK;
 }
 
+/* Option s (with value v) into the part of the command line it belongs
+ * to (options.h); -i is neither: its seeds are. */
+static enum options_status keep_arg(struct options *o, const struct option_spec *s,
+				    const char *v, char *err, size_t n)
+{
+	char name[64];
+	char ***list = s->local ? &o->local_args : &o->crawl_args;
+	size_t *count = s->local ? &o->nlocal_args : &o->ncrawl_args;
+
+	if (s->letter == 'i')
+		return OPTIONS_OK;
+	snprintf(name, sizeof(name), "--%s", s->name);
+	if (!push(list, count, name) || (s->arg && !push(list, count, v))) {
+		snprintf(err, n, "out of memory");
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_OK;
+}
+
+/* What a shared crawl's processes may and must be given. */
+static enum options_status shared_done(struct options *o, char *err, size_t n)
+{
+	bool to_file = o->output && strcmp(o->output, "-") != 0;
+
+	if (!o->redis != !o->crawl_name) {
+		snprintf(err, n, "--redis and --crawl go together");
+		return OPTIONS_USAGE;
+	}
+	if (!o->redis && (o->collect || o->keep)) {
+		snprintf(err, n, "--%s needs --redis and --crawl",
+			 o->collect ? "collect" : "keep");
+		return OPTIONS_USAGE;
+	}
+	if (!o->redis)
+		return OPTIONS_OK;
+	if (o->state_dir) {
+		snprintf(err, n, "--state is for a crawl on one machine: a shared "
+			 "crawl's state is in Redis");
+		return OPTIONS_USAGE;
+	}
+	if (o->collect && (!to_file || o->ncrawl_args || o->nseeds)) {
+		snprintf(err, n, "--collect takes --output FILE (not standard output) "
+			 "and no URL or crawl option: the workers give those");
+		return OPTIONS_USAGE;
+	}
+	if (!o->collect && (o->output || o->warc)) {
+		snprintf(err, n, "a worker's records go to the crawl's collector: "
+			 "give --output and --warc to 'crawler --collect'");
+		return OPTIONS_USAGE;
+	}
+	if (!o->collect && o->keep) {
+		snprintf(err, n, "--keep is the collector's (--collect)");
+		return OPTIONS_USAGE;
+	}
+	return OPTIONS_OK;
+}
+
 enum options_status options_parse(struct options *o, int argc, char **argv,
 				  FILE *out, char *err, size_t errlen)
 {
@@ -1095,6 +1218,7 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 	crawl_config_init(&o->crawl);
 	o->progress = -1;
 	o->warc_max_bytes = WARC_DEFAULT_MAX_BYTES;
+	o->lease_ttl_ms = 5000;
 	build_getopt(longopts, shortopts);
 	optind = 0; /* glibc: start over, also when called again (tests) */
 	opterr = 0;
@@ -1113,13 +1237,23 @@ enum options_status options_parse(struct options *o, int argc, char **argv,
 			*(bool *)(void *)((char *)o + s->flag) = s->flag_value;
 		else if ((rc = s->set(o, optarg, err, errlen)) != OPTIONS_OK)
 			return rc;
+		if ((rc = keep_arg(o, s, optarg, err, errlen)) != OPTIONS_OK)
+			return rc;
 	}
 	for (int i = optind; i < argc; i++)
 		if (!push(&o->seeds, &o->nseeds, argv[i])) {
 			snprintf(err, errlen, "out of memory");
 			return OPTIONS_USAGE;
 		}
-	if (!o->nseeds) {
+	for (size_t i = 0; i < o->nseeds; i++)
+		if ((!i && !push(&o->crawl_args, &o->ncrawl_args, "--")) ||
+		    !push(&o->crawl_args, &o->ncrawl_args, o->seeds[i])) {
+			snprintf(err, errlen, "out of memory");
+			return OPTIONS_USAGE;
+		}
+	if ((rc = shared_done(o, err, errlen)) != OPTIONS_OK)
+		return rc;
+	if (!o->nseeds && !o->redis) {
 		snprintf(err, errlen, "no URL given");
 		return OPTIONS_USAGE;
 	}
@@ -1168,4 +1302,6 @@ void options_release(struct options *o)
 	free_list(&o->resolve, &o->nresolve);
 	free_list(&o->accept_types, &o->naccept_types);
 	free_list(&o->reject_types, &o->nreject_types);
+	free_list(&o->crawl_args, &o->ncrawl_args);
+	free_list(&o->local_args, &o->nlocal_args);
 }

@@ -16,6 +16,8 @@
 
 #include "chan.h"
 #include "ctx.h"
+#include "exchange.h"
+#include "frontier.h"
 #include "journal.h"
 #include "record.h"
 #include "response.h"
@@ -29,8 +31,18 @@
 #define WRITER_BATCH 64
 #define LINGER_NS (20 * 1000000LL)
 
+/* A record on its way to publish: its line and numbers, owned. */
+struct pub {
+	struct frontier_result res;
+	char *line;
+	char *exchange;
+	char meta[96];
+};
+
 struct writer {
 	struct writer_config cfg;
+	struct pub pubs[WRITER_BATCH]; /* publish: the batch being made */
+	size_t npubs;
 	struct chan *results;   /* borrowed */
 	pthread_t thread;
 	pthread_mutex_t io;     /* guards buf, len and err; held across write(2) */
@@ -107,11 +119,60 @@ static int put_locked(struct writer *w, const char *p, size_t n)
 	return err;
 }
 
+/* Publish the batch (a worker's records); what fails is dropped, and
+ * the writer fails: its URLs' leases expire, for another worker. */
+static void publish(struct writer *w)
+{
+	struct frontier_result res[WRITER_BATCH];
+	int err = 0;
+
+	if (!w->npubs)
+		return;
+	for (size_t i = 0; i < w->npubs; i++)
+		res[i] = w->pubs[i].res;
+	if (!w->err)
+		err = w->cfg.publish(w->cfg.arg, res, w->npubs);
+	for (size_t i = 0; i < w->npubs; i++) {
+		free(w->pubs[i].line);
+		free(w->pubs[i].exchange);
+	}
+	w->npubs = 0;
+	fail(w, err);
+}
+
+/* A worker's record into the batch, taking line ("warc" is its last
+ * field, null: the collector fills it in; NULL for an exchange alone) and
+ * x (exchange_pack's, or NULL), with the numbers the collector's
+ * statistics need: status, error, bytes, and 1 for a sitemap read. */
+static void pub_add(struct writer *w, const struct record *r, char *line,
+		    size_t n, char *x, size_t xlen)
+{
+	struct pub *p = &w->pubs[w->npubs++];
+	int len = snprintf(p->meta, sizeof(p->meta), "%d %d %llu %d", r->status,
+			   (int)r->err, (unsigned long long)r->bytes,
+			   r->sitemap_urls >= 0);
+
+	p->line = line;
+	p->exchange = x;
+	p->res = (struct frontier_result){
+		.ticket = line ? r->ticket : 0, .depth = r->depth,
+		.line = line, .line_len = n,
+		.meta = p->meta, .meta_len = (size_t)len,
+		.exchange = x, .exchange_len = xlen,
+		.warc_at = n >= 6 ? n - 6 : 0,
+	};
+	if (w->npubs == WRITER_BATCH)
+		publish(w);
+}
+
 /* buf and len change under io only, so writer_halt finds whole lines not
  * yet written there, and never lines already written. */
 static void flush(struct writer *w)
 {
 	int err = 0;
+
+	if (w->cfg.publish)
+		publish(w);
 
 	pthread_mutex_lock(&w->io);
 	if (w->len)
@@ -216,10 +277,11 @@ static const char *truncation(const struct response *a)
 /* The record's exchange goes to the archive before its line is taken, so
  * a line never names a record that is not there. A failure stops the
  * crawl, as a failed write of the output does. */
-static void archive(struct writer *w, struct record *r)
+static struct warc_exchange exchange_of(const struct record *r)
 {
 	const struct response *a = r->archive;
-	struct warc_exchange x = {
+
+	return (struct warc_exchange){
 		.uri = a->final_url ? a->final_url : r->url,
 		.ip = a->ip,
 		.date_ms = a->fetched_at_ms,
@@ -236,6 +298,11 @@ static void archive(struct writer *w, struct record *r)
 		.payload_digest = a->digest[0] ? a->digest : NULL,
 		.truncated = truncation(a),
 	};
+}
+
+static void archive(struct writer *w, struct record *r)
+{
+	struct warc_exchange x = exchange_of(r);
 	struct warc_ref ref;
 	int err;
 
@@ -252,16 +319,32 @@ static void archive(struct writer *w, struct record *r)
 	r->warc_length = ref.length;
 }
 
+/* A worker's exchange for the collector to archive; NULL (the writer
+ * failed) when out of memory. */
+static char *pack(struct writer *w, const struct record *r, size_t *len)
+{
+	struct warc_exchange x = exchange_of(r);
+	char *p = exchange_pack(&x, len);
+
+	if (!p)
+		fail(w, ENOMEM);
+	return p;
+}
+
 static void take(struct writer *w, struct record *r)
 {
-	size_t n;
-	char *line;
+	size_t n, xlen = 0;
+	char *line, *x = NULL;
 
 	if (r->archive && w->cfg.warc)
 		archive(w, r);
+	else if (r->archive && w->cfg.publish)
+		x = pack(w, r, &xlen);
 	response_free(r->archive);
 	r->archive = NULL;
 	if (r->archive_only) {
+		if (x)
+			pub_add(w, r, NULL, 0, x, xlen);
 		record_free(r);
 		return;
 	}
@@ -269,15 +352,19 @@ static void take(struct writer *w, struct record *r)
 
 	/* A record that cannot be made a line is lost: stop there, as on a
 	 * failed write, rather than go on with a hole in the output. */
-	if (line)
-		emit(w, line, n);
-	else
+	if (!line) {
 		fail(w, ENOMEM);
-	free(line);
+		free(x);
+	} else if (w->cfg.publish)
+		pub_add(w, r, line, n, x, xlen);
+	else
+		emit(w, line, n);
+	if (!w->cfg.publish)
+		free(line);
 	stats_add(&w->stats, r);
 	if (w->cfg.verbose)
 		log_record(w, r);
-	if (w->cfg.on_record)
+	if (w->cfg.on_record && !w->cfg.publish)
 		w->cfg.on_record(w->cfg.arg, r);
 	record_free(r);
 }

@@ -50,6 +50,17 @@ enum crawl_hook {
 				     admitted */
 };
 
+/* A worker of a crawl shared through Redis (docs/DISTRIBUTED.md): the
+ * frontier and visited set are the crawl's there, and records go to its
+ * results stream, for the collector. */
+struct crawl_cluster {
+	const char *redis_url;   /* borrowed */
+	const char *name;        /* the crawl's; borrowed */
+	int64_t lease_ttl_ns;    /* --lease-ttl */
+	int64_t clock_offset_ns; /* the crawl's clock: monotonic ns + this */
+	bool archive;            /* send each exchange, for the collector's WARC */
+};
+
 struct crawl_config {
 	char **seeds;            /* absolute http(s) URLs, or HOST[:PORT][/PATH]
 				    taken as http://; borrowed */
@@ -116,6 +127,8 @@ struct crawl_config {
 	 * frontier_memory_new, visited_memory_new. */
 	struct frontier *(*new_frontier)(const struct frontier_config *cfg);
 	struct visited *(*new_visited)(void);
+	const struct crawl_cluster *cluster; /* borrowed; NULL: this process
+				    alone (new_frontier and new_visited) */
 	/* For tests: called at each instant of enum crawl_hook, from the
 	 * thread that is there; NULL in the program. */
 	void (*hook)(void *arg, enum crawl_hook at, const char *url);

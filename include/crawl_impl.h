@@ -128,6 +128,13 @@ struct batch {
 	char *const *lastmods;       /* each link's <lastmod> or NULL; or NULL */
 };
 
+/* crawl.c: whether exchanges are kept: for --warc, or for the collector's
+ * WARC in a shared crawl. */
+bool crawl_archives(const struct crawl *c);
+
+/* crawl.c: the names of enum crawl_skip, as the summary writes them. */
+extern const char *const crawl_skip_names[];
+
 /* crawl.c: an admitted URL is finished with (its record was written, or
  * could not even be made); the last one wakes the fetch loop. */
 void crawl_url_finished(struct crawl *c, unsigned depth);
@@ -156,6 +163,9 @@ int64_t crawl_schedule(struct crawl *c);
 int crawl_auth_init(struct crawl *c);
 void crawl_on_robots(struct crawl *c, struct frontier_gate *g,
 		     struct response *res);
+/* frontier_config.load_policy of a shared crawl: an origin's policy from
+ * the robots.txt answer another worker kept (arg: the crawl). */
+void *crawl_robots_load(void *arg, const char *text, size_t len);
 
 /* crawl_results.c: the fetch pool's keep_body and done callbacks, and the
  * parser threads' loop. */

@@ -39,6 +39,20 @@ struct options {
 	size_t naccept_types;
 	char **reject_types;    /* owned copies of --reject-type values */
 	size_t nreject_types;
+	/* A crawl shared through Redis (docs/DISTRIBUTED.md). */
+	const char *redis;      /* --redis URL; NULL: this process alone */
+	const char *crawl_name; /* --crawl NAME */
+	bool collect;           /* --collect: the crawl's collector */
+	bool keep;              /* --keep: the collector leaves the keys */
+	int64_t lease_ttl_ms;   /* --lease-ttl */
+	/* The command line in two parts, each option as "--name" and its
+	 * value: what shapes the crawl (stored with it in Redis, the same for
+	 * every worker; then "--" and the seeds), and what each process sets
+	 * for itself (concurrency, reporting, files). Owned copies. */
+	char **crawl_args;
+	size_t ncrawl_args;
+	char **local_args;
+	size_t nlocal_args;
 };
 
 enum options_status {
@@ -48,7 +62,8 @@ enum options_status {
 };
 
 /* Parse argv into *o. Help and version text go to out. Whatever it
- * returns, *o holds copies to give back with options_release. */
+ * returns, *o holds copies to give back with options_release. Values are
+ * borrowed from argv, which must outlive *o. */
 enum options_status options_parse(struct options *o, int argc, char **argv,
 				  FILE *out, char *err, size_t errlen);
 /* Free the copies o holds (seeds, sitemaps, headers, include and exclude

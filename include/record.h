@@ -82,6 +82,9 @@ struct record {
 	enum record_via via;  /* how url was found */
 	char *parent;         /* page that linked here; NULL for a seed */
 	unsigned depth;       /* hops from a seed */
+	uint64_t ticket;      /* its lease's fencing token in a crawl shared
+				 through Redis (frontier_lease.ticket), to
+				 publish it with; 0 otherwise */
 	int status;           /* HTTP status; 0 when no response arrived */
 	char *content_type;   /* Content-Type as sent, or NULL */
 	uint64_t bytes;       /* body bytes received, after decoding */

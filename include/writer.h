@@ -21,6 +21,7 @@
 #include "stats.h"
 
 struct chan;
+struct frontier_result;
 struct journal;
 struct warc;
 struct record;
@@ -43,6 +44,11 @@ struct writer_config {
 	int64_t checkpoint_ms;   /* how often to fsync the journal and output */
 	struct warc *warc;       /* --warc: a record's exchange is archived
 				    before its line is taken; borrowed or NULL */
+	/* A worker of a shared crawl: instead of written, records are
+	 * published in batches, which completes their URLs (on_record is
+	 * not called); 0, or an errno that fails the writer as a failed
+	 * write does. */
+	int (*publish)(void *arg, const struct frontier_result *r, size_t n);
 };
 
 struct writer;
