@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -742,21 +744,25 @@ static void expect_lines_point_at_their_records(size_t n)
 	free(text);
 }
 
+#define MAX_RECS 8192
+
 /* Response records in the series, each once: every file read whole. */
 static size_t responses_in_series(char **uris, size_t max)
 {
-	struct warc_rec recs[512];
+	struct warc_rec *recs = calloc(MAX_RECS, sizeof(*recs));
 	size_t found = 0;
 
+	cr_assert_not_null(recs);
 	for (unsigned f = 0;; f++) {
 		char *name = warc_file_name(warc_path, f);
 		size_t n;
 
 		if (access(name, F_OK)) {
 			free(name);
+			free(recs);
 			return found;
 		}
-		n = warc_read_file(name, recs, 512);
+		n = warc_read_file(name, recs, MAX_RECS);
 		cr_expect_str_eq(warc_rec_field(&recs[0], "WARC-Type"), "warcinfo");
 		for (size_t i = 0; i < n; i++) {
 			warc_rec_check_digests(&recs[i]);
@@ -772,8 +778,11 @@ static size_t responses_in_series(char **uris, size_t max)
 
 static void expect_each_exchange_once(size_t n)
 {
-	char *uris[512], *uri, *payload;
-	size_t found = responses_in_series(uris, 512);
+	char **uris = calloc(MAX_RECS, sizeof(*uris)), *uri, *payload;
+	size_t found;
+
+	cr_assert_not_null(uris);
+	found = responses_in_series(uris, MAX_RECS);
 
 	cr_expect_eq(found, n + 1, "%zu responses for %zu exchanges and robots.txt",
 		     found, n);
@@ -784,6 +793,7 @@ static void expect_each_exchange_once(size_t n)
 		free(payload);
 		free(uris[i]);
 	}
+	free(uris);
 }
 
 Test(collector, each_line_points_at_its_record_in_the_warc, .init = start,
@@ -828,6 +838,45 @@ Test(collector, a_restart_archives_every_exchange_once_and_cuts_what_a_kill_left
 	free(file);
 	crawl_done();
 	cr_assert_eq(collect(&r), COLLECTOR_OK, "%s", r.err);
+	expect_lines_point_at_their_records(n);
+	expect_each_exchange_once(n);
+	crawl_result_release(&r.res);
+}
+
+/* A collector in a child process, killed at random moments mid-batch
+ * (archiving, writing, checkpointing), started again each time. */
+Test(collector, kill_9_at_any_moment_neither_skips_nor_repeats_anything,
+     .init = start, .fini = stop, .timeout = 60)
+{
+	struct run r = { .warc = warc_path };
+	unsigned seed = 7;
+	size_t n = 2000;
+	int kills = 0;
+
+	make_crawl(realtime_ns(), 0, 0);
+	for (size_t i = 0; i <= n; i++)
+		add_archived(i);
+	for (int round = 0; round < 40 && integer("XLEN " KEY("results")); round++) {
+		struct timespec pause = { .tv_nsec = (2 + rand_r(&seed) % 20) * 1000000L };
+		int status;
+		pid_t pid = fork();
+
+		cr_assert_geq(pid, 0);
+		if (!pid) {
+			struct run child = { .warc = warc_path };
+
+			collect(&child);
+			_exit(0);
+		}
+		nanosleep(&pause, NULL);
+		kills += kill(pid, SIGKILL) == 0;
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+	}
+	cr_log_info("%d kills", kills);
+	cr_expect_gt(kills, 3);
+	crawl_done();
+	cr_assert_eq(collect(&r), COLLECTOR_OK, "%s", r.err);
+	cr_expect_eq(r.res.stats.pages, n);
 	expect_lines_point_at_their_records(n);
 	expect_each_exchange_once(n);
 	crawl_result_release(&r.res);
