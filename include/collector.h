@@ -54,11 +54,12 @@ enum collector_status {
 /* Collect crawl cfg->crawl_name until it is over (or cfg->stop is
  * cancelled), resuming from the checkpoint if there is one. *out is
  * always filled in (crawl_result_release frees its summary and report):
- * on COLLECTOR_OK, stop is why the crawl ended, or CRAWL_INTERRUPTED
- * (the crawl's keys are kept: start the collector again to go on), with
- * the summary; on COLLECTOR_FAILED, stop is CRAWL_FAILED, write_errno is
- * set when the output could not be written, and there is no summary.
- * Other than COLLECTOR_OK, err holds the message (no "crawler: "). */
+ * on COLLECTOR_OK, stop is why the crawl ended (its keys are deleted
+ * unless keep), or CRAWL_INTERRUPTED (they are kept: start the collector
+ * again to go on), with the summary and report; otherwise stop is
+ * CRAWL_FAILED, there is no summary, write_errno is set when the output
+ * could not be written, and err holds the message (no "crawler: "
+ * before it). */
 enum collector_status collector_run(const struct collector_config *cfg,
 				    struct crawl_result *out, char *err,
 				    size_t errlen);
