@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -675,10 +676,29 @@ static bool put_line(struct collector *c, struct batch *b, const char *id,
 	return ok;
 }
 
+/* --verbose: the record's status and URL, and its error, as the writer's
+ * log_record says them (the time it took is in the line only). */
+static void log_record(const struct collector *c, struct value line,
+		       const struct record *r)
+{
+	json_t *rec = json_loadb(line.p, line.len, 0, NULL);
+	const char *url = json_string_value(json_object_get(rec, "url"));
+	char status[8] = "---";
+
+	if (r->status)
+		snprintf(status, sizeof(status), "%d", r->status);
+	if (r->err != RECORD_ERR_NONE)
+		fprintf(c->cfg->log, "%s %s (%s)\n", status, url ? url : "?",
+			record_err_name(r->err));
+	else
+		fprintf(c->cfg->log, "%s %s\n", status, url ? url : "?");
+	json_decref(rec);
+}
+
 /* meta, "STATUS ERR BYTES", counted as the one-process writer counts a
  * record. */
 static void count(struct collector *c, struct batch *b, const char *id,
-		  struct value meta)
+		  struct value line, struct value meta)
 {
 	struct record r = { 0 };
 	const char *sp1 = NULL, *sp2 = NULL, *end = meta.p;
@@ -701,6 +721,8 @@ static void count(struct collector *c, struct batch *b, const char *id,
 	r.err = (enum record_err)err;
 	r.bytes = bytes;
 	stats_add(&b->next.stats, &r);
+	if (c->cfg->verbose && c->cfg->log)
+		log_record(c, line, &r);
 }
 
 static enum collector_status take_entry(struct collector *c, struct batch *b,
@@ -724,7 +746,7 @@ static enum collector_status take_entry(struct collector *c, struct batch *b,
 	if (line.p) {
 		if (!put_line(c, b, id, line, wa, archived ? &ref : NULL))
 			return fail(c, COLLECTOR_FAILED, 0, "out of memory");
-		count(c, b, id, meta);
+		count(c, b, id, line, meta);
 	}
 	memcpy(b->next.id, id, e->element[0]->len + 1);
 	b->n++;

@@ -37,6 +37,7 @@ struct collector_config {
 	const char *warc;        /* --warc FILE, or NULL */
 	uint64_t warc_max_bytes; /* --warc-max-size; 0: no limit */
 	bool keep;               /* --keep: leave the crawl's keys at its end */
+	bool verbose;            /* a line per record on log: status, URL */
 	struct ctx *stop;        /* cancelled on a signal; may be NULL */
 	FILE *log;               /* Redis retries and bad entries are told
 				    here; NULL: nowhere */

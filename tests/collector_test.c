@@ -33,15 +33,25 @@ static redisContext *admin; /* the test's own connection: the workers */
 static char dir[64];
 static char out_path[128], warc_path[128];
 
-static void start(void)
+static void start_redis(bool aof)
 {
-	srv = redissrv_start(false);
+	srv = redissrv_start(aof);
 	admin = redisConnect("127.0.0.1", srv->port);
 	cr_assert(admin && !admin->err, "connect to redis on port %u", srv->port);
 	snprintf(dir, sizeof(dir), "/tmp/coll-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(out_path, sizeof(out_path), "%s/out.jsonl", dir);
 	snprintf(warc_path, sizeof(warc_path), "%s/crawl.warc.gz", dir);
+}
+
+static void start(void)
+{
+	start_redis(false);
+}
+
+static void start_with_aof(void)
+{
+	start_redis(true);
 }
 
 static void stop(void)
@@ -193,7 +203,8 @@ static char *hget(const char *key, const char *field)
 
 struct run {
 	const char *warc;
-	bool keep;
+	bool keep, verbose;
+	FILE *log;              /* NULL: stderr */
 	struct ctx *stop;
 	const char *output;     /* NULL: out_path */
 	const char *url;        /* NULL: srv->url */
@@ -208,7 +219,8 @@ static enum collector_status collect(struct run *r)
 		.redis_url = r->url ? r->url : srv->url,
 		.crawl_name = r->name ? r->name : NAME,
 		.output = r->output ? r->output : out_path,
-		.warc = r->warc, .keep = r->keep, .stop = r->stop, .log = stderr,
+		.warc = r->warc, .keep = r->keep, .verbose = r->verbose,
+		.stop = r->stop, .log = r->log ? r->log : stderr,
 	};
 
 	return collector_run(&cfg, &r->res, r->err, sizeof(r->err));
@@ -880,4 +892,81 @@ Test(collector, kill_9_at_any_moment_neither_skips_nor_repeats_anything,
 	expect_lines_point_at_their_records(n);
 	expect_each_exchange_once(n);
 	crawl_result_release(&r.res);
+}
+
+/* Entries that break the protocol lose nothing of the output: each is
+ * told on the log, its line written as it came, its record archived. */
+Test(collector, a_bad_entry_is_told_and_its_line_kept, .init = start, .fini = stop)
+{
+	char *log_text = NULL, *x, *text;
+	size_t log_len = 0, xlen, wa;
+	struct run r = { .warc = warc_path, .verbose = true };
+	struct warc_exchange ex = { .uri = "http://a.test/2", .head = page_head,
+				    .head_len = sizeof(page_head) - 1, .payload = "" };
+	char *line = line_of(2, &wa);
+
+	r.log = open_memstream(&log_text, &log_len);
+	cr_assert_not_null(r.log);
+	make_crawl(realtime_ns(), 0, 0);
+	redis_ok(redisCommand(admin, "XADD " KEY("results") " * line %s meta %s",
+			      "{\"url\":\"http://a.test/0\"}\n", "two hundred"));
+	redis_ok(redisCommand(admin, "XADD " KEY("results") " * line %s meta %s x %s wa 9",
+			      "{\"url\":\"http://a.test/1\",\"warc\":null}", "200 0 1",
+			      "not an exchange"));
+	x = exchange_pack(&ex, &xlen);
+	redis_ok(redisCommand(admin, "XADD " KEY("results") " * line %s meta %s x %b wa 3",
+			      line, "200 0 0", x, xlen));
+	free(x);
+	crawl_done();
+	cr_assert_eq(collect(&r), COLLECTOR_OK, "%s", r.err);
+	fclose(r.log);
+	text = read_all(out_path, NULL);
+	cr_expect_str_eq(text, "{\"url\":\"http://a.test/0\"}\n"
+			 "{\"url\":\"http://a.test/1\",\"warc\":null}\n"
+			 "{\"url\":\"http://a.test/2\",\"status\":200,\"warc\":null}\n");
+	cr_expect_eq(r.res.stats.pages, 3);
+	cr_expect_eq(r.res.stats.by_status[0], 1, "a bad meta counts as no response");
+	cr_expect(strstr(log_text, "meta is not"), "log: %s", log_text);
+	cr_expect(strstr(log_text, "does not end in a newline"), "log: %s", log_text);
+	cr_expect(strstr(log_text, "is not one: not archived"), "log: %s", log_text);
+	cr_expect(strstr(log_text, "wa is not the place"), "log: %s", log_text);
+	cr_expect(strstr(log_text, "--- http://a.test/0\n"), "verbose: %s", log_text);
+	cr_expect(strstr(log_text, "200 http://a.test/2\n"), "verbose: %s", log_text);
+	free(log_text);
+	free(text);
+	free(line);
+	crawl_result_release(&r.res);
+}
+
+/* Redis restarts (its AOF on) while the collector waits: it tries again
+ * and goes on where it was. */
+Test(collector, a_redis_restart_is_waited_out, .init = start_with_aof, .fini = stop,
+     .timeout = 60)
+{
+	struct waiting w = { 0 };
+	struct timespec pause = { .tv_nsec = 20 * 1000000L };
+	pthread_t t;
+	char *id = NULL;
+
+	make_crawl(realtime_ns(), 0, 0);
+	add_records(0, 10);
+	cr_assert_eq(pthread_create(&t, NULL, collect_main, &w), 0);
+	for (int i = 0; i < 500 && !id; i++) {
+		nanosleep(&pause, NULL);
+		id = hget(KEY("collector"), "id");
+	}
+	cr_assert_not_null(id, "the first batch is checkpointed");
+	free(id);
+	redisFree(admin);
+	redissrv_restart(srv);
+	admin = redisConnect("127.0.0.1", srv->port);
+	cr_assert(admin && !admin->err);
+	add_records(10, 20);
+	crawl_done();
+	pthread_join(t, NULL);
+	cr_assert_eq(w.rc, COLLECTOR_OK, "%s", w.r.err);
+	cr_expect_eq(w.r.res.stop, CRAWL_DONE);
+	cr_expect_eq(w.r.res.stats.pages, 20);
+	expect_output(20);
+	crawl_result_release(&w.r.res);
 }
