@@ -67,6 +67,7 @@ struct mark {
 				    collector's resumed_file); NULL: none */
 	uint64_t warc_end;       /* that record's end in it, bytes */
 	struct stats stats;      /* of the lines in the output */
+	uint64_t sitemaps;       /* of them, sitemaps read */
 };
 
 struct collector {
@@ -74,7 +75,7 @@ struct collector {
 	struct rconn_endpoint ep;
 	struct rconn *r;
 	char results[KEY_MAX], meta[KEY_MAX], counts[KEY_MAX], skips[KEY_MAX],
-	     expiry[KEY_MAX], checkpoint[KEY_MAX];
+	     expiry[KEY_MAX], checkpoint[KEY_MAX], archive[KEY_MAX];
 	int fd;                  /* the output, O_APPEND; -1: not open */
 	struct warc *warc;       /* --warc, or NULL */
 	char *resumed_file;      /* the checkpoint's warc_file, owned */
@@ -274,7 +275,7 @@ static enum collector_status save_checkpoint(struct collector *c,
 					     const struct mark *m)
 {
 	char out[NUM_MAX], end[NUM_MAX], pages[NUM_MAX], bytes[NUM_MAX],
-	     errors[NUM_MAX];
+	     errors[NUM_MAX], sitemaps[NUM_MAX];
 	struct buf status = { 0 }, errs = { 0 };
 	enum collector_status rc = COLLECTOR_OK;
 
@@ -283,6 +284,7 @@ static enum collector_status save_checkpoint(struct collector *c,
 	snprintf(pages, sizeof(pages), "%llu", (unsigned long long)m->stats.pages);
 	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)m->stats.bytes);
 	snprintf(errors, sizeof(errors), "%llu", (unsigned long long)m->stats.errors);
+	snprintf(sitemaps, sizeof(sitemaps), "%llu", (unsigned long long)m->sitemaps);
 	if (!put_counts(&status, m->stats.by_status, STATS_MAX_STATUS, false) ||
 	    !put_counts(&errs, m->stats.by_err, RECORD_ERR_COUNT, true) ||
 	    !buf_add(&status, "", 1) || !buf_add(&errs, "", 1)) {
@@ -291,7 +293,8 @@ static enum collector_status save_checkpoint(struct collector *c,
 		const char *argv[] = { "HSET", c->checkpoint, "id", m->id, "out", out,
 				       "warc_file", m->warc_file ? m->warc_file : "",
 				       "warc_end", end, "pages", pages, "bytes", bytes,
-				       "errors", errors, "by_status", status.p,
+				       "errors", errors, "sitemaps", sitemaps,
+				       "by_status", status.p,
 				       "by_err", errs.p };
 
 		rc = run(c, sizeof(argv) / sizeof(argv[0]), argv);
@@ -324,6 +327,8 @@ static bool load_field(struct collector *c, struct mark *m, const redisReply *k,
 		return parse_u64(v->str, v->len, &m->stats.bytes);
 	if (!strcmp(name, "errors"))
 		return parse_u64(v->str, v->len, &m->stats.errors);
+	if (!strcmp(name, "sitemaps"))
+		return parse_u64(v->str, v->len, &m->sitemaps);
 	if (!strcmp(name, "by_status"))
 		return get_counts(v->str, v->len, m->stats.by_status,
 				  STATS_MAX_STATUS, false);
@@ -375,6 +380,7 @@ static void name_keys(struct collector *c)
 	snprintf(c->skips, KEY_MAX, "C:{%s}:skips", n);
 	snprintf(c->expiry, KEY_MAX, "C:{%s}:expiry", n);
 	snprintf(c->checkpoint, KEY_MAX, "C:{%s}:collector", n);
+	snprintf(c->archive, KEY_MAX, "C:{%s}:archive", n);
 }
 
 /* A warcinfo field value from meta, if it is one (one line). */
@@ -433,6 +439,35 @@ static enum collector_status crawl_exists(struct collector *c)
 	return COLLECTOR_OK;
 }
 
+/* A collector may start before the crawl's first worker: it waits for the
+ * crawl, saying so once, until the stop ctx ends the wait (no crawl). */
+static enum collector_status await_crawl(struct collector *c)
+{
+	enum collector_status rc;
+	bool told = false;
+
+	while ((rc = crawl_exists(c)) == COLLECTOR_NO_CRAWL &&
+	       !(c->cfg->stop && ctx_done(c->cfg->stop))) {
+		if (!told && c->cfg->log)
+			fprintf(c->cfg->log, "crawler: waiting for crawl '%s' to start "
+				"in Redis at %s:%d\n", c->cfg->crawl_name, c->ep.host,
+				c->ep.port);
+		told = true;
+		nanosleep(&(struct timespec){ .tv_nsec = COLLECTOR_WAIT_MS * 1000000L },
+			  NULL);
+	}
+	return rc;
+}
+
+/* --warc: workers that start from now on send their exchanges (the
+ * archive key, which they read as they join). */
+static enum collector_status want_exchanges(struct collector *c)
+{
+	const char *argv[] = { "SET", c->archive, "1" };
+
+	return c->cfg->warc ? run(c, 3, argv) : COLLECTOR_OK;
+}
+
 /* The output: resumed, cut back to the checkpoint's length (what a kill
  * left past it is written again), or new. */
 static enum collector_status open_output(struct collector *c, bool resume)
@@ -469,7 +504,6 @@ static enum collector_status open_output(struct collector *c, bool resume)
 static enum collector_status open_warc(struct collector *c, bool resume,
 				       const char *info)
 {
-	const char *argv[] = { "HSET", c->meta, "archive", "1" };
 	struct warc_config wc = { .path = c->cfg->warc,
 				  .max_bytes = c->cfg->warc_max_bytes,
 				  .info = info, .resume = resume };
@@ -484,7 +518,7 @@ static enum collector_status open_warc(struct collector *c, bool resume,
 	c->warc = warc_new(&wc, why, sizeof(why));
 	if (!c->warc)
 		return fail(c, COLLECTOR_FAILED, 0, "cannot write the WARC file: %s", why);
-	return run(c, 4, argv);
+	return COLLECTOR_OK;
 }
 
 /* What a checkpoint covers is gone from the stream: entries below the id
@@ -515,7 +549,8 @@ static enum collector_status start(struct collector *c, char *info, size_t n)
 	if (!c->r)
 		return fail(c, COLLECTOR_FAILED, 0, "%s", why);
 	rconn_retry(c->r, RCONN_RETRY_NS, c->cfg->log);
-	if ((rc = crawl_exists(c)) || (rc = load_meta(c, info, n)) ||
+	if ((rc = want_exchanges(c)) || (rc = await_crawl(c)) ||
+	    (rc = load_meta(c, info, n)) ||
 	    (rc = load_checkpoint(c, &resume)) || (rc = open_output(c, resume)) ||
 	    (rc = open_warc(c, resume, info)))
 		return rc;
@@ -695,28 +730,42 @@ static void log_record(const struct collector *c, struct value line,
 	json_decref(rec);
 }
 
-/* meta, "STATUS ERR BYTES", counted as the one-process writer counts a
- * record. */
+/* The numbers of meta, separated by single spaces, into v (at most max);
+ * how many, or 0 when meta is not such a list. */
+static size_t meta_numbers(struct value meta, uint64_t *v, size_t max)
+{
+	const char *p = meta.p, *end = meta.p + meta.len;
+	size_t n = 0;
+
+	while (p && p < end && n < max) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *stop = sp ? sp : end;
+
+		if (!parse_u64(p, (size_t)(stop - p), &v[n++]))
+			return 0;
+		p = sp ? sp + 1 : end;
+	}
+	return p == end ? n : 0;
+}
+
+/* meta, "STATUS ERR BYTES SITEMAP" (SITEMAP 1 for a sitemap read; a
+ * worker of before it came sends three), counted as the one-process
+ * writer counts a record. */
 static void count(struct collector *c, struct batch *b, const char *id,
 		  struct value line, struct value meta)
 {
 	struct record r = { 0 };
-	const char *sp1 = NULL, *sp2 = NULL, *end = meta.p;
-	uint64_t status = 0, err = 0, bytes = 0;
+	uint64_t v[4] = { 0 };
+	size_t n = meta_numbers(meta, v, 4);
+	uint64_t status = v[0], err = v[1], bytes = v[2];
 
-	if (meta.p) {
-		end = meta.p + meta.len;
-		sp1 = memchr(meta.p, ' ', meta.len);
-	}
-	if (sp1)
-		sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
-	if (!sp2 || !parse_u64(meta.p, (size_t)(sp1 - meta.p), &status) ||
-	    !parse_u64(sp1 + 1, (size_t)(sp2 - sp1 - 1), &err) ||
-	    !parse_u64(sp2 + 1, (size_t)(end - sp2 - 1), &bytes) ||
-	    status >= STATS_MAX_STATUS || err >= RECORD_ERR_COUNT) {
-		warn(c, id, "its meta is not \"STATUS ERR BYTES\": counted as no response");
+	if (n < 3 || status >= STATS_MAX_STATUS || err >= RECORD_ERR_COUNT) {
+		warn(c, id, "its meta is not \"STATUS ERR BYTES SITEMAP\": counted "
+		     "as no response");
 		status = err = bytes = 0;
+		v[3] = 0;
 	}
+	b->next.sitemaps += v[3] == 1;
 	r.status = (int)status;
 	r.err = (enum record_err)err;
 	r.bytes = bytes;
@@ -890,18 +939,18 @@ static enum collector_status read_skips(struct collector *c, uint64_t *skipped)
 static enum collector_status summarize(struct collector *c, bool interrupted,
 				       struct crawl_result *out)
 {
-	const char *argv[] = { "HMGET", c->counts, "queued", "stop", "sitemaps" };
-	redisReply *rep = command(c, 5, argv, NULL);
+	const char *argv[] = { "HMGET", c->counts, "queued", "stop" };
+	redisReply *rep = command(c, 4, argv, NULL);
 	struct stats_end end = { .skipped = out->skipped, .skip_names = skip_names,
 				 .nskip = CRAWL_SKIP_COUNT };
 
 	if (!rep)
 		return COLLECTOR_FAILED;
-	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
+	if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
 		out->not_fetched = u64_of(rep->element[0]);
 		out->stop = stop_of(rep->element[1]);
-		end.sitemaps = u64_of(rep->element[2]);
 	}
+	end.sitemaps = c->done.sitemaps;
 	freeReplyObject(rep);
 	if (interrupted)
 		out->stop = CRAWL_INTERRUPTED;

@@ -1086,6 +1086,24 @@ static size_t count_of(const redisReply *e)
 	return e->type == REDIS_REPLY_STRING ? (size_t)strtoull(e->str, NULL, 10) : 0;
 }
 
+/* Whether the shared crawl's meta is there: made before its seeds, it is
+ * gone once the collector ended the crawl and deleted its keys. Read
+ * only when the counts say nothing has begun (at the start or the end),
+ * so a worker that comes back after the end (SIGCONT) finds it over. */
+static bool crawl_alive(struct fredis *r)
+{
+	char key[RCONN_NAME_MAX + 16];
+	const char *argv[] = { "EXISTS", key };
+	redisReply *rep;
+	bool alive;
+
+	snprintf(key, sizeof(key), "%smeta", r->prefix);
+	rep = rconn_command(r->conn, 2, argv, NULL);
+	alive = !rep || rep->type != REDIS_REPLY_INTEGER || rep->integer != 0;
+	freeReplyObject(rep);
+	return alive;
+}
+
 /* A shared crawl's counts are read at most this often: every worker's
  * fetch loop asks, many times a second. */
 #define COUNTS_FRESH_NS (5 * 1000000LL)
@@ -1101,7 +1119,7 @@ static void redis_counts(void *state, struct frontier_counts *out)
 			       "pending", "taken", "begun" };
 	int64_t now = mono_ns();
 	redisReply *rep;
-	bool ok;
+	bool ok, alive;
 
 	pthread_mutex_lock(&r->lock);
 	if (r->cfg.hold && r->read_ns && now - r->read_ns < COUNTS_FRESH_NS) {
@@ -1112,13 +1130,18 @@ static void redis_counts(void *state, struct frontier_counts *out)
 	pthread_mutex_unlock(&r->lock);
 	rep = rconn_command(r->conn, 7, argv, NULL);
 	ok = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 5;
+	/* Nothing begun: at the start, or the crawl is gone (outside the
+	 * lock: it is one more round trip). */
+	alive = !ok || !r->cfg.hold || count_of(rep->element[4]) ||
+		count_of(rep->element[2]) || crawl_alive(r);
 	pthread_mutex_lock(&r->lock);
 	if (ok) {
 		r->last = (struct frontier_counts){ .queued = count_of(rep->element[0]),
 						    .leased = count_of(rep->element[1]),
 						    .pending = count_of(rep->element[2]),
 						    .taken = count_of(rep->element[3]) };
-		if (r->cfg.hold && !count_of(rep->element[4]) && !r->last.pending)
+		if (r->cfg.hold && !count_of(rep->element[4]) && !r->last.pending &&
+		    alive)
 			r->last.pending = 1;
 		r->read_ns = now;
 	} else {
@@ -1321,6 +1344,9 @@ struct frontier *frontier_redis_new(const char *redis_url, const char *crawl_nam
 		redis_free(r);
 		return NULL;
 	}
+	/* A worker waits out a Redis restart rather than fail the crawl. */
+	if (cfg->hold)
+		rconn_retry(r->conn, RCONN_RETRY_NS, stderr);
 	if (cfg->renew) {
 		r->renewing = !pthread_create(&r->renewer, NULL, renew_main, r);
 		if (!r->renewing) {

@@ -181,6 +181,11 @@ static bool nothing_fetched(const struct crawl_result *res)
 	return responses == 0 && (res->stats.pages || res->not_fetched);
 }
 
+static const char *stop_text(enum crawl_stop stop)
+{
+	return stop == CRAWL_MAX_TIME ? "max-time" : "max-pages";
+}
+
 /* A worker of a shared crawl may fetch nothing while the others fetch
  * everything: only the collector, which sees the whole crawl, says so. */
 static int exit_status(const struct crawl_result *res, int signo, bool worker)
@@ -246,10 +251,10 @@ static int run(struct options *o, struct signals *sig)
 	} else {
 		status = exit_status(&res, atomic_load(&sig->first), o->crawl.cluster);
 	}
-	/* The crawl's time is up for every worker: the collector need not
-	 * wait for the others' leases to lapse to know why it ended. */
-	if (o->crawl.cluster && res.stop == CRAWL_MAX_TIME &&
-	    cluster_stop(o->redis, o->crawl_name, "max-time", err, sizeof(err)))
+	/* A limit of the crawl is reached for every worker: the collector
+	 * ends the crawl once no lease is held, and says why. */
+	if (o->crawl.cluster && (res.stop == CRAWL_MAX_TIME || res.stop == CRAWL_MAX_PAGES) &&
+	    cluster_stop(o->redis, o->crawl_name, stop_text(res.stop), err, sizeof(err)))
 		fprintf(stderr, "crawler: %s\n", err);
 	if (status == EXIT_NOTHING_FETCHED)
 		fprintf(stderr, "crawler: nothing could be fetched: no request got "
@@ -260,6 +265,9 @@ static int run(struct options *o, struct signals *sig)
 	else if (res.write_errno)
 		fprintf(stderr, "crawler: cannot write output: %s\n",
 			strerror(res.write_errno));
+	else if (res.stop == CRAWL_FAILED && o->crawl.cluster)
+		fprintf(stderr, "crawler: the crawl stopped: out of memory, or Redis "
+			"failed (the records say which)\n");
 	else if (res.stop == CRAWL_FAILED)
 		fprintf(stderr, "crawler: the crawl stopped: out of memory, or the "
 			"--state journal could not be written\n");
@@ -382,7 +390,7 @@ static int run_collector(struct options *o, struct signals *sig)
 		.redis_url = o->redis, .crawl_name = o->crawl_name,
 		.output = o->output, .warc = o->warc,
 		.warc_max_bytes = o->warc_max_bytes, .keep = o->keep,
-		.stop = &sig->root, .log = stderr,
+		.verbose = o->crawl.verbose, .stop = &sig->root, .log = stderr,
 	};
 	struct crawl_result res;
 	char err[512];

@@ -49,7 +49,9 @@ struct frontier_config {
 	/* Redis only: the crawl shared by workers (docs/DISTRIBUTED.md). */
 	uint64_t max_pages;       /* new URLs handed out, crawl-wide; 0: no
 				     cap. Past it a take hands out none */
-	bool hold;                /* a lease is held from its take until
+	bool hold;                /* (a worker's: Redis away is waited out,
+				     rconn_retry, told on stderr) a lease is
+				     held from its take until
 				     frontier_complete_batch (its record is
 				     published), not only until done: a
 				     worker that dies in between loses it,

@@ -111,8 +111,9 @@ static void teardown(void)
 		memset(&hosts[i], 0, sizeof(hosts[i]));
 	}
 	redissrv_stop(rs);
+	/* CLUSTER_KEEP=1 keeps the logs, to read why a test failed. */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd) != 0)
+	if (dir[0] && !getenv("CLUSTER_KEEP") && system(cmd) != 0)
 		cr_log_warn("could not remove %s", dir);
 }
 

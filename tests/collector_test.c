@@ -115,8 +115,10 @@ static void add_record(size_t i)
 	char *line = line_of(i, &wa);
 	char meta[64];
 
-	snprintf(meta, sizeof(meta), "%d %d %zu", status_of(i),
-		 status_of(i) ? 0 : RECORD_ERR_CONNECT, status_of(i) ? 100 + i : 0);
+	/* The first two are sitemaps read. */
+	snprintf(meta, sizeof(meta), "%d %d %zu %d", status_of(i),
+		 status_of(i) ? 0 : RECORD_ERR_CONNECT, status_of(i) ? 100 + i : 0,
+		 i < 2);
 	redis_ok(redisCommand(admin, "XADD " KEY("results") " * line %s meta %s",
 			      line, meta));
 	free(line);
@@ -192,6 +194,18 @@ static long long integer(const char *cmd)
 static char *hget(const char *key, const char *field)
 {
 	redisReply *rep = redisCommand(admin, "HGET %s %s", key, field);
+	char *v = NULL;
+
+	cr_assert_not_null(rep);
+	if (rep->type == REDIS_REPLY_STRING)
+		v = strdup(rep->str);
+	freeReplyObject(rep);
+	return v;
+}
+
+static char *get(const char *key)
+{
+	redisReply *rep = redisCommand(admin, "GET %s", key);
 	char *v = NULL;
 
 	cr_assert_not_null(rep);
@@ -481,7 +495,7 @@ Test(collector, the_summary_has_the_crawls_counts_and_skips, .init = start,
 	make_crawl(realtime_ns() - 2000000000LL, 0, 0);
 	add_records(0, 3);
 	crawl_done();
-	redis_ok(redisCommand(admin, "HSET " KEY("counts") " queued 7 sitemaps 2"));
+	redis_ok(redisCommand(admin, "HSET " KEY("counts") " queued 7"));
 	redis_ok(redisCommand(admin, "HSET " KEY("skips") " scope 3 url_length 1"));
 	cr_assert_eq(collect(&r), COLLECTOR_OK, "%s", r.err);
 	cr_expect_eq(r.res.not_fetched, 7);
@@ -498,11 +512,39 @@ Test(collector, the_summary_has_the_crawls_counts_and_skips, .init = start,
 	crawl_result_release(&r.res);
 }
 
-Test(collector, no_crawl_of_that_name_is_no_crawl, .init = start, .fini = stop)
+/* The crawl's first worker comes after the collector. */
+static void *start_crawl_later(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	make_crawl(realtime_ns(), 0, 0);
+	add_records(0, 5);
+	crawl_done();
+	return NULL;
+}
+
+Test(collector, a_collector_started_first_waits_for_the_crawl, .init = start,
+     .fini = stop)
 {
 	struct run r = { 0 };
+	pthread_t t;
 
+	cr_assert_eq(pthread_create(&t, NULL, start_crawl_later, NULL), 0);
+	cr_expect_eq(collect(&r), COLLECTOR_OK, "%s", r.err);
+	pthread_join(t, NULL);
+	expect_output(5);
+	crawl_result_release(&r.res);
+}
+
+Test(collector, stopped_while_waiting_there_is_no_crawl, .init = start, .fini = stop)
+{
+	struct ctx cancelled;
+	struct run r = { .stop = &cancelled };
+
+	ctx_init(&cancelled, NULL, 0);
+	ctx_cancel(&cancelled, CRAWL_INTERRUPTED);
 	cr_expect_eq(collect(&r), COLLECTOR_NO_CRAWL);
+	ctx_release(&cancelled);
 	cr_expect(strstr(r.err, "no crawl '" NAME "' in Redis at 127.0.0.1:"),
 		  "err: %s", r.err);
 	cr_expect_null(r.res.summary);
@@ -819,7 +861,7 @@ Test(collector, each_line_points_at_its_record_in_the_warc, .init = start,
 		add_archived(i);
 	crawl_done();
 	cr_assert_eq(collect(&r), COLLECTOR_OK, "%s", r.err);
-	archive = hget(KEY("meta"), "archive");
+	archive = get(KEY("archive"));
 	cr_expect_str_eq(archive, "1", "workers are told to send exchanges");
 	free(archive);
 	cr_expect_eq(r.res.stats.pages, 30, "robots.txt makes no line");
