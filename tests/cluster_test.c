@@ -395,10 +395,10 @@ static void killed_run(int r, char **want, size_t nwant)
 	c = collector(name, out, "collector.log", NULL);
 	sleep_ms(900);  /* w1's leases lapse (1s) and go to the others */
 	kill(w1, SIGCONT);
+	w3 = joiner(name, "w3.log", "1s");
 	sleep_ms(step / 3);
 	kill(w2, SIGKILL);
 	waitpid(w2, NULL, 0);
-	w3 = joiner(name, "w3.log", "1s");
 	cr_expect_eq(wait_exit(w1, "the stopped worker"), 0, "see %s/w1.log", dir);
 	cr_expect_eq(wait_exit(w3, "the last worker"), 0, "see %s/w3.log", dir);
 	cr_assert_eq(wait_exit(c, "the collector"), 0, "see %s/collector.log", dir);
@@ -411,8 +411,9 @@ Test(cluster, kills_and_stops_lose_nothing_and_repeat_nothing)
 	char **want;
 	size_t nwant;
 
-	/* Slow enough answers that every kill lands mid-crawl. */
-	hosts_start(150, 12);
+	/* Slow enough answers that every kill lands mid-crawl (about 3 s at
+	 * --per-host 2 without them). */
+	hosts_start(200, 30);
 	nwant = expected_urls(&want, NULL);
 	for (int r = 0; r < 5; r++)
 		killed_run(r, want, nwant);

@@ -12,7 +12,11 @@
 #                  taken from the crawler's CPU per page ("beyond parse");
 #   slow hosts     nginx on 64 loopback addresses, every answer held 0.5 s,
 #                  at -c 32 to 8192, against the best time the site allows
-#                  (idealcrawl).
+#                  (idealcrawl);
+#   many machines  the slow hosts crawled through Redis: one worker at
+#                  -c 2048 against three at -c 700 and a collector, on this
+#                  machine; Redis's CPU, commands and memory per page, and
+#                  the visited set's memory per URL at 1,000,000 URLs.
 #
 # quick: the 20,000-page site, the parse, and the slow hosts at -c 512.
 # Everything lives in a temporary directory on /dev/shm, removed at exit
@@ -40,10 +44,13 @@ HOSTS=64 LATENCY_MS=500
 if [ "$mode" = quick ]; then
 	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc 20000:3:warcgz"}
 	slow_plan=${BENCH_SLOW-"512:1:160"}
+	cluster_plan=${BENCH_CLUSTER-"512:170:160"}
 else
 	static_plan=${BENCH_STATIC-"20000:3:wget2 20000:3:warc 20000:3:warcgz 200000:2:wget2 1000000:1:alone"}
 	slow_plan=${BENCH_SLOW-"32:1:10 512:2:160 2048:2:640 8192:1:960"}
+	cluster_plan=${BENCH_CLUSTER-"2048:700:640"}
 fi
+# BENCH_CLUSTER: "one_worker_conc:each_of_three_conc:pages_per_host".
 NCPU=$(nproc)
 TICKS=$(getconf CLK_TCK)
 # Every connection is a descriptor in the crawler, in wget2 and in nginx.
@@ -256,6 +263,7 @@ expect() { # urls crawler_pages wget2_pages
 
 STATIC_FMT='%-9s %-8s %8s %7s %8s %10s %13s %8s %8s %9s\n'
 SLOW_FMT='%-5s %-5s %-6s %-8s %7s %7s %8s %8s %7s %10s %8s %8s\n'
+CLUSTER_FMT='%-7s %-7s %-5s %7s %7s %8s %10s %11s %6s %7s %10s\n'
 
 static_header() {
 	echo "== static sites: $LINKS links and about $PAGE_BYTES bytes a page, -c $CONC, medians of alternating runs"
@@ -398,6 +406,118 @@ slow_row() { # conc runs pages_per_host
 	echo "      $n URLs in all, at best in $ideal_s s; conc / latency = $((c * 1000 / LATENCY_MS))/s; runs: $runs each; crawler $(div "$crate" "$wrate" %.2fx) wget2$(expect "$n" "$cn" "$wn")$(stopped "$limit" "$tmp/c" "$tmp/w2")"
 }
 
+# ---- many machines: the slow hosts through Redis -------------------------
+
+# A redis-server of the run's own, on a free port, nothing saved; sets
+# redis_pid, redis_port.
+redis_start() {
+	mkdir -p "$tmp/redis"
+	for redis_port in $(seq 6400 6499); do
+		redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+			--appendonly no --dir "$tmp/redis" --logfile "$tmp/redis/log" &
+		redis_pid=$!
+		for _ in $(seq 50); do
+			redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return
+			kill -0 "$redis_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		wait "$redis_pid" 2>/dev/null || true
+	done
+	echo "bench: redis-server did not start" >&2
+	exit 1
+}
+
+redis_stop() {
+	kill "$redis_pid" 2>/dev/null || true
+	wait "$redis_pid" 2>/dev/null || true
+}
+
+redis_info() { # field
+	redis-cli -p "$redis_port" info all | tr -d '\r' | awk -F: -v f="$1" '$1 == f { print $2 }'
+}
+
+# Commands Redis ran, client's and scripts' alike (commandstats).
+redis_calls() {
+	redis-cli -p "$redis_port" info commandstats | tr -d '\r' |
+		sed -n 's/.*:calls=\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+redis_scripts() { # EVALSHA calls: one round trip each
+	redis-cli -p "$redis_port" info commandstats | tr -d '\r' |
+		sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# One crawl of the slow hosts by n workers at conc each and a collector;
+# prints "wall processes_cpu_s redis_cpu_s pages round_trips commands peak_used_bytes".
+cluster_crawl() { # name n conc per_host limit seeds...
+	local name=$1 n=$2 c=$3 m=$4 limit=$5 t0 t1 calls0 i wall cpu
+	shift 5
+	local r="--redis redis://127.0.0.1:$redis_port --crawl $name"
+	redis-cli -p "$redis_port" config resetstat >/dev/null
+	t0=$(sed 's/.*) //' /proc/"$redis_pid"/stat | awk '{ print $12 + $13 }')
+	rm -f "$tmp/cl."*
+	local start end
+	start=$(date +%s.%N)
+	/usr/bin/time -f "%U %S" -o "$tmp/cl.time.c" timeout -k 5 "$limit" "$crawler" $r --collect \
+		-o "$tmp/cl.out" --stats "$tmp/cl.stats" -q 2>>"$tmp/errors" &
+	local pids=$!
+	for i in $(seq "$n"); do
+		if [ "$i" = 1 ]; then
+			/usr/bin/time -f "%U %S" -o "$tmp/cl.time.$i" timeout -k 5 "$limit" "$crawler" $r \
+				-q --no-robots -c "$c" --per-host "$m" "$@" 2>>"$tmp/errors" &
+			sleep 0.2
+		else
+			/usr/bin/time -f "%U %S" -o "$tmp/cl.time.$i" timeout -k 5 "$limit" "$crawler" $r \
+				-q -c "$c" 2>>"$tmp/errors" &
+		fi
+		pids="$pids $!"
+	done
+	wait $pids || true
+	end=$(date +%s.%N)
+	t1=$(sed 's/.*) //' /proc/"$redis_pid"/stat | awk '{ print $12 + $13 }')
+	cpu=$(cat "$tmp"/cl.time.* | awk '$1 ~ /^[0-9.]+$/ { s += $1 + $2 } END { print s }')
+	echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') $cpu" \
+		"$(awk -v a="$t0" -v b="$t1" -v hz="$TICKS" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
+		"$(jq .pages "$tmp/cl.stats" 2>/dev/null || echo 0)" \
+		"$(redis_scripts) $(redis_calls) $(redis_info used_memory_peak)"
+}
+
+cluster_header() {
+	echo "== many machines: the slow hosts through one Redis ($(redis-server --version | awk '{ print $3 }')), every process on this machine:"
+	echo "   n workers (the first with the seeds, the others joining) and a collector (--collect -o FILE);"
+	echo "   wall = first start to collector's end; cpu_us/pg = workers' and collector's user+sys per page;"
+	echo "   redis_us/pg = redis-server's CPU per page; scr/pg = scripts run per page (EVALSHA, a round"
+	echo "   trip each), cmd/pg = commands Redis ran per page, the scripts' own included;"
+	echo "   peak_B/URL = Redis's used_memory_peak / URLs of the crawl (queues, leases, stream, visited set)"
+	printf "$CLUSTER_FMT" workers conc per_h pages wall_s pages/s cpu_us/pg redis_us/pg scr/pg cmd/pg peak_B/URL
+}
+
+cluster_row() { # one_conc each_conc pages_per_host
+	local c1=$1 c3=$2 per=$3 m n ideal_s limit line rate1 rate3 w
+	m=$((c1 / HOSTS > 0 ? c1 / HOSTS : 1))
+	write_site "$per"
+	nginx_start "$tmp/site" slow "$SLOW_WORKERS"
+	seeds=$(for a in $(addresses slow); do echo "http://$a:$port/"; done)
+	read -r _ _ _ n _ ideal_s _ _ <<<"$("$idealcrawl" $HOSTS "$per" $LINKS "$c1" "$m" $LATENCY_MS)"
+	limit=$(awk -v s="$ideal_s" 'BEGIN { printf "%.0f", 30 + 10 * s }')
+	for w in 1 3; do
+		redis_start
+		line=$(cluster_crawl "b$w" "$w" "$([ $w = 1 ] && echo "$c1" || echo "$c3")" "$m" "$limit" $seeds)
+		redis_stop
+		read -r wall cpu rcpu pages rt cmds peak <<<"$line"
+		printf "$CLUSTER_FMT" "$w" "$([ $w = 1 ] && echo "$c1" || echo "3x$c3")" "$m" "$pages" "$wall" \
+			"$(div "$pages" "$wall" %.0f)" "$(div "$cpu" "$pages" %.0f 1000000)" \
+			"$(div "$rcpu" "$pages" %.0f 1000000)" "$(div "$rt" "$pages" %.1f)" \
+			"$(div "$cmds" "$pages" %.1f)" "$(div "$peak" "$n" %.0f)"
+		eval "rate$w=$(div "$pages" "$wall" %.1f)"
+	done
+	stop_server
+	echo "      $n URLs in all, at best in $ideal_s s; three workers at $(div "$rate3" "$rate1" %.0f%% 100) of one worker's pages/s$(expect "$n" "$pages" "$n")"
+	# The visited set alone at 1,000,000 URLs, as its test measures it.
+	echo "      visited set in Redis at 1,000,000 URLs: $("$here/../../build/test-crawler" --filter 'visited_redis/a_million*' --verbose 2>&1 |
+		sed -n 's/.*: \([0-9.]* bytes of Redis memory per URL\).*/\1/p' | head -n 1)"
+}
+
 # ---- the run ---------------------------------------------------------------
 
 STATIC_WORKERS=1 SLOW_WORKERS=2
@@ -427,6 +547,13 @@ slow_header
 for step in $slow_plan; do
 	IFS=: read -r c runs per <<<"$step"
 	slow_row "$c" "$runs" "$per"
+done
+echo
+
+cluster_header
+for step in $cluster_plan; do
+	IFS=: read -r c1 c3 per <<<"$step"
+	cluster_row "$c1" "$c3" "$per"
 done
 if [ -s "$tmp/errors" ]; then
 	echo
