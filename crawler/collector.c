@@ -734,10 +734,13 @@ static void log_record(const struct collector *c, struct value line,
  * how many, or 0 when meta is not such a list. */
 static size_t meta_numbers(struct value meta, uint64_t *v, size_t max)
 {
-	const char *p = meta.p, *end = meta.p + meta.len;
+	const char *p = meta.p, *end;
 	size_t n = 0;
 
-	while (p && p < end && n < max) {
+	if (!p)
+		return 0;
+	end = p + meta.len;
+	while (p < end && n < max) {
 		const char *sp = memchr(p, ' ', (size_t)(end - p));
 		const char *stop = sp ? sp : end;
 

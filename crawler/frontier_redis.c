@@ -96,6 +96,21 @@
 	"local function requeue(l)\n" \
 	"  redis.call('ZADD', P .. 'q:' .. l[1], l[3], bump(l[2]))\n" \
 	"  redis.call('HINCRBY', COUNTS, 'queued', 1)\n" \
+	"end\n" \
+	"local function end_lease(t, skip)\n" \
+	"  local k = P .. 'lease:' .. t\n" \
+	"  local l = redis.call('HMGET', k, 'origin', 'member', 'done')\n" \
+	"  if not l[1] or l[3] == '1' then return l[1] and 1 or 0 end\n" \
+	"  if HOLD then\n" \
+	"    redis.call('HSET', k, 'done', '1')\n" \
+	"    slot_free(l[1])\n" \
+	"  else\n" \
+	"    lease_drop(t)\n" \
+	"  end\n" \
+	"  if skip and first_try(l[2]) then redis.call('HINCRBY', COUNTS, 'taken', -1) end\n" \
+	"  unpace(P .. 'o:' .. l[1], t, skip)\n" \
+	"  offer(l[1])\n" \
+	"  return 1\n" \
 	"end\n"
 
 /* Queue one item of origin o at depth ds: '0' queued, '1' the origin is
@@ -167,11 +182,19 @@
 	"redis.call('HSET', COUNTS, 'begun', '1')\n" \
 	"return table.concat(out)\n"
 
-/* ARGV[A]: now. Returns {1, token, member, origin, shared}, shared 1 when
- * the origin's policy text is kept (frontier_open_shared), or {0[, wake]}. */
+/* ARGV[A]: now, ARGV[A + 1]: how many leases at most, ARGV[A + 2]: how
+ * many ends come first (token, '1' for a skip: the ends a worker deferred
+ * to this round trip). Returns {1, then token, member, origin, shared for
+ * each lease}, shared 1 when the origin's policy text is kept
+ * (frontier_open_shared), or {0[, wake]}. */
 #define LUA_TAKE \
 	LUA_COMMON \
 	"local now = tonumber(ARGV[A])\n" \
+	"local want = tonumber(ARGV[A + 1])\n" \
+	"for i = A + 3, A + 2 + 2 * tonumber(ARGV[A + 2]), 2 do\n" \
+	"  end_lease(ARGV[i], ARGV[i + 1] == '1')\n" \
+	"end\n" \
+	"if want == 0 then return {0} end\n" \
 	"for _, t in ipairs(redis.call('ZRANGEBYSCORE', P .. 'expiry', '-inf', str(now))) do\n" \
 	"  local l = lease_drop(t)\n" \
 	"  if l then\n" \
@@ -207,9 +230,10 @@
 	"  redis.call('HINCRBY', COUNTS, 'queued', -1)\n" \
 	"  redis.call('HINCRBY', COUNTS, 'leased', 1)\n" \
 	"  if first_try(m) then redis.call('HINCRBY', COUNTS, 'taken', 1) end\n" \
-	"  return {1, t, m, o, redis.call('HEXISTS', h, 'robots')}\n" \
+	"  return {t, m, o, redis.call('HEXISTS', h, 'robots')}\n" \
 	"end\n" \
 	"local wake = nil\n" \
+	"local out = {1}\n" \
 	"for _ = 1, redis.call('LLEN', P .. 'ring') do\n" \
 	"  local o = redis.call('LPOP', P .. 'ring')\n" \
 	"  local h = P .. 'o:' .. o\n" \
@@ -225,8 +249,15 @@
 	"    end\n" \
 	"  end\n" \
 	"  offer(o)\n" \
-	"  if got then return got end\n" \
+	"  if got then\n" \
+	"    for _, v in ipairs(got) do out[#out + 1] = v end\n" \
+	"    if #out > 4 * want then return out end\n" \
+	"    if MAX_PAGES > 0 and num(redis.call('HGET', COUNTS, 'taken')) >= MAX_PAGES then\n" \
+	"      return out\n" \
+	"    end\n" \
+	"  end\n" \
 	"end\n" \
+	"if #out > 1 then return out end\n" \
 	"if wake then return {0, wake} end\n" \
 	"return {0}\n"
 
@@ -235,19 +266,24 @@
  * its slot is free, its record still to publish. */
 #define LUA_END \
 	LUA_COMMON \
-	"local t, skip = ARGV[A], ARGV[A + 1] == '1'\n" \
-	"local k = P .. 'lease:' .. t\n" \
-	"local l = redis.call('HMGET', k, 'origin', 'member', 'done')\n" \
-	"if not l[1] or l[3] == '1' then return l[1] and 1 or 0 end\n" \
-	"if HOLD then\n" \
-	"  redis.call('HSET', k, 'done', '1')\n" \
-	"  slot_free(l[1])\n" \
-	"else\n" \
-	"  lease_drop(t)\n" \
+	"return end_lease(ARGV[A], ARGV[A + 1] == '1')\n"
+
+/* ARGV[A..]: tokens of leases taken and not started (a worker's
+ * prefetched ones, as it ends): each goes back where it was, its attempts
+ * and its origin's start as before it. */
+#define LUA_UNTAKE \
+	LUA_COMMON \
+	"for i = A, #ARGV do\n" \
+	"  local t = ARGV[i]\n" \
+	"  local l = lease_drop(t)\n" \
+	"  if l then\n" \
+	"    unpace(P .. 'o:' .. l[1], t, true)\n" \
+	"    redis.call('ZADD', P .. 'q:' .. l[1], l[3], l[2])\n" \
+	"    redis.call('HINCRBY', COUNTS, 'queued', 1)\n" \
+	"    if first_try(l[2]) then redis.call('HINCRBY', COUNTS, 'taken', -1) end\n" \
+	"    offer(l[1])\n" \
+	"  end\n" \
 	"end\n" \
-	"if skip and first_try(l[2]) then redis.call('HINCRBY', COUNTS, 'taken', -1) end\n" \
-	"unpace(P .. 'o:' .. l[1], t, skip)\n" \
-	"offer(l[1])\n" \
 	"return 1\n"
 
 /* ARGV[A]: the token, ARGV[A + 1]: not before. */
@@ -325,9 +361,12 @@
 	"    local l = redis.call('HMGET', P .. 'lease:' .. t, 'origin', 'done')\n" \
 	"    held = l[1] ~= false\n" \
 	"    if held then\n" \
-	"      if l[2] ~= '1' then slot_free(l[1]) end\n" \
 	"      redis.call('DEL', P .. 'lease:' .. t)\n" \
 	"      redis.call('ZREM', P .. 'expiry', t)\n" \
+	"      if l[2] ~= '1' then\n" \
+	"        slot_free(l[1])\n" \
+	"        offer(l[1])\n" \
+	"      end\n" \
 	"    end\n" \
 	"  end\n" \
 	"  if held then\n" \
@@ -376,7 +415,7 @@
 	"return 1\n"
 
 enum { S_PUSH, S_ADMIT, S_TAKE, S_END, S_RETRY, S_GATED, S_OPEN, S_COMPLETE,
-       S_PUBLISH, S_RENEW, NSCRIPTS };
+       S_PUBLISH, S_RENEW, S_UNTAKE, NSCRIPTS };
 
 /* EVALSHA, SHA, 1, the counts key, the prefix, NCONF of config. */
 #define NCONF 8
@@ -398,6 +437,14 @@ struct rlease {
 	char token[NUM_TEXT];
 	char *url, *parent;       /* after the chain */
 	uint64_t chain[];         /* redirects of them */
+};
+
+#define PREFETCH 8 /* leases a shared crawl's take asks for at once */
+
+/* An end of a lease (done, skip) to tell with the next take. */
+struct deferred_end {
+	char token[NUM_TEXT];
+	bool skip;
 };
 
 /* A lease held here, until it ends or its URL completes (hold). */
@@ -423,6 +470,10 @@ struct fredis {
 	size_t nheld;
 	struct frontier_counts last;  /* the counts last read */
 	int64_t read_ns;              /* when (monotonic), 0: never */
+	struct deferred_end *ends;    /* told with the next take */
+	size_t nends, ends_cap;
+	struct frontier_lease ahead[PREFETCH]; /* taken, not handed out: a ring */
+	size_t ahead_at, nahead;
 	pthread_t renewer;            /* with cfg.renew */
 	pthread_cond_t wake;          /* tells the renewer to quit */
 	bool quit, renewing;
@@ -743,21 +794,17 @@ static void *policy_of(struct fredis *r, const char *origin, size_t len)
 	return p;
 }
 
-/* The handle for the take script's answer {1, token, member, origin}; NULL
- * when out of memory or the answer is not one. */
-static struct rlease *lease_new(const redisReply *rep, struct member *m)
+/* The handle for one lease of the take script's answer, e: token,
+ * member, origin, shared; NULL when out of memory or it is not one. */
+static struct rlease *lease_new(redisReply *const *e, struct member *m)
 {
-	const redisReply *tok, *mem;
+	const redisReply *tok = e[0], *mem = e[1];
 	struct rlease *l;
 	size_t plen;
 
-	if (rep->elements != 5)
-		return NULL;
-	tok = rep->element[1];
-	mem = rep->element[2];
 	if (tok->type != REDIS_REPLY_STRING ||
 	    tok->len >= NUM_TEXT || mem->type != REDIS_REPLY_STRING ||
-	    rep->element[3]->type != REDIS_REPLY_STRING ||
+	    e[2]->type != REDIS_REPLY_STRING ||
 	    !member_parse(mem->str, mem->len, m))
 		return NULL;
 	plen = m->plen > 0 ? (size_t)m->plen : 0;
@@ -810,12 +857,12 @@ static void *policy_shared(struct fredis *r, const char *origin, size_t len)
 	return old ? old : p;
 }
 
-static enum frontier_status lease_fill(struct fredis *r, const redisReply *rep,
+static enum frontier_status lease_fill(struct fredis *r, redisReply *const *e,
 				       struct frontier_lease *out)
 {
-	const redisReply *o = rep->element[3];
+	const redisReply *o = e[2];
 	struct member m;
-	struct rlease *l = rep->elements == 5 ? lease_new(rep, &m) : NULL;
+	struct rlease *l = lease_new(e, &m);
 	uint64_t token;
 	void *policy;
 
@@ -827,8 +874,7 @@ static enum frontier_status lease_fill(struct fredis *r, const redisReply *rep,
 		return FRONTIER_NOMEM;
 	}
 	policy = policy_of(r, o->str, o->len);
-	if (!policy && rep->element[4]->type == REDIS_REPLY_INTEGER &&
-	    rep->element[4]->integer == 1)
+	if (!policy && e[3]->type == REDIS_REPLY_INTEGER && e[3]->integer == 1)
 		policy = policy_shared(r, o->str, o->len);
 	*out = (struct frontier_lease){
 		.url = l->url,
@@ -845,30 +891,152 @@ static enum frontier_status lease_fill(struct fredis *r, const redisReply *rep,
 	return FRONTIER_OK;
 }
 
+/* The take script's arguments: now, how many leases, and the ends
+ * deferred; NULL when out of memory. */
+static const char **take_args(struct fredis *r, const char *now, const char *want,
+			      const struct deferred_end *ends, size_t nends,
+			      size_t *argc, size_t **lens)
+{
+	const char **argv;
+	char *count;
+
+	*argc = COMMON_ARGS + 3 + 2 * nends;
+	argv = malloc(*argc * (sizeof(*argv) + sizeof(**lens)) + NUM_TEXT);
+	if (!argv)
+		return NULL;
+	*lens = (size_t *)(void *)(argv + *argc);
+	count = (char *)(*lens + *argc);
+	snprintf(count, NUM_TEXT, "%zu", nends);
+	argv[COMMON_ARGS] = now;
+	argv[COMMON_ARGS + 1] = want;
+	argv[COMMON_ARGS + 2] = count;
+	for (size_t i = 0; i < nends; i++) {
+		argv[COMMON_ARGS + 3 + 2 * i] = ends[i].token;
+		argv[COMMON_ARGS + 4 + 2 * i] = ends[i].skip ? "1" : "0";
+	}
+	for (size_t i = COMMON_ARGS; i < *argc; i++)
+		(*lens)[i] = strlen(argv[i]);
+	(void)r;
+	return argv;
+}
+
+/* The take script with the deferred ends and up to want leases (0: the
+ * ends only); its answer, or NULL (the frontier is broken then: the ends
+ * may not have been told). */
+static redisReply *take_call(struct fredis *r, int64_t now_ns, unsigned want)
+{
+	struct deferred_end *ends;
+	char now[NUM_TEXT], w[NUM_TEXT];
+	size_t nends, argc, *lens;
+	const char **argv;
+	redisReply *rep = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	ends = r->ends;
+	nends = r->nends;
+	r->ends = NULL;
+	r->nends = r->ends_cap = 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!want && !nends)
+		return NULL;
+	crawl_time(r, now_ns, now);
+	snprintf(w, sizeof(w), "%u", want);
+	argv = take_args(r, now, w, ends, nends, &argc, &lens);
+	if (argv)
+		rep = eval(r, S_TAKE, argv, lens, argc);
+	if (!rep || rep->type != REDIS_REPLY_ARRAY || !rep->elements ||
+	    rep->element[0]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(rep);
+		rep = NULL;
+		if (nends)
+			atomic_store(&r->broken, true);
+	}
+	free(argv);
+	free(ends);
+	return rep;
+}
+
+/* Leases taken ahead and not yet handed out: given back as the frontier
+ * is freed. */
+static void untake_ahead(struct fredis *r)
+{
+	const char *argv[COMMON_ARGS + PREFETCH];
+	size_t lens[COMMON_ARGS + PREFETCH];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nahead; i++) {
+		struct rlease *h = r->ahead[(r->ahead_at + i) % PREFETCH].handle;
+
+		argv[COMMON_ARGS + n] = h->token;
+		lens[COMMON_ARGS + n++] = strlen(h->token);
+	}
+	if (n)
+		freeReplyObject(eval(r, S_UNTAKE, argv, lens, COMMON_ARGS + n));
+	for (size_t i = 0; i < r->nahead; i++)
+		free(r->ahead[(r->ahead_at + i) % PREFETCH].handle);
+	r->nahead = 0;
+}
+
+/* A lease taken ahead, if there is one. */
+static bool ahead_pop(struct fredis *r, struct frontier_lease *out)
+{
+	bool got;
+
+	pthread_mutex_lock(&r->lock);
+	got = r->nahead > 0;
+	if (got) {
+		*out = r->ahead[r->ahead_at];
+		r->ahead_at = (r->ahead_at + 1) % PREFETCH;
+		r->nahead--;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return got;
+}
+
+/* The leases of the take script's answer after the first, kept ahead. */
+static void ahead_keep(struct fredis *r, const redisReply *rep)
+{
+	for (size_t i = 5; i + 4 <= rep->elements; i += 4) {
+		struct frontier_lease l;
+
+		if (lease_fill(r, &rep->element[i], &l) != FRONTIER_OK)
+			continue; /* its lease lapses */
+		pthread_mutex_lock(&r->lock);
+		if (r->nahead < PREFETCH)
+			r->ahead[(r->ahead_at + r->nahead++) % PREFETCH] = l;
+		else
+			free(l.handle);
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+/* A shared crawl's worker takes up to PREFETCH leases a round trip and
+ * tells the ends it deferred in the same one (no --max-pages: leases
+ * taken ahead would count against it before they start). */
 static enum frontier_status redis_take_ready(void *state, int64_t now_ns,
 					     int64_t *wake_ns,
 					     struct frontier_lease *out)
 {
 	struct fredis *r = state;
-	char now[NUM_TEXT];
+	unsigned want = r->cfg.hold && !r->cfg.max_pages ? PREFETCH : 1;
 	redisReply *rep;
 	enum frontier_status rc = FRONTIER_NONE;
 
 	if (atomic_load(&r->broken))
 		return FRONTIER_UNAVAILABLE;
-	crawl_time(r, now_ns, now);
-	rep = eval_small(r, S_TAKE, now, NULL, NULL);
-	if (!rep || rep->type != REDIS_REPLY_ARRAY || !rep->elements ||
-	    rep->element[0]->type != REDIS_REPLY_INTEGER) {
-		freeReplyObject(rep);
+	if (ahead_pop(r, out))
+		return FRONTIER_OK;
+	rep = take_call(r, now_ns, want);
+	if (!rep)
 		return FRONTIER_UNAVAILABLE;
-	}
-	if (rep->element[0]->integer == 1)
-		rc = lease_fill(r, rep, out);
-	else if (rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_INTEGER &&
-		 wake_ns &&
-		 rep->element[1]->integer - r->cfg.clock_offset_ns < *wake_ns)
+	if (rep->element[0]->integer == 1 && rep->elements >= 5) {
+		rc = lease_fill(r, &rep->element[1], out);
+		ahead_keep(r, rep);
+	} else if (rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_INTEGER &&
+		   wake_ns &&
+		   rep->element[1]->integer - r->cfg.clock_offset_ns < *wake_ns) {
 		*wake_ns = rep->element[1]->integer - r->cfg.clock_offset_ns;
+	}
 	freeReplyObject(rep);
 	return rc;
 }
@@ -889,14 +1057,38 @@ static long long eval_void(struct fredis *r, int s, const char *a, const char *b
 	return v;
 }
 
-/* With hold the token stays held (and renewed) until its URL completes. */
+/* With hold the token stays held (and renewed) until its URL completes,
+ * and the end goes with the next take (or renewal): one round trip fewer
+ * a URL on the fetch thread. */
 static void lease_end(struct fredis *r, const struct frontier_lease *l, bool refund)
 {
 	struct rlease *h = l->handle;
+	struct deferred_end *e;
 
-	eval_void(r, S_END, h->token, refund ? "1" : "0", NULL);
-	if (!r->cfg.hold)
+	if (!r->cfg.hold) {
+		eval_void(r, S_END, h->token, refund ? "1" : "0", NULL);
 		release_token(r, l->ticket);
+		free(h);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->nends == r->ends_cap) {
+		size_t cap = r->ends_cap ? 2 * r->ends_cap : 64;
+
+		e = realloc(r->ends, cap * sizeof(*e));
+		if (e) {
+			r->ends = e;
+			r->ends_cap = cap;
+		}
+	}
+	if (r->nends < r->ends_cap) {
+		e = &r->ends[r->nends++];
+		memcpy(e->token, h->token, sizeof(e->token));
+		e->skip = refund;
+	}
+	pthread_mutex_unlock(&r->lock);
+	/* Out of memory, the end is not told: the slot frees when the URL
+	 * is published. */
 	free(h);
 }
 
@@ -1199,6 +1391,7 @@ static void *renew_main(void *arg)
 	pthread_mutex_lock(&r->lock);
 	while (!r->quit) {
 		struct timespec until;
+		bool ends;
 		size_t argc, *lens;
 		const char **argv;
 
@@ -1213,10 +1406,15 @@ static void *renew_main(void *arg)
 		if (r->quit)
 			break;
 		argv = renew_args_locked(r, &argc, &lens);
+		ends = r->nends > 0;
 		pthread_mutex_unlock(&r->lock);
 		if (argv)
 			freeReplyObject(eval(r, S_RENEW, argv, lens, argc));
 		free(argv);
+		/* Ends a busy fetch loop has not told yet (it takes nothing
+		 * while the parsers are behind). */
+		if (ends)
+			freeReplyObject(take_call(r, mono_ns(), 0));
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -1237,6 +1435,11 @@ static void redis_free(void *state)
 		pthread_mutex_unlock(&r->lock);
 		pthread_join(r->renewer, NULL);
 	}
+	if (r->conn) {
+		untake_ahead(r);
+		freeReplyObject(take_call(r, mono_ns(), 0));
+	}
+	free(r->ends);
 	while ((h = r->held)) {
 		HASH_DEL(r->held, h);
 		free(h);
@@ -1296,6 +1499,7 @@ static struct fredis *fredis_new(const char *name, const struct frontier_config 
 		[S_END] = LUA_END, [S_RETRY] = LUA_RETRY, [S_GATED] = LUA_GATED,
 		[S_OPEN] = LUA_OPEN, [S_COMPLETE] = LUA_COMPLETE,
 		[S_PUBLISH] = LUA_PUBLISH, [S_RENEW] = LUA_RENEW,
+		[S_UNTAKE] = LUA_UNTAKE,
 	};
 	struct fredis *r = calloc(1, sizeof(*r));
 

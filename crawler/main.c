@@ -400,8 +400,13 @@ static int run_collector(struct options *o, struct signals *sig)
 	memset(&res, 0, sizeof(res));
 	rc = collector_run(&cfg, &res, err, sizeof(err));
 	if (rc != COLLECTOR_OK) {
-		fprintf(stderr, "crawler: %s\n", err);
+		int signo = atomic_load(&sig->first);
+
 		crawl_result_release(&res);
+		/* A signal while it waited for the crawl to start. */
+		if (rc == COLLECTOR_NO_CRAWL && signo)
+			return 128 + signo;
+		fprintf(stderr, "crawler: %s\n", err);
 		return rc == COLLECTOR_FAILED ? EXIT_FAILURE : EXIT_USAGE;
 	}
 	status = exit_status(&res, atomic_load(&sig->first), false);
