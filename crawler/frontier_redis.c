@@ -440,6 +440,8 @@ struct rlease {
 };
 
 #define PREFETCH 8 /* leases a shared crawl's take asks for at once */
+#define GATED_POLL_NS (20 * 1000000LL)
+#define TAKE_POLL_NS (20 * 1000000LL)
 
 /* An end of a lease (done, skip) to tell with the next take. */
 struct deferred_end {
@@ -474,6 +476,15 @@ struct fredis {
 	size_t nends, ends_cap;
 	struct frontier_lease ahead[PREFETCH]; /* taken, not handed out: a ring */
 	size_t ahead_at, nahead;
+	atomic_llong none_ns;         /* when a take last found none (monotonic),
+					 or 0: the next asks Redis */
+	atomic_llong none_wake;       /* the wake time it answered, or 0 */
+	atomic_ullong changes;        /* this process's pushes, admits, ends
+					 and retries: when they change, a take
+					 asks again */
+	atomic_ullong none_changes;   /* changes when it found none */
+	atomic_llong gated_none_ns;   /* when a gated take last found none
+					 (monotonic), or 0 */
 	pthread_t renewer;            /* with cfg.renew */
 	pthread_cond_t wake;          /* tells the renewer to quit */
 	bool quit, renewing;
@@ -711,6 +722,7 @@ static enum frontier_status queue_batch(struct fredis *r,
 	}
 	read_queued(rep, n, status);
 	freeReplyObject(rep);
+	atomic_fetch_add(&r->changes, 1);
 	return FRONTIER_OK;
 }
 
@@ -1010,6 +1022,31 @@ static void ahead_keep(struct fredis *r, const redisReply *rep)
 	}
 }
 
+/* Whether a take may answer none without asking Redis: a worker's fetch
+ * loop asks on every turn, and what Redis said a moment ago stands until
+ * this process changed something or TAKE_POLL_NS passed (what other
+ * workers change is seen that much later). */
+static bool none_stands(struct fredis *r, int64_t now_ns, int64_t *wake_ns)
+{
+	int64_t since = atomic_load(&r->none_ns), wake = atomic_load(&r->none_wake);
+
+	if (!r->cfg.hold || !since || now_ns - since >= TAKE_POLL_NS ||
+	    atomic_load(&r->changes) != atomic_load(&r->none_changes) ||
+	    (wake && now_ns >= wake))
+		return false;
+	if (wake && wake_ns && wake < *wake_ns)
+		*wake_ns = wake;
+	return true;
+}
+
+static void none_found(struct fredis *r, int64_t now_ns, int64_t wake,
+		       uint64_t changes)
+{
+	atomic_store(&r->none_changes, changes);
+	atomic_store(&r->none_wake, wake);
+	atomic_store(&r->none_ns, now_ns);
+}
+
 /* A shared crawl's worker takes up to PREFETCH leases a round trip and
  * tells the ends it deferred in the same one (no --max-pages: leases
  * taken ahead would count against it before they start). */
@@ -1021,22 +1058,29 @@ static enum frontier_status redis_take_ready(void *state, int64_t now_ns,
 	unsigned want = r->cfg.hold && !r->cfg.max_pages ? PREFETCH : 1;
 	redisReply *rep;
 	enum frontier_status rc = FRONTIER_NONE;
+	uint64_t changes = atomic_load(&r->changes);
+	int64_t wake = 0;
 
 	if (atomic_load(&r->broken))
 		return FRONTIER_UNAVAILABLE;
 	if (ahead_pop(r, out))
 		return FRONTIER_OK;
+	if (none_stands(r, now_ns, wake_ns))
+		return FRONTIER_NONE;
+	atomic_store(&r->none_ns, 0);
 	rep = take_call(r, now_ns, want);
 	if (!rep)
 		return FRONTIER_UNAVAILABLE;
 	if (rep->element[0]->integer == 1 && rep->elements >= 5) {
 		rc = lease_fill(r, &rep->element[1], out);
 		ahead_keep(r, rep);
-	} else if (rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_INTEGER &&
-		   wake_ns &&
-		   rep->element[1]->integer - r->cfg.clock_offset_ns < *wake_ns) {
-		*wake_ns = rep->element[1]->integer - r->cfg.clock_offset_ns;
+	} else if (rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_INTEGER) {
+		wake = rep->element[1]->integer - r->cfg.clock_offset_ns;
+		if (wake_ns && wake < *wake_ns)
+			*wake_ns = wake;
 	}
+	if (rc == FRONTIER_NONE)
+		none_found(r, now_ns, wake, changes);
 	freeReplyObject(rep);
 	return rc;
 }
@@ -1087,6 +1131,7 @@ static void lease_end(struct fredis *r, const struct frontier_lease *l, bool ref
 		e->skip = refund;
 	}
 	pthread_mutex_unlock(&r->lock);
+	atomic_fetch_add(&r->changes, 1);
 	/* Out of memory, the end is not told: the slot frees when the URL
 	 * is published. */
 	free(h);
@@ -1110,6 +1155,7 @@ static void redis_retry(void *state, const struct frontier_lease *l,
 
 	crawl_time(state, not_before_ns, nb);
 	eval_void(state, S_RETRY, h->token, nb, NULL);
+	atomic_fetch_add(&((struct fredis *)state)->changes, 1);
 	release_token(state, l->ticket);
 	free(h);
 }
@@ -1121,9 +1167,17 @@ static enum frontier_status redis_take_gated(void *state, struct frontier_gate *
 	struct local_origin *o = NULL;
 
 	char now[NUM_TEXT] = "";
+	int64_t mono = mono_ns();
 
 	if (atomic_load(&r->broken))
 		return FRONTIER_UNAVAILABLE;
+	/* The fetch loop asks on every turn: a shared crawl's new origins
+	 * are looked for at most every GATED_POLL_NS, and never when nothing
+	 * is gated. */
+	if (!r->cfg.gated ||
+	    (r->cfg.hold && atomic_load(&r->gated_none_ns) &&
+	     mono - atomic_load(&r->gated_none_ns) < GATED_POLL_NS))
+		return FRONTIER_NONE;
 	/* Gates expire only where something renews them. */
 	if (r->cfg.renew)
 		crawl_time(r, mono_ns(), now);
@@ -1134,8 +1188,10 @@ static enum frontier_status redis_take_gated(void *state, struct frontier_gate *
 	}
 	if (rep->type == REDIS_REPLY_NIL) {
 		freeReplyObject(rep);
+		atomic_store(&r->gated_none_ns, mono);
 		return FRONTIER_NONE;
 	}
+	atomic_store(&r->gated_none_ns, 0);
 	o = local_get(r, rep->str, rep->len);
 	freeReplyObject(rep);
 	if (!o)
@@ -1183,6 +1239,7 @@ static void redis_open_shared(void *state, const struct frontier_gate *g,
 	if (!rep || rep->type != REDIS_REPLY_INTEGER)
 		atomic_store(&r->broken, true);
 	freeReplyObject(rep);
+	atomic_fetch_add(&r->changes, 1);
 }
 
 static void redis_open(void *state, const struct frontier_gate *g, void *policy,
@@ -1265,6 +1322,7 @@ static enum frontier_status redis_complete_batch(void *state,
 		return FRONTIER_NOMEM;
 	rep = eval(r, S_PUBLISH, argv, lens, argc);
 	free(argv);
+	atomic_fetch_add(&r->changes, 1);
 	ok = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
 	     rep->element[0]->type == REDIS_REPLY_INTEGER;
 	if (ok)
@@ -1298,7 +1356,7 @@ static bool crawl_alive(struct fredis *r)
 
 /* A shared crawl's counts are read at most this often: every worker's
  * fetch loop asks, many times a second. */
-#define COUNTS_FRESH_NS (5 * 1000000LL)
+#define COUNTS_FRESH_NS (50 * 1000000LL)
 
 /* Unreadable, the counts are the last ones read with at least one
  * pending (never a false "over"), and the frontier is broken: the next

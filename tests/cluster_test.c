@@ -28,6 +28,7 @@
 #include "redissrv.h"
 #include "site.h"
 #include "testsrv.h"
+#include "warc_read.h"
 
 #define HOSTS 3
 #define PROC_TIMEOUT_S 90
@@ -492,4 +493,65 @@ Test(cluster, joining_is_checked)
 	cr_expect_eq(wait_exit(collector("j1", "out.jsonl", "c2.log", NULL),
 			       "the collector"), 0);
 	cr_expect_eq(keys_left("j1"), 0);
+}
+
+/* Each line of dir/out names its response record in the collector's WARC
+ * files, for its own URL, digests right; n lines in all. */
+static void expect_archived(const char *out, size_t n)
+{
+	char path[128], *line = NULL;
+	size_t cap = 0, lines = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, out);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL), *w = json_object_get(j, "warc");
+		const char *url = json_string_value(json_object_get(j, "url"));
+		struct warc_rec r;
+		char file[160];
+
+		lines++;
+		if (json_integer_value(json_object_get(j, "status")) == 0) {
+			json_decref(j);
+			continue; /* no response, nothing archived */
+		}
+		cr_assert(json_is_object(w), "%s has no WARC record", url);
+		snprintf(file, sizeof(file), "%s", json_string_value(json_object_get(w, "file")));
+		cr_assert(warc_read_member(file, (uint64_t)json_integer_value(json_object_get(w, "offset")),
+					   (uint64_t)json_integer_value(json_object_get(w, "length")), &r),
+			  "no record where the line of %s says", url);
+		cr_expect_str_eq(warc_rec_field(&r, "WARC-Type"), "response");
+		cr_expect_str_eq(warc_rec_field(&r, "WARC-Target-URI"), url);
+		warc_rec_check_digests(&r);
+		warc_recs_free(&r, 1);
+		json_decref(j);
+	}
+	free(line);
+	fclose(f);
+	cr_expect_eq(lines, n);
+}
+
+Test(cluster, the_collectors_warc_has_every_response_the_workers_fetched)
+{
+	char **want, warc[128], flag[160];
+	size_t nwant;
+	pid_t c, w[2];
+
+	hosts_start(40, 2);
+	nwant = expected_urls(&want, NULL);
+	snprintf(warc, sizeof(warc), "%s/arch.warc.gz", dir);
+	snprintf(flag, sizeof(flag), "--warc=%s", warc);
+	c = collector("w1", "out.jsonl", "collector.log", flag);
+	sleep_ms(300); /* workers send exchanges to a collector that asked first */
+	w[0] = worker("w1", "w0.log", true, NULL);
+	sleep_ms(100);
+	w[1] = joiner("w1", "w1.log", "5s");
+	for (int i = 0; i < 2; i++)
+		cr_expect_eq(wait_exit(w[i], "a worker"), 0);
+	cr_assert_eq(wait_exit(c, "the collector"), 0, "see %s/collector.log", dir);
+	expect_same_urls("out.jsonl", want, nwant);
+	expect_archived("out.jsonl", nwant);
+	free_urls(want, nwant);
 }

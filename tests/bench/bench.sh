@@ -50,7 +50,8 @@ else
 	slow_plan=${BENCH_SLOW-"32:1:10 512:2:160 2048:2:640 8192:1:960"}
 	cluster_plan=${BENCH_CLUSTER-"2048:700:640"}
 fi
-# BENCH_CLUSTER: "one_worker_conc:each_of_three_conc:pages_per_host".
+# BENCH_CLUSTER: "one_worker_conc:each_of_three_conc:pages_per_host";
+# CLUSTER_ARGS: more options for every worker (say "-p 8").
 NCPU=$(nproc)
 TICKS=$(getconf CLK_TCK)
 # Every connection is a descriptor in the crawler, in wget2 and in nginx.
@@ -464,11 +465,11 @@ cluster_crawl() { # name n conc per_host limit seeds...
 	for i in $(seq "$n"); do
 		if [ "$i" = 1 ]; then
 			/usr/bin/time -f "%U %S" -o "$tmp/cl.time.$i" timeout -k 5 "$limit" "$crawler" $r \
-				-q --no-robots -c "$c" --per-host "$m" "$@" 2>>"$tmp/errors" &
+				-q --no-robots -c "$c" --per-host "$m" ${CLUSTER_ARGS:-} "$@" 2>>"$tmp/errors" &
 			sleep 0.2
 		else
 			/usr/bin/time -f "%U %S" -o "$tmp/cl.time.$i" timeout -k 5 "$limit" "$crawler" $r \
-				-q -c "$c" 2>>"$tmp/errors" &
+				-q -c "$c" ${CLUSTER_ARGS:-} 2>>"$tmp/errors" &
 		fi
 		pids="$pids $!"
 	done
