@@ -75,7 +75,8 @@ static bool same_args(const struct cluster_crawl *c, char *const *args,
 {
 	size_t i = 0;
 
-	while (i < n && i < c->nargs && strcmp(args[i], c->args[i]) == 0)
+	while (i < n && i < c->nargs && args[i] && c->args[i] &&
+	       strcmp(args[i], c->args[i]) == 0)
 		i++;
 	if (i == n && i == c->nargs)
 		return true;

@@ -111,7 +111,7 @@ static enum collector_status fail(struct collector *c, enum collector_status rc,
 	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	vsnprintf(c->err, c->errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): started above
 	va_end(ap);
 	n = strlen(c->err);
 	if (errnum && n < c->errlen)

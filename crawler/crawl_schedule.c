@@ -4,6 +4,7 @@
  * under the permits and --max-pages, and a URL the policy refuses gets its
  * record without a request. Fetch thread only. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "robots.h"
 
 #define ROBOTS_REDIRECTS 5   /* RFC 9309 2.3.1.2 */
+#define ROBOTS_HEAD 64       /* robots_text's first line, at most */
 
 /* A heap copy of a lease or a gate, for the fetch pool to carry as a
  * transfer's tag; NULL when out of memory. */
@@ -206,15 +208,13 @@ static char *robots_text(const struct response *res, size_t *len)
 {
 	const char *msg = res->err_msg ? res->err_msg : "";
 	size_t mlen = strlen(msg);
-	char head[64];
-	int n = snprintf(head, sizeof(head), "%d %d %zu\n", res->status,
-			 (int)res->err, mlen);
-	char *t = malloc((size_t)n + mlen + res->body_len + 1);
+	char *t = malloc(ROBOTS_HEAD + mlen + res->body_len + 1);
+	int n;
 
 	if (!t)
 		return NULL;
-	memcpy(t, head, (size_t)n);
-	memcpy(t + n, msg, mlen);
+	n = snprintf(t, ROBOTS_HEAD, "%d %d %zu\n", res->status, (int)res->err, mlen);
+	memcpy(t + n, msg, mlen); // NOLINT(bugprone-not-null-terminated-result): a length goes with it
 	if (res->body_len)
 		memcpy(t + n + mlen, res->body, res->body_len);
 	*len = (size_t)n + mlen + res->body_len;
@@ -225,19 +225,25 @@ void *crawl_robots_load(void *arg, const char *text, size_t len)
 {
 	const struct crawl *c = arg;
 	const char *nl = memchr(text, '\n', len);
-	int status = 0, err = 0;
-	size_t mlen = 0;
+	char *at = NULL;
+	long status = 0, err = -1;
+	size_t mlen = SIZE_MAX;
 	char *msg;
 	struct origin *o;
 
-	if (!nl || sscanf(text, "%d %d %zu", &status, &err, &mlen) != 3 ||
-	    err < 0 || err >= RECORD_ERR_COUNT || mlen > len - (size_t)(nl + 1 - text))
+	if (nl) {
+		status = strtol(text, &at, 10);
+		err = strtol(at, &at, 10);
+		mlen = (size_t)strtoull(at, &at, 10);
+	}
+	if (!nl || at != nl || status < 0 || status > 999 || err < 0 ||
+	    err >= RECORD_ERR_COUNT || mlen > len - (size_t)(nl + 1 - text))
 		return origin_new(0, RECORD_ERR_ROBOTS, "robots.txt unreadable in Redis",
 				  NULL, 0, c->agent);
 	msg = strndup(nl + 1, mlen);
 	if (!msg)
 		return NULL;
-	o = origin_new(status, (enum record_err)err, mlen ? msg : NULL,
+	o = origin_new((int)status, (enum record_err)err, mlen ? msg : NULL,
 		       nl + 1 + mlen, len - (size_t)(nl + 1 + mlen - text), c->agent);
 	free(msg);
 	return o;

@@ -1498,9 +1498,14 @@ static void redis_free(void *state)
 		freeReplyObject(take_call(r, mono_ns(), 0));
 	}
 	free(r->ends);
-	while ((h = r->held)) {
-		HASH_DEL(r->held, h);
+	/* The table goes first; its items stay linked through hh.next. */
+	h = r->held;
+	HASH_CLEAR(hh, r->held);
+	while (h) {
+		struct held *next = h->hh.next;
+
 		free(h);
+		h = next;
 	}
 	HASH_CLEAR(hh, r->origins);
 	while (r->all) {

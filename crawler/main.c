@@ -376,6 +376,7 @@ static int run_worker(struct options *o, struct signals *sig)
 			fprintf(stderr, "crawler: %s crawl '%s'\n",
 				cl.created ? "started" : "joined", o->crawl_name);
 		status = run(o, sig);
+		o->crawl.cluster = NULL;
 	}
 	cluster_release(&cl);
 	free_argv(argv);
