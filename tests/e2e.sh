@@ -344,6 +344,37 @@ check "SIGINT still saves the cookie jar" test "$st" = 130 -a "$(head -1 "$tmp/i
 check "a seed without a scheme is http" exit_is 0 "$crawler" -q -d 0 "${site#http://}"
 check "  ... recorded as such" test "$(jq -r .url "$tmp/out")" = "$site"
 
+# --- a crawl shared through Redis: two workers and a collector -----------------
+# (Under ThreadSanitizer this is what drives the workers' renewer, publish and
+# take-ahead threads and locks.)
+if command -v redis-server >/dev/null; then
+	rport=$((20000 + RANDOM % 20000))
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+		--dir "$tmp" --logfile "$tmp/redis.log" &
+	server_pids+=($!)
+	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+	R="--redis redis://127.0.0.1:$rport --crawl e2e"
+	"$crawler" -q -o "$tmp/one.jsonl" "$site"
+	"$crawler" $R --collect -o "$tmp/shared.jsonl" --stats "$tmp/shared.stats" -q 2>"$tmp/coll.err" &
+	cpid=$!
+	"$crawler" $R -q -c 4 "$site" 2>"$tmp/w1.err" &
+	w1=$!
+	sleep 0.2
+	"$crawler" $R -q -c 4 2>"$tmp/w2.err"; w2st=$?
+	wait $w1; w1st=$?
+	wait $cpid; cst=$?
+	check "shared crawl: workers and collector exit 0" test "$w1st$w2st$cst" = 000
+	check "  ... the output is whole lines" whole_lines "$tmp/shared.jsonl"
+	check "  ... with the URLs one process records, once each" \
+		cmp <(jq -r .url "$tmp/one.jsonl" | sort) <(jq -r .url "$tmp/shared.jsonl" | sort)
+	check "  ... and the summary counts them" \
+		test "$(jq .pages "$tmp/shared.stats")" = "$(wc -l <"$tmp/one.jsonl")"
+	check "  ... and no key is left" test "$(redis-cli -p "$rport" dbsize)" = 0
+	check "joining a crawl that is not there is a usage error" exit_is 2 "$crawler" $R -q
+	check "  ... that says so" err_says "no crawl 'e2e'"
+	check "a worker with --output is a usage error" exit_is 2 "$crawler" $R -o "$tmp/x.jsonl" "$site"
+fi
+
 # --- valgrind over a whole crawl (plain builds only: not under a sanitizer) -----
 # The plain build's malloc is mimalloc's: the synonym has valgrind track it.
 if [ -n "${E2E_VALGRIND:-}" ]; then
