@@ -1174,9 +1174,9 @@ static enum frontier_status redis_take_gated(void *state, struct frontier_gate *
 	/* The fetch loop asks on every turn: a shared crawl's new origins
 	 * are looked for at most every GATED_POLL_NS, and never when nothing
 	 * is gated. */
-	if (!r->cfg.gated ||
-	    (r->cfg.hold && atomic_load(&r->gated_none_ns) &&
-	     mono - atomic_load(&r->gated_none_ns) < GATED_POLL_NS))
+	if (r->cfg.hold && (!r->cfg.gated ||
+			    (atomic_load(&r->gated_none_ns) &&
+			     mono - atomic_load(&r->gated_none_ns) < GATED_POLL_NS)))
 		return FRONTIER_NONE;
 	/* Gates expire only where something renews them. */
 	if (r->cfg.renew)

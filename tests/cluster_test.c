@@ -92,12 +92,12 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 }
 
+/* A test's .init runs after the suite's: the suite's Redis is replaced
+ * by one with its AOF on. */
 static void setup_aof(void)
 {
-	run_setup();
+	redissrv_stop(rs);
 	rs = redissrv_start(true);
-	snprintf(dir, sizeof(dir), "/tmp/cluster-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
 }
 
 static void teardown(void)
@@ -558,4 +558,47 @@ Test(cluster, the_collectors_warc_has_every_response_the_workers_fetched)
 	expect_same_urls("out.jsonl", want, nwant);
 	expect_archived("out.jsonl", nwant);
 	free_urls(want, nwant);
+}
+
+/* The summary's stop, from the collector's --stats. */
+static char *stats_stop(const char *out)
+{
+	char path[160];
+	json_t *j;
+	char *stop;
+
+	snprintf(path, sizeof(path), "%s/%s.stats", dir, out);
+	j = json_load_file(path, 0, NULL);
+	cr_assert_not_null(j, "no summary in %s", path);
+	stop = strdup(json_string_value(json_object_get(j, "stop")));
+	json_decref(j);
+	return stop;
+}
+
+Test(cluster, max_time_is_the_crawls_from_its_start)
+{
+	const char *limit[] = { "-T", "1500ms", NULL };
+	struct timespec t0, t1;
+	char *stop;
+	pid_t c, w[2];
+
+	/* Far more than 1.5 s of crawling at --per-host 2. */
+	hosts_start(400, 50);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c = collector("t1", "out.jsonl", "collector.log", NULL);
+	w[0] = worker("t1", "w0.log", true, limit);
+	sleep_ms(700);
+	w[1] = joiner("t1", "w1.log", "5s"); /* its deadline is the crawl's */
+	for (int i = 0; i < 2; i++)
+		cr_expect_eq(wait_exit(w[i], "a worker"), 0, "see %s", dir);
+	cr_assert_eq(wait_exit(c, "the collector"), 0, "see %s/collector.log", dir);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	stop = stats_stop("out.jsonl");
+	cr_expect_str_eq(stop, "max-time");
+	free(stop);
+	/* The crawl stopped, not ran on: 400 pages a host at --per-host 2
+	 * take 10 s; 8 s is far from either on any machine. */
+	cr_expect_lt(t1.tv_sec - t0.tv_sec, 8, "the crawl ran %ld s past -T 1500ms",
+		     (long)(t1.tv_sec - t0.tv_sec));
+	cr_expect_eq(keys_left("t1"), 0);
 }
