@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "exchange.h"
+#include "fdio.h"
 #include "frontier.h"
 #include "jsonw.h"
 #include "rconn.h"
@@ -559,21 +560,6 @@ static enum collector_status start(struct collector *c, char *info, size_t n)
 
 /* ---- a batch ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? errno : EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* fdatasync of a file warc.c holds open (it has no call of its own for
  * that): syncing any descriptor of a file syncs its data. */
 static int sync_path(const char *path)
@@ -594,7 +580,7 @@ static enum collector_status commit(struct collector *c, struct batch *b)
 
 	if (b->archived && (err = sync_path(b->next.warc_file)))
 		return fail(c, COLLECTOR_FAILED, err, "cannot sync '%s'", b->next.warc_file);
-	err = write_all(c->fd, b->lines.p, b->lines.len);
+	err = fdio_write_all(c->fd, b->lines.p, b->lines.len);
 	if (!err && fdatasync(c->fd))
 		err = errno;
 	if (err) {

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "crawl.h"
 #include "digest.h"
+#include "fdio.h"
 #include "mediatype.h"
 
 #define WARC_ID_LEN (sizeof("<urn:uuid:01234567-0123-0123-0123-0123456789ab>"))
@@ -310,26 +311,11 @@ void warc_block_release(struct warc_block *b)
 	b->packed_len = 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? errno : EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Write w->out at the end of the file; a failure cuts the file back to
  * where it was. */
 static int flush_out(struct warc *w)
 {
-	int err = write_all(w->fd, w->out.p, w->out.len);
+	int err = fdio_write_all(w->fd, w->out.p, w->out.len);
 
 	if (err) {
 		if (ftruncate(w->fd, (off_t)w->size) == 0)
