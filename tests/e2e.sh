@@ -348,11 +348,22 @@ check "  ... recorded as such" test "$(jq -r .url "$tmp/out")" = "$site"
 # (Under ThreadSanitizer this is what drives the workers' renewer, publish and
 # take-ahead threads and locks.)
 if command -v redis-server >/dev/null; then
-	rport=$((20000 + RANDOM % 20000))
-	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$tmp" --logfile "$tmp/redis.log" &
-	server_pids+=($!)
-	for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+	# A free port: a few tries, each given 10 s to answer.
+	for _ in 1 2 3 4 5; do
+		rport=$((20000 + RANDOM % 12000)) # below the ephemeral ports
+		redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+			--dir "$tmp" --logfile "$tmp/redis.log" &
+		rpid=$!
+		for _ in $(seq 100); do
+			redis-cli -p "$rport" ping >/dev/null 2>&1 && break 2
+			kill -0 "$rpid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$rpid" 2>/dev/null
+		wait "$rpid" 2>/dev/null
+	done
+	server_pids+=($rpid)
+	check "redis-server answers" redis-cli -p "$rport" ping
 	R="--redis redis://127.0.0.1:$rport --crawl e2e"
 	"$crawler" -q -o "$tmp/one.jsonl" "$site"
 	"$crawler" $R --collect -o "$tmp/shared.jsonl" --stats "$tmp/shared.stats" -q 2>"$tmp/coll.err" &
