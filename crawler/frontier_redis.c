@@ -439,7 +439,7 @@ struct rlease {
 	uint64_t chain[];         /* redirects of them */
 };
 
-#define PREFETCH 8 /* leases a shared crawl's take asks for at once */
+#define PREFETCH 32 /* leases a shared crawl's take asks for at once */
 #define GATED_POLL_NS (20 * 1000000LL)
 #define TAKE_POLL_NS (20 * 1000000LL)
 
