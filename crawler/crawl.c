@@ -224,16 +224,25 @@ void crawl_free(struct crawl *c)
 
 /* One admitted URL is finished with: its record was written, or could not
  * even be made. The last one, or the last of a level, wakes the fetch loop
- * to end the crawl or start the next level. */
-void crawl_url_finished(struct crawl *c, unsigned depth)
+ * to end the crawl or start the next level. A worker's URL is completed
+ * as its records are, by its lease's token, with nothing to publish (a
+ * completion by depth alone would leave its lease held and renewed). */
+void crawl_url_finished(struct crawl *c, unsigned depth, uint64_t ticket)
 {
-	if (frontier_complete(c->frontier, depth))
+	struct frontier_result none = { .ticket = ticket, .depth = depth };
+	bool ended = false;
+
+	if (!c->cfg.cluster)
+		ended = frontier_complete(c->frontier, depth);
+	else if (frontier_complete_batch(c->frontier, &none, 1, &ended) != FRONTIER_OK)
+		ctx_cancel(&c->ctx, CRAWL_FAILED);
+	if (ended)
 		evloop_wake(c->loop);
 }
 
 static void on_written(void *arg, const struct record *r)
 {
-	crawl_url_finished(arg, r->depth);
+	crawl_url_finished(arg, r->depth, r->ticket);
 }
 
 static void gauges(void *arg, size_t *queued, size_t *in_flight)

@@ -175,12 +175,13 @@ static void drop_lastmods(struct crawl *c, const struct batch *b,
 }
 
 /* The outcome of a shared frontier's admission, for this worker's own
- * summary (the crawl's is counted in Redis). */
-static void count_shared(struct crawl *c, const struct batch *b, const size_t *src,
+ * summary (the crawl's is counted in Redis): reason[i] is why item i was
+ * to be skipped, or -1. */
+static void count_shared(struct crawl *c, const int *reason,
 			 const enum frontier_push_status *st, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int why = st[i] == FRONTIER_SKIPPED ? skip_reason(c, b, src[i]) :
+		int why = st[i] == FRONTIER_SKIPPED ? reason[i] :
 			  st[i] == FRONTIER_HOST_FULL ? CRAWL_SKIP_HOST_LIMIT : -1;
 
 		if (why >= 0)
@@ -198,23 +199,23 @@ static enum admit_status admit_shared(struct crawl *c, const struct batch *b)
 	struct frontier_item *items; /* one allocation: the wanted links, */
 	const char **skip;           /* the reason each is skipped or NULL, */
 	size_t *src;                 /* where each is in b, */
-	enum frontier_push_status *st; /* and what became of it */
+	enum frontier_push_status *st; /* what became of it, */
+	int *reason;                 /* and that reason's number or -1 */
 	enum admit_status rc = ADMIT_OK;
 
 	items = malloc(n * (sizeof(*items) + sizeof(*skip) + sizeof(*src) +
-			    sizeof(*st)));
+			    sizeof(*st) + sizeof(*reason)));
 	if (!items)
 		return no_memory(c);
 	skip = (const char **)(void *)(items + n);
 	src = (size_t *)(void *)(skip + n);
 	st = (enum frontier_push_status *)(void *)(src + n);
+	reason = (int *)(void *)(st + n);
 	for (size_t i = 0; i < n; i++) {
-		int why;
-
 		if (!wanted(c, b, i))
 			continue;
-		why = skip_reason(c, b, i);
-		skip[nin] = why >= 0 ? crawl_skip_names[why] : NULL;
+		reason[nin] = skip_reason(c, b, i);
+		skip[nin] = reason[nin] >= 0 ? crawl_skip_names[reason[nin]] : NULL;
 		src[nin] = i;
 		items[nin++] = item_of(b, i);
 	}
@@ -230,7 +231,7 @@ static enum admit_status admit_shared(struct crawl *c, const struct batch *b)
 			ctx_cancel(&c->ctx, CRAWL_FAILED);
 			rc = ADMIT_FRONTIER_UNAVAILABLE;
 		}
-		count_shared(c, b, src, st, nin);
+		count_shared(c, reason, st, nin);
 		drop_lastmods(c, b, items, src, st, nin);
 		evloop_wake(c->loop);
 	}

@@ -229,9 +229,10 @@ static void on_page(struct crawl *c, struct frontier_lease *e,
 	r = crawl_record_of(c, e, resp);
 	if (!r) {
 		unsigned depth = e->depth;
+		uint64_t ticket = e->ticket;
 
 		lease_done(c, e); /* the lease ends before the URL completes */
-		crawl_url_finished(c, depth);
+		crawl_url_finished(c, depth, ticket);
 		response_free(resp);
 		return;
 	}

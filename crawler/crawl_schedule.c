@@ -41,7 +41,7 @@ static void record_unfetched(struct crawl *c, const struct frontier_lease *e,
 	 * went out, so the origin owes no delay for it. */
 	frontier_skip(c->frontier, e);
 	if (!r) {
-		crawl_url_finished(c, depth);
+		crawl_url_finished(c, depth, e->ticket);
 		return;
 	}
 	record_set_err(r, err, why);

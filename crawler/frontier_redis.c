@@ -44,7 +44,8 @@
  * hold), then the script's own from ARGV[A]. Times are integers of ns kept
  * as Lua numbers (doubles: exact below 2^53) and stored with %.0f: Lua's
  * own tostring keeps 14 digits only. A lease held past done (hold) has
- * `done` set: its slot is free already. */
+ * `done` set: its slot is free already. finish(depth) takes a URL out of
+ * pending (complete, publish): true when that ended the work or a level. */
 #define LUA_COMMON \
 	"local P = ARGV[1]\n" \
 	"local PER_HOST = tonumber(ARGV[2])\n" \
@@ -96,6 +97,15 @@
 	"local function requeue(l)\n" \
 	"  redis.call('ZADD', P .. 'q:' .. l[1], l[3], bump(l[2]))\n" \
 	"  redis.call('HINCRBY', COUNTS, 'queued', 1)\n" \
+	"end\n" \
+	"local function finish(ds)\n" \
+	"  local ended = redis.call('HINCRBY', COUNTS, 'pending', -1) == 0\n" \
+	"  local d = tonumber(ds)\n" \
+	"  if MAX_DEPTH >= 0 and d <= MAX_DEPTH and\n" \
+	"     redis.call('HINCRBY', P .. 'levels', ds, -1) == 0 then\n" \
+	"    ended = true\n" \
+	"  end\n" \
+	"  return ended\n" \
 	"end\n" \
 	"local function end_lease(t, skip)\n" \
 	"  local k = P .. 'lease:' .. t\n" \
@@ -338,13 +348,7 @@
 /* ARGV[A]: the depth. 1 when that ended the pending work or a level. */
 #define LUA_COMPLETE \
 	LUA_COMMON \
-	"local ended = redis.call('HINCRBY', COUNTS, 'pending', -1) == 0\n" \
-	"local d = tonumber(ARGV[A])\n" \
-	"if MAX_DEPTH >= 0 and d <= MAX_DEPTH and\n" \
-	"   redis.call('HINCRBY', P .. 'levels', ARGV[A], -1) == 0 then\n" \
-	"  ended = true\n" \
-	"end\n" \
-	"return ended and 1 or 0\n"
+	"return finish(ARGV[A]) and 1 or 0\n"
 
 /* ARGV[A..]: for each URL its token ('' for none: an exchange alone),
  * depth, line, meta, exchange and warc offset ('' for each absent). A
@@ -380,14 +384,7 @@
 	"      if ARGV[i + 2] ~= '' then f[#f + 1] = 'wa'; f[#f + 1] = ARGV[i + 5] end\n" \
 	"    end\n" \
 	"    if #f > 0 then redis.call('XADD', P .. 'results', '*', unpack(f)) end\n" \
-	"    if t ~= '' then\n" \
-	"      if redis.call('HINCRBY', COUNTS, 'pending', -1) == 0 then ended = 1 end\n" \
-	"      local d = tonumber(ARGV[i + 1])\n" \
-	"      if MAX_DEPTH >= 0 and d <= MAX_DEPTH and\n" \
-	"         redis.call('HINCRBY', P .. 'levels', ARGV[i + 1], -1) == 0 then\n" \
-	"        ended = 1\n" \
-	"      end\n" \
-	"    end\n" \
+	"    if t ~= '' and finish(ARGV[i + 1]) then ended = 1 end\n" \
 	"  end\n" \
 	"  out[#out + 1] = held and '1' or '0'\n" \
 	"end\n" \
@@ -905,7 +902,7 @@ static enum frontier_status lease_fill(struct fredis *r, redisReply *const *e,
 
 /* The take script's arguments: now, how many leases, and the ends
  * deferred; NULL when out of memory. */
-static const char **take_args(struct fredis *r, const char *now, const char *want,
+static const char **take_args(const char *now, const char *want,
 			      const struct deferred_end *ends, size_t nends,
 			      size_t *argc, size_t **lens)
 {
@@ -928,7 +925,6 @@ static const char **take_args(struct fredis *r, const char *now, const char *wan
 	}
 	for (size_t i = COMMON_ARGS; i < *argc; i++)
 		(*lens)[i] = strlen(argv[i]);
-	(void)r;
 	return argv;
 }
 
@@ -953,7 +949,7 @@ static redisReply *take_call(struct fredis *r, int64_t now_ns, unsigned want)
 		return NULL;
 	crawl_time(r, now_ns, now);
 	snprintf(w, sizeof(w), "%u", want);
-	argv = take_args(r, now, w, ends, nends, &argc, &lens);
+	argv = take_args(now, w, ends, nends, &argc, &lens);
 	if (argv)
 		rep = eval(r, S_TAKE, argv, lens, argc);
 	if (!rep || rep->type != REDIS_REPLY_ARRAY || !rep->elements ||

@@ -136,8 +136,9 @@ bool crawl_archives(const struct crawl *c);
 extern const char *const crawl_skip_names[];
 
 /* crawl.c: an admitted URL is finished with (its record was written, or
- * could not even be made); the last one wakes the fetch loop. */
-void crawl_url_finished(struct crawl *c, unsigned depth);
+ * could not even be made); the last one wakes the fetch loop. ticket:
+ * its lease's (frontier_lease.ticket). */
+void crawl_url_finished(struct crawl *c, unsigned depth, uint64_t ticket);
 
 enum admit_status {
 	ADMIT_OK = 0,
