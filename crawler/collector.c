@@ -47,18 +47,6 @@
 #define KEY_MAX (RCONN_NAME_MAX + 24)
 #define NUM_MAX 24               /* a uint64_t in decimal, and a NUL */
 
-static const char *const stop_names[] = {
-#define COLLECTOR_STOP_NAME(name, text) text,
-	CRAWL_STOP_MAP(COLLECTOR_STOP_NAME)
-#undef COLLECTOR_STOP_NAME
-};
-
-static const char *const skip_names[] = {
-#define COLLECTOR_SKIP_NAME(name, text) text,
-	CRAWL_SKIP_MAP(COLLECTOR_SKIP_NAME)
-#undef COLLECTOR_SKIP_NAME
-};
-
 /* Where the collection is: what a checkpoint holds. */
 struct mark {
 	char id[ID_MAX];         /* the stream entry taken last; "0-0": none */
@@ -903,8 +891,8 @@ static enum crawl_stop stop_of(const redisReply *e)
 {
 	if (!is_str(e))
 		return CRAWL_DONE;
-	for (size_t i = 0; i < sizeof(stop_names) / sizeof(stop_names[0]); i++)
-		if (!strcmp(e->str, stop_names[i]))
+	for (size_t i = 0; i < sizeof(crawl_stop_names) / sizeof(crawl_stop_names[0]); i++)
+		if (!strcmp(e->str, crawl_stop_names[i]))
 			return (enum crawl_stop)i;
 	return CRAWL_FAILED;
 }
@@ -918,7 +906,7 @@ static enum collector_status read_skips(struct collector *c, uint64_t *skipped)
 		return COLLECTOR_FAILED;
 	for (size_t i = 0; rep->type == REDIS_REPLY_ARRAY && i + 1 < rep->elements; i += 2)
 		for (int k = 0; is_str(rep->element[i]) && k < CRAWL_SKIP_COUNT; k++)
-			if (!strcmp(rep->element[i]->str, skip_names[k]))
+			if (!strcmp(rep->element[i]->str, crawl_skip_names[k]))
 				skipped[k] = u64_of(rep->element[i + 1]);
 	freeReplyObject(rep);
 	return COLLECTOR_OK;
@@ -930,7 +918,7 @@ static enum collector_status summarize(struct collector *c, bool interrupted,
 {
 	const char *argv[] = { "HMGET", c->counts, "queued", "stop" };
 	redisReply *rep = command(c, 4, argv, NULL);
-	struct stats_end end = { .skipped = out->skipped, .skip_names = skip_names,
+	struct stats_end end = { .skipped = out->skipped, .skip_names = crawl_skip_names,
 				 .nskip = CRAWL_SKIP_COUNT };
 
 	if (!rep)
@@ -946,7 +934,7 @@ static enum collector_status summarize(struct collector *c, bool interrupted,
 	if (read_skips(c, out->skipped))
 		return COLLECTOR_FAILED;
 	end.seconds = out->seconds;
-	end.stop = stop_names[out->stop];
+	end.stop = crawl_stop_names[out->stop];
 	end.not_fetched = out->not_fetched;
 	out->summary = stats_summary(&out->stats, &end);
 	out->report = stats_report(&out->stats, &end);

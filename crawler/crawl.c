@@ -38,7 +38,7 @@
  * finish: it asks the frontier this often when it has nothing to do. */
 #define CLUSTER_POLL_MS 20
 
-static const char *const stop_names[] = {
+const char *const crawl_stop_names[CRAWL_FAILED + 1] = {
 #define CRAWL_STOP_NAME(name, text) text,
 	CRAWL_STOP_MAP(CRAWL_STOP_NAME)
 #undef CRAWL_STOP_NAME
@@ -549,7 +549,7 @@ static void pipeline_stop(struct crawl *c, struct crawl_result *out)
 	visited_free(c->visited);
 }
 
-const char *const crawl_skip_names[] = {
+const char *const crawl_skip_names[CRAWL_SKIP_COUNT] = {
 #define CRAWL_SKIP_NAME(name, text) text,
 	CRAWL_SKIP_MAP(CRAWL_SKIP_NAME)
 #undef CRAWL_SKIP_NAME
@@ -558,7 +558,7 @@ const char *const crawl_skip_names[] = {
 static void summarize(struct crawl *c, struct crawl_result *out)
 {
 	struct stats_end end = {
-		.seconds = out->seconds, .stop = stop_names[out->stop],
+		.seconds = out->seconds, .stop = crawl_stop_names[out->stop],
 		.not_fetched = out->not_fetched, .sitemaps = atomic_load(&c->sitemaps),
 		.skipped = out->skipped, .skip_names = crawl_skip_names,
 		.nskip = CRAWL_SKIP_COUNT,

@@ -181,11 +181,6 @@ static bool nothing_fetched(const struct crawl_result *res)
 	return responses == 0 && (res->stats.pages || res->not_fetched);
 }
 
-static const char *stop_text(enum crawl_stop stop)
-{
-	return stop == CRAWL_MAX_TIME ? "max-time" : "max-pages";
-}
-
 /* A worker of a shared crawl may fetch nothing while the others fetch
  * everything: only the collector, which sees the whole crawl, says so. */
 static int exit_status(const struct crawl_result *res, int signo, bool worker)
@@ -254,7 +249,7 @@ static int run(struct options *o, struct signals *sig)
 	/* A limit of the crawl is reached for every worker: the collector
 	 * ends the crawl once no lease is held, and says why. */
 	if (o->crawl.cluster && (res.stop == CRAWL_MAX_TIME || res.stop == CRAWL_MAX_PAGES) &&
-	    cluster_stop(o->redis, o->crawl_name, stop_text(res.stop), err, sizeof(err)))
+	    cluster_stop(o->redis, o->crawl_name, crawl_stop_names[res.stop], err, sizeof(err)))
 		fprintf(stderr, "crawler: %s\n", err);
 	if (status == EXIT_NOTHING_FETCHED)
 		fprintf(stderr, "crawler: nothing could be fetched: no request got "

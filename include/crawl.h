@@ -170,6 +170,11 @@ enum crawl_skip {
 	CRAWL_SKIP_COUNT
 };
 
+/* The names of enum crawl_stop and enum crawl_skip, as the summary (and a
+ * shared crawl's keys) write them. */
+extern const char *const crawl_stop_names[CRAWL_FAILED + 1];
+extern const char *const crawl_skip_names[CRAWL_SKIP_COUNT];
+
 struct crawl_result {
 	enum crawl_stop stop;
 	struct stats stats;

@@ -132,9 +132,6 @@ struct batch {
  * WARC in a shared crawl. */
 bool crawl_archives(const struct crawl *c);
 
-/* crawl.c: the names of enum crawl_skip, as the summary writes them. */
-extern const char *const crawl_skip_names[];
-
 /* crawl.c: an admitted URL is finished with (its record was written, or
  * could not even be made); the last one wakes the fetch loop. ticket:
  * its lease's (frontier_lease.ticket). */
