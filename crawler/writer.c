@@ -31,9 +31,9 @@
 #define WRITER_BATCH 64
 #define LINGER_NS (20 * 1000000LL)
 
-/* A record on its way to publish: its line and numbers, owned. */
+/* What a record on its way to publish owns: its line, its exchange and
+ * the text of its numbers (its frontier_result points into them). */
 struct pub {
-	struct frontier_result res;
 	char *line;
 	char *exchange;
 	char meta[96];
@@ -41,7 +41,8 @@ struct pub {
 
 struct writer {
 	struct writer_config cfg;
-	struct pub pubs[WRITER_BATCH]; /* publish: the batch being made */
+	struct frontier_result pub_res[WRITER_BATCH]; /* publish: the batch */
+	struct pub pubs[WRITER_BATCH]; /* what each of them owns */
 	size_t npubs;
 	struct chan *results;   /* borrowed */
 	pthread_t thread;
@@ -123,15 +124,12 @@ static int put_locked(struct writer *w, const char *p, size_t n)
  * the writer fails: its URLs' leases expire, for another worker. */
 static void publish(struct writer *w)
 {
-	struct frontier_result res[WRITER_BATCH];
 	int err = 0;
 
 	if (!w->npubs)
 		return;
-	for (size_t i = 0; i < w->npubs; i++)
-		res[i] = w->pubs[i].res;
 	if (!w->err)
-		err = w->cfg.publish(w->cfg.arg, res, w->npubs);
+		err = w->cfg.publish(w->cfg.arg, w->pub_res, w->npubs);
 	for (size_t i = 0; i < w->npubs; i++) {
 		free(w->pubs[i].line);
 		free(w->pubs[i].exchange);
@@ -147,14 +145,14 @@ static void publish(struct writer *w)
 static void pub_add(struct writer *w, const struct record *r, char *line,
 		    size_t n, char *x, size_t xlen)
 {
-	struct pub *p = &w->pubs[w->npubs++];
+	struct pub *p = &w->pubs[w->npubs];
 	int len = snprintf(p->meta, sizeof(p->meta), "%d %d %llu %d", r->status,
 			   (int)r->err, (unsigned long long)r->bytes,
 			   r->sitemap_urls >= 0);
 
 	p->line = line;
 	p->exchange = x;
-	p->res = (struct frontier_result){
+	w->pub_res[w->npubs++] = (struct frontier_result){
 		.ticket = line ? r->ticket : 0, .depth = r->depth,
 		.line = line, .line_len = n,
 		.meta = p->meta, .meta_len = (size_t)len,
